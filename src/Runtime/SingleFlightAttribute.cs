@@ -1,0 +1,56 @@
+using System;
+
+namespace SingleFlight;
+
+/// <summary>
+/// Marks a <c>partial</c> method whose implementation the SingleFlight source generator writes: concurrent
+/// calls with equal keys run the method's core implementation once and share its result.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The annotated method is a partial declaration without a body. The user writes the real work in a
+/// <em>core method</em> with the same parameters, return type and static-ness, named after the declaration
+/// with <c>Core</c> inserted before a trailing <c>Async</c> (<c>GetUserAsync</c> → <c>GetUserCoreAsync</c>),
+/// otherwise with <c>Core</c> appended (<c>GetUser</c> → <c>GetUserCore</c>).
+/// </para>
+/// <para>Nothing is cached: once a flight ends, the next call runs the core method again.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// [SingleFlight(KeyFrom = "id")]
+/// public partial Task&lt;User?&gt; GetUserAsync(int id, CancellationToken cancellationToken = default);
+///
+/// private Task&lt;User?&gt; GetUserCoreAsync(int id, CancellationToken cancellationToken) => ...;
+/// </code>
+/// </example>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class SingleFlightAttribute : Attribute
+{
+    /// <summary>
+    /// A C# expression over the method's parameters that produces the flight key, for example
+    /// <c>"id"</c>, <c>"tenant, id"</c> (a composite key, built as a value tuple) or
+    /// <c>"request.TenantId, request.Id"</c>. When <see langword="null"/> or empty, the key is made of every
+    /// parameter except <see cref="System.Threading.CancellationToken"/>s and parameters marked
+    /// <see cref="NotKeyAttribute"/>.
+    /// </summary>
+    public string? KeyFrom { get; set; }
+
+    /// <summary>
+    /// Which callers share flights. The default, <see cref="SingleFlightScope.Type"/>, shares flights among
+    /// all callers of the method on its closed containing type, whatever the instance.
+    /// </summary>
+    public SingleFlightScope Scope { get; set; } = SingleFlightScope.Type;
+}
+
+/// <summary>Which callers of a <see cref="SingleFlightAttribute"/> method can share a flight.</summary>
+public enum SingleFlightScope
+{
+    /// <summary>
+    /// One group per method and closed containing type, held in a static field: calls on different
+    /// instances share flights. This is what works for scoped or transient services.
+    /// </summary>
+    Type = 0,
+
+    /// <summary>One group per object: only calls on the same instance share flights.</summary>
+    Instance = 1,
+}
