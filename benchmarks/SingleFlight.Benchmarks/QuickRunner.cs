@@ -34,14 +34,20 @@ public static class QuickRunner
 
         foreach (var type in types)
         {
-            foreach (var (paramProperty, paramValue) in ParamValues(type))
+            foreach (var assignment in ParamCombinations(type))
             {
-                var label = paramProperty is null ? type.Name : $"{type.Name}({paramProperty.Name}={paramValue})";
+                var label = assignment.Count == 0
+                    ? type.Name
+                    : $"{type.Name}({string.Join(", ", assignment.Select(a => $"{a.Property.Name}={a.Value}"))})";
                 object? instance = null;
                 try
                 {
                     instance = Activator.CreateInstance(type)!;
-                    paramProperty?.SetValue(instance, paramValue);
+                    foreach (var (property, value) in assignment)
+                    {
+                        property.SetValue(instance, value);
+                    }
+
                     Invoke<GlobalSetupAttribute>(instance);
                 }
                 catch (Exception ex)
@@ -115,6 +121,18 @@ public static class QuickRunner
             }
         }
 
+        // Rule 8 of SPEC.md §3: nothing stays in flight once every call has returned.
+        if (UserRepository.InFlightForChecks == 0)
+        {
+            passed++;
+            output.WriteLine("ok   the generated wrapper's groups are idle");
+        }
+        else
+        {
+            failed++;
+            output.WriteLine($"FAIL {UserRepository.InFlightForChecks} flight(s) left in the generated wrapper's groups");
+        }
+
         output.WriteLine();
         output.WriteLine($"Quick mode finished in {total.Elapsed.TotalSeconds:0.0} s.");
         output.WriteLine($"{passed} passed, {failed} failed");
@@ -126,15 +144,17 @@ public static class QuickRunner
             .Where(m => m.GetCustomAttribute<BenchmarkAttribute>() is not null)
             .OrderBy(m => m.GetCustomAttribute<BenchmarkAttribute>()!.SourceCodeLineNumber);
 
-    private static IEnumerable<(PropertyInfo? Property, object? Value)> ParamValues(Type type)
+    /// <summary>Every combination of the <c>[Params]</c> values, as BenchmarkDotNet runs them.</summary>
+    private static IEnumerable<List<(PropertyInfo Property, object? Value)>> ParamCombinations(Type type)
     {
-        var property = type.GetProperties().SingleOrDefault(p => p.GetCustomAttribute<ParamsAttribute>() is not null);
-        if (property is null)
+        IEnumerable<List<(PropertyInfo Property, object? Value)>> combinations = [[]];
+        foreach (var property in type.GetProperties().Where(p => p.GetCustomAttribute<ParamsAttribute>() is not null))
         {
-            return [(null, null)];
+            var values = property.GetCustomAttribute<ParamsAttribute>()!.Values;
+            combinations = combinations.SelectMany(c => values.Select(v => new List<(PropertyInfo, object?)>(c) { (property, v) }));
         }
 
-        return property.GetCustomAttribute<ParamsAttribute>()!.Values.Select(v => ((PropertyInfo?)property, v));
+        return combinations;
     }
 
     private static void Invoke<TAttribute>(object instance)

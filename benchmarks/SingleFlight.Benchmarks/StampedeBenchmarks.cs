@@ -9,9 +9,11 @@ namespace SingleFlight.Benchmarks;
 
 /// <summary>
 /// Scenario (c): <see cref="Callers"/> concurrent callers on one key. The work is held at a gate until every
-/// caller has made its call, then takes about 1 ms: the overlap is certain, not a matter of timing. One
-/// operation is the whole stampede, from the first call until every caller has its result; the extra columns
-/// divide it per caller. Each operation throws unless the work ran exactly once.
+/// caller has made its call, so the overlap is certain, not a matter of timing; after the gate it takes
+/// <see cref="WorkMs"/> more (<c>Task.Delay</c>: 1 means "about a millisecond", in practice up to a few on a
+/// busy machine). With 0 the time is pure fan-out overhead; with 1 it is what a user sees. One operation is
+/// the whole stampede, from the first call until every caller has its result; the extra columns divide it
+/// per caller. Each operation throws unless the work ran exactly once.
 /// </summary>
 /// <remarks>
 /// FusionCache is not here: with a zero duration it does not collapse calls (20 callers, 20 executions, one
@@ -35,12 +37,15 @@ public class StampedeBenchmarks : IExecutionReport
     [Params(1_000, 10_000)]
     public int Callers { get; set; }
 
+    [Params(0, 1)]
+    public int WorkMs { get; set; }
+
     public string LastExecutions { get; private set; } = "";
 
     [GlobalSetup]
     public void Setup()
     {
-        _store = new GatedStore();
+        _store = new GatedStore { DelayMilliseconds = WorkMs };
         _repo = new UserRepository(_store);
         _lazy = new LazyTaskDedup<int, int>();
         (_hybrid, _hybridOwner) = CacheContenders.CreateHybridCache();
@@ -72,6 +77,15 @@ public class StampedeBenchmarks : IExecutionReport
             b._repo,
             static (r, ct) => r.GetCoreAsync(Id, ct),
             CacheContenders.HybridNoCaching));
+
+    [Benchmark(Description = "HybridCache, cancellable token")]
+    public Task HybridCancellable()
+        => RunAsync(static b => b._hybrid.GetOrCreateAsync(
+            Key,
+            b._repo,
+            static (r, ct) => r.GetCoreAsync(Id, ct),
+            CacheContenders.HybridNoCaching,
+            cancellationToken: b._neverCancelled.Token));
 
     private async Task RunAsync(Func<StampedeBenchmarks, ValueTask<int>> call)
     {
