@@ -81,7 +81,7 @@ public sealed class GatedStore : UserStore
 /// <summary>Synchronous work that spins for a short, fixed time and counts executions.</summary>
 public sealed class SpinningStore : UserStore
 {
-    public int SpinIterations { get; set; } = 200;
+    public int SpinIterations { get; set; } = 40;
 
     public override ValueTask<int> LoadAsync(int id, CancellationToken cancellationToken) => new(Load(id));
 
