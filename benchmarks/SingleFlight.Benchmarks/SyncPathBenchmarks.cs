@@ -7,15 +7,16 @@ namespace SingleFlight.Benchmarks;
 
 /// <summary>
 /// Scenario (e): the blocking path. <see cref="Threads"/> dedicated threads each make
-/// <see cref="CallsPerThread"/> blocking calls on one key; the work spins for a short fixed time
-/// (<c>Thread.SpinWait(40)</c>, about a microsecond here). Results are per call. Only the direct call and the <see cref="Lazy{T}"/> pattern have a
-/// blocking form to compare with; the caches are async only.
+/// <see cref="CallsPerThread"/> blocking calls on one key; the work spins for <see cref="WorkUs"/>
+/// microseconds. Results are per call. With 1 µs of work, blocking a joiner costs more than doing the work,
+/// so no de-duplication can beat the direct call; with 50 µs it pays. Only the direct call and the
+/// <see cref="Lazy{T}"/> pattern have a blocking form to compare with; the caches are async only.
 /// </summary>
 [MemoryDiagnoser]
 public class SyncPathBenchmarks : IExecutionReport
 {
     public const int Threads = 8;
-    public const int CallsPerThread = 512;
+    public const int CallsPerThread = 128;
     public const int Calls = Threads * CallsPerThread;
     private const int Id = 42;
 
@@ -27,12 +28,15 @@ public class SyncPathBenchmarks : IExecutionReport
     private Action<int> _generated = null!;
     private Action<int> _cdLazy = null!;
 
+    [Params(1, 50)]
+    public int WorkUs { get; set; }
+
     public string LastExecutions { get; private set; } = "";
 
     [GlobalSetup]
     public void Setup()
     {
-        _store = new SpinningStore();
+        _store = new SpinningStore { WorkMicroseconds = WorkUs };
         _repo = new UserRepository(_store);
         _lazy = new LazyValueDedup<int, int>();
         _gang = new ThreadGang(Threads);

@@ -78,17 +78,23 @@ public sealed class GatedStore : UserStore
     }
 }
 
-/// <summary>Synchronous work that spins for a short, fixed time and counts executions.</summary>
+/// <summary>Synchronous work that spins for <see cref="WorkMicroseconds"/> (timed, not counted) and counts executions.</summary>
 public sealed class SpinningStore : UserStore
 {
-    public int SpinIterations { get; set; } = 40;
+    public int WorkMicroseconds { get; set; } = 1;
 
     public override ValueTask<int> LoadAsync(int id, CancellationToken cancellationToken) => new(Load(id));
 
     public override int Load(int id)
     {
         CountExecution();
-        Thread.SpinWait(SpinIterations);
+        var until = System.Diagnostics.Stopwatch.GetTimestamp()
+            + (WorkMicroseconds * System.Diagnostics.Stopwatch.Frequency / 1_000_000);
+        while (System.Diagnostics.Stopwatch.GetTimestamp() < until)
+        {
+            Thread.SpinWait(1);
+        }
+
         return Expected(id);
     }
 }
