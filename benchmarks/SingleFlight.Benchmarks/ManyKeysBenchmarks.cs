@@ -4,6 +4,7 @@ using System.Threading.Tasks;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Caching.Hybrid;
 using SingleFlight.Benchmarks.Contenders;
+using SingleFlight.Benchmarks.Contenders.Previous;
 using ZiggyCreatures.Caching.Fusion;
 
 namespace SingleFlight.Benchmarks;
@@ -25,6 +26,7 @@ public class ManyKeysBenchmarks : IExecutionReport
     private CountingSyncStore _store = null!;
     private UserRepository _repo = null!;
     private LazyTaskDedup<int, int> _lazy = null!;
+    private PreviousSingleFlightGroup<int, int> _previous = null!;
     private HybridCache _hybrid = null!;
     private IDisposable _hybridOwner = null!;
     private FusionCache _fusion = null!;
@@ -40,6 +42,7 @@ public class ManyKeysBenchmarks : IExecutionReport
         _store = new CountingSyncStore();
         _repo = new UserRepository(_store);
         _lazy = new LazyTaskDedup<int, int>();
+        _previous = new PreviousSingleFlightGroup<int, int>();
         (_hybrid, _hybridOwner) = CacheContenders.CreateHybridCache();
         _fusion = CacheContenders.CreateFusionCache();
         _stringKeys = CacheContenders.StringKeys(Keys);
@@ -77,6 +80,10 @@ public class ManyKeysBenchmarks : IExecutionReport
 
     [Benchmark(OperationsPerInvoke = Calls, Description = "Generated wrapper")]
     public Task Generated() => RunAsync(static (b, k) => b._repo.GetAsync(k));
+
+    [Benchmark(OperationsPerInvoke = Calls, Description = "Previous runtime (DoAsync)")]
+    public Task Previous()
+        => RunAsync(static (b, k) => b._previous.DoAsync(k, (b._repo, k), static (s, ct) => s.Item1.GetCoreAsync(s.Item2, ct)));
 
     [Benchmark(OperationsPerInvoke = Calls, Description = "CD<Lazy<Task<T>>>")]
     public Task CdLazy()

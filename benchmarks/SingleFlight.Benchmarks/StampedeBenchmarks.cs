@@ -4,6 +4,7 @@ using System.Threading.Tasks;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Caching.Hybrid;
 using SingleFlight.Benchmarks.Contenders;
+using SingleFlight.Benchmarks.Contenders.Previous;
 
 namespace SingleFlight.Benchmarks;
 
@@ -29,6 +30,7 @@ public class StampedeBenchmarks : IExecutionReport
     private GatedStore _store = null!;
     private UserRepository _repo = null!;
     private LazyTaskDedup<int, int> _lazy = null!;
+    private PreviousSingleFlightGroup<int, int> _previous = null!;
     private HybridCache _hybrid = null!;
     private IDisposable _hybridOwner = null!;
     private CancellationTokenSource _neverCancelled = null!;
@@ -48,6 +50,7 @@ public class StampedeBenchmarks : IExecutionReport
         _store = new GatedStore { DelayMilliseconds = WorkMs };
         _repo = new UserRepository(_store);
         _lazy = new LazyTaskDedup<int, int>();
+        _previous = new PreviousSingleFlightGroup<int, int>();
         (_hybrid, _hybridOwner) = CacheContenders.CreateHybridCache();
         _neverCancelled = new CancellationTokenSource();
         _pending = new ValueTask<int>[Callers];
@@ -65,6 +68,10 @@ public class StampedeBenchmarks : IExecutionReport
 
     [Benchmark(Description = "Generated wrapper, cancellable token")]
     public Task GeneratedCancellable() => RunAsync(static b => b._repo.GetAsync(Id, b._neverCancelled.Token));
+
+    [Benchmark(Description = "Previous runtime (DoAsync)")]
+    public Task Previous()
+        => RunAsync(static b => b._previous.DoAsync(Id, b._repo, static (r, ct) => r.GetCoreAsync(Id, ct)));
 
     [Benchmark(Description = "CD<Lazy<Task<T>>>")]
     public Task CdLazy()

@@ -2,6 +2,7 @@ using System;
 using System.Threading;
 using BenchmarkDotNet.Attributes;
 using SingleFlight.Benchmarks.Contenders;
+using SingleFlight.Benchmarks.Contenders.Previous;
 
 namespace SingleFlight.Benchmarks;
 
@@ -27,6 +28,8 @@ public class SyncPathBenchmarks : IExecutionReport
     private Action<int> _direct = null!;
     private Action<int> _generated = null!;
     private Action<int> _cdLazy = null!;
+    private Action<int> _previous = null!;
+    private PreviousSingleFlightGroup<int, int> _previousGroup = null!;
 
     [Params(1, 50)]
     public int WorkUs { get; set; }
@@ -43,6 +46,8 @@ public class SyncPathBenchmarks : IExecutionReport
         _direct = _ => Loop(static r => r.GetCore(Id));
         _generated = _ => Loop(static r => r.Get(Id));
         _cdLazy = _ => Loop(r => _lazy.Get(Id, r, static r => r.GetCore(Id)));
+        _previousGroup = new PreviousSingleFlightGroup<int, int>();
+        _previous = _ => Loop(r => _previousGroup.Do(Id, r, static r => r.GetCore(Id)));
     }
 
     [GlobalCleanup]
@@ -53,6 +58,9 @@ public class SyncPathBenchmarks : IExecutionReport
 
     [Benchmark(OperationsPerInvoke = Calls, Description = "Generated wrapper (Do)")]
     public void Generated() => Run(_generated);
+
+    [Benchmark(OperationsPerInvoke = Calls, Description = "Previous runtime (Do)")]
+    public void Previous() => Run(_previous);
 
     [Benchmark(OperationsPerInvoke = Calls, Description = "CD<Lazy<T>>")]
     public void CdLazy() => Run(_cdLazy);

@@ -4,6 +4,7 @@ using System.Threading.Tasks;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Caching.Hybrid;
 using SingleFlight.Benchmarks.Contenders;
+using SingleFlight.Benchmarks.Contenders.Previous;
 using ZiggyCreatures.Caching.Fusion;
 
 namespace SingleFlight.Benchmarks;
@@ -20,6 +21,7 @@ public abstract class UncontendedBenchmarks
 
     private UserRepository _repo = null!;
     private SingleFlightGroup<int, int> _group = null!;
+    private PreviousSingleFlightGroup<int, int> _previous = null!;
     private LazyTaskDedup<int, int> _lazy = null!;
     private HybridCache _hybrid = null!;
     private IDisposable _hybridOwner = null!;
@@ -34,6 +36,7 @@ public abstract class UncontendedBenchmarks
     {
         _repo = new UserRepository(CreateStore());
         _group = new SingleFlightGroup<int, int>();
+        _previous = new PreviousSingleFlightGroup<int, int>();
         _lazy = new LazyTaskDedup<int, int>();
         (_hybrid, _hybridOwner) = CacheContenders.CreateHybridCache();
         _fusion = CacheContenders.CreateFusionCache();
@@ -63,6 +66,9 @@ public abstract class UncontendedBenchmarks
 
     protected ValueTask<int> CallGroup()
         => _group.DoAsync(Id, (_repo, Id), static (s, ct) => s.Item1.GetCoreAsync(s.Item2, ct));
+
+    protected ValueTask<int> CallPrevious()
+        => _previous.DoAsync(Id, (_repo, Id), static (s, ct) => s.Item1.GetCoreAsync(s.Item2, ct));
 
     protected ValueTask<int> CallCdLazy()
         => _lazy.GetAsync(Id, (_repo, Id), static s => s.Item1.GetCoreAsync(s.Item2, CancellationToken.None).AsTask());
@@ -97,6 +103,9 @@ public class UncontendedSyncBenchmarks : UncontendedBenchmarks
 
     [Benchmark(Description = "SingleFlightGroup.DoAsync")]
     public ValueTask<int> GroupDoAsync() => CallGroup();
+
+    [Benchmark(Description = "Previous runtime (DoAsync)")]
+    public ValueTask<int> Previous() => CallPrevious();
 
     [Benchmark(Description = "CD<Lazy<Task<T>>>")]
     public ValueTask<int> CdLazy() => CallCdLazy();
@@ -151,6 +160,18 @@ public class UncontendedAsyncBenchmarks : UncontendedBenchmarks
         for (var i = 0; i < Calls; i++)
         {
             last = await CallGroup().ConfigureAwait(false);
+        }
+
+        return last;
+    }
+
+    [Benchmark(OperationsPerInvoke = Calls, Description = "Previous runtime (DoAsync)")]
+    public async Task<int> Previous()
+    {
+        var last = 0;
+        for (var i = 0; i < Calls; i++)
+        {
+            last = await CallPrevious().ConfigureAwait(false);
         }
 
         return last;
