@@ -73,6 +73,10 @@ public class StampedeBenchmarks : IExecutionReport
     public Task Previous()
         => RunAsync(static b => b._previous.DoAsync(Id, b._repo, static (r, ct) => r.GetCoreAsync(Id, ct)));
 
+    [Benchmark(Description = "Previous runtime, cancellable token")]
+    public Task PreviousCancellable()
+        => RunAsync(static b => b._previous.DoAsync(Id, b._repo, static (r, ct) => r.GetCoreAsync(Id, ct), b._neverCancelled.Token));
+
     [Benchmark(Description = "CD<Lazy<Task<T>>>")]
     public Task CdLazy()
         => RunAsync(static b => b._lazy.GetAsync(Id, b._repo, static r => r.GetCoreAsync(Id, CancellationToken.None).AsTask()));
