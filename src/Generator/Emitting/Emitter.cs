@@ -195,9 +195,13 @@ internal static class Emitter
         }
 
         w.Line("// Concurrent calls with an equal key share one call of " + model.CoreMethodName + ": the first caller runs it,");
-        w.Line(isAsync
-            ? "// the others wait for its result. The core receives the flight's token, cancelled only when every caller has."
-            : "// the others block until it returns.");
+        w.Line(isAsync ? "// the others wait for its result." : "// the others block until it returns.");
+        if (model.Parameters.Any(static p => p.IsCancellationToken))
+        {
+            w.Line(isAsync
+                ? "// The core receives the flight's token: it is cancelled only when every caller has cancelled."
+                : "// A blocking flight cannot be cancelled by one caller: the core receives CancellationToken.None.");
+        }
 
         if (isAsync)
         {
