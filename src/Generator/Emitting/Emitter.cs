@@ -81,7 +81,7 @@ internal static class Emitter
         }
         else
         {
-            w.Line("/// <summary>The single-flight group of " + model.Name + ": shared by all instances.</summary>");
+            w.Line("/// <summary>The single-flight group of " + model.Name + ": one per closed containing type, shared by all callers.</summary>");
             w.Line(generatedCode);
             w.Line("private static readonly " + groupType + " " + model.GroupFieldName + " = new();");
             groupAccess = model.GroupFieldName;
@@ -184,13 +184,13 @@ internal static class Emitter
             case SingleFlightReturnKind.Task:
             case SingleFlightReturnKind.ValueTask:
                 work = "static async " + lambdaParameters.Substring("static ".Length)
-                    + " { await " + coreCall + ".ConfigureAwait(false); return default(" + Unit + "); }";
+                    + "\n{\n    await " + coreCall + ".ConfigureAwait(false);\n    return default(" + Unit + ");\n}";
                 break;
             case SingleFlightReturnKind.Value:
                 work = lambdaParameters + " " + coreCall;
                 break;
             default:
-                work = lambdaParameters + " { " + coreCall + "; return default(" + Unit + "); }";
+                work = lambdaParameters + "\n{\n    " + coreCall + ";\n    return default(" + Unit + ");\n}";
                 break;
         }
 
@@ -247,7 +247,11 @@ internal static class Emitter
         w.Indent();
         for (var i = 0; i < arguments.Count; i++)
         {
-            w.Line(i == arguments.Count - 1 ? arguments[i] + tail : arguments[i]);
+            // An argument may span lines (a block lambda); each line keeps the call's indentation.
+            foreach (var line in (i == arguments.Count - 1 ? arguments[i] + tail : arguments[i]).Split('\n'))
+            {
+                w.Line(line);
+            }
         }
 
         w.Unindent();
