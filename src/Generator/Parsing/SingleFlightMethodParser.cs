@@ -568,7 +568,8 @@ internal static class SingleFlightMethodParser
         var parseOptions = declaration.SyntaxTree.Options as CSharpParseOptions ?? CSharpParseOptions.Default;
 
         // 1. Syntax: "(" + KeyFrom + ")" must be exactly one argument list.
-        var argumentList = SyntaxFactory.ParseArgumentList("(" + keyFrom + ")", 0, parseOptions, consumeFullText: true);
+        // The newline keeps a trailing line comment in KeyFrom from swallowing the closing parenthesis.
+        var argumentList = SyntaxFactory.ParseArgumentList("(" + keyFrom + "\n)", 0, parseOptions, consumeFullText: true);
         var syntaxError = argumentList.GetDiagnostics().FirstOrDefault(static d => d.Severity == DiagnosticSeverity.Error);
         if (syntaxError is not null)
         {
@@ -584,6 +585,19 @@ internal static class SingleFlightMethodParser
                 info.FailureSpanInKeyFrom = ToKeyFromSpan(argument.Span, 1, keyFrom.Length);
                 info.FailureMessage = "A key part must be a plain expression, not a named or ref/out/in argument.";
                 return SingleFlightFailure.KeyFromSyntaxError;
+            }
+
+            // The key is computed synchronously at the start of the generated method: no await there (outside
+            // a lambda of its own), whatever the method returns.
+            var await = argument.Expression
+                .DescendantNodesAndSelf(static n => n is not AnonymousFunctionExpressionSyntax)
+                .OfType<AwaitExpressionSyntax>()
+                .FirstOrDefault();
+            if (await is not null)
+            {
+                info.FailureSpanInKeyFrom = ToKeyFromSpan(await.Span, 1, keyFrom.Length);
+                info.FailureMessage = "A key cannot await: it is computed before the flight starts.";
+                return SingleFlightFailure.KeyFromDoesNotCompile;
             }
         }
 
@@ -747,6 +761,15 @@ internal static class SingleFlightMethodParser
                 unknown = true;
             }
 
+            // The speculative binding does not report CS0120: an instance member used from a static method.
+            if (!unknown && method.IsStatic && symbol is { IsStatic: false } && symbol.Kind is SymbolKind.Field or SymbolKind.Property or SymbolKind.Method or SymbolKind.Event
+                && symbol.ContainingType is not null && !IsObjectInitializerMember(identifier))
+            {
+                info.FailureSpanInKeyFrom = new TextSpan(identifier.SpanStart - keyStartInTree, identifier.Span.Length);
+                info.FailureMessage = $"'{name}' is an instance member; '{method.Name}' is static.";
+                return SingleFlightFailure.KeyFromDoesNotCompile;
+            }
+
             if (unknown)
             {
                 info.FailureIdentifier = name;
@@ -763,6 +786,13 @@ internal static class SingleFlightMethodParser
             if (node is not ExpressionSyntax sub)
             {
                 continue;
+            }
+
+            if (method.IsStatic && sub is ThisExpressionSyntax or BaseExpressionSyntax)
+            {
+                info.FailureSpanInKeyFrom = new TextSpan(sub.SpanStart - keyStartInTree, sub.Span.Length);
+                info.FailureMessage = $"'{sub}' is not available: '{method.Name}' is static.";
+                return SingleFlightFailure.KeyFromDoesNotCompile;
             }
 
             var symbolInfo = keyModel.GetSymbolInfo(sub, ct);
@@ -782,6 +812,10 @@ internal static class SingleFlightMethodParser
         _ = keyFrom;
         return SingleFlightFailure.None;
     }
+
+    // `new T { Member = ... }`: the simple name on the left names a member of T, not of this type.
+    private static bool IsObjectInitializerMember(IdentifierNameSyntax identifier)
+        => identifier.Parent is AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax } assignment && assignment.Left == identifier;
 
     private static bool IsInside(ILocalSymbol local, ExpressionSyntax expression, CancellationToken ct)
     {
