@@ -309,6 +309,16 @@ internal static class SingleFlightMethodParser
 
         foreach (var typeParameter in method.TypeParameters)
         {
+            // Same name as an outer type's type parameter: the compiler warns (CS0693) on the declaration, and
+            // the generated holder class would repeat the warning in our file.
+            for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+            {
+                if (type.TypeParameters.Any(t => t.Name == typeParameter.Name))
+                {
+                    return SingleFlightFailure.InvalidDeclaration;
+                }
+            }
+
             foreach (var constraint in typeParameter.ConstraintTypes)
             {
                 if (ContainsErrorType(constraint))
