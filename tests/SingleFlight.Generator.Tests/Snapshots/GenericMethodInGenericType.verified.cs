@@ -26,7 +26,8 @@ namespace Demo.Caching
                 return __SingleFlightGroupHolder_LoadAsync_7eeb3dcb<TKey, TValue>.Group.DoAsync(
                     (tenant, key),
                     (this, tenant, key),
-                    static (__state, __flightToken) => new global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.IReadOnlyList<TValue>>(__state.Item1.LoadCoreAsync<TKey, TValue>(__state.Item2, __state.Item3))).AsTask();
+                    static (__state, __flightToken) => new global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.IReadOnlyList<TValue>>(
+                        __state.Item1.LoadCoreAsync<TKey, TValue>(__state.Item2, __state.Item3))).AsTask();
             }
         }
     }

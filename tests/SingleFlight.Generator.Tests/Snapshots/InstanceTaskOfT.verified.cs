@@ -18,7 +18,8 @@ namespace Demo
             return __singleFlightGroup_GetUserAsync_2e5d6fc3.DoAsync(
                 id,
                 (this, id),
-                static (__state, __flightToken) => new global::System.Threading.Tasks.ValueTask<global::Demo.User?>(__state.Item1.GetUserCoreAsync(__state.Item2, __flightToken)),
+                static (__state, __flightToken) => new global::System.Threading.Tasks.ValueTask<global::Demo.User?>(
+                    __state.Item1.GetUserCoreAsync(__state.Item2, __flightToken)),
                 cancellationToken).AsTask();
         }
     }
