@@ -48,7 +48,6 @@ internal static class Parser
     {
         var method = info.Method;
         var compilation = semanticModel.Compilation;
-        var tokenType = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
 
         var parameters = new ParameterModel[method.Parameters.Length];
         for (var i = 0; i < parameters.Length; i++)
@@ -67,7 +66,7 @@ internal static class Parser
                 modifiers.ToString(),
                 parameter.Type.ToDisplayString(s_typeFormat),
                 SingleFlightMethodParser.EscapeIdentifier(parameter.Name),
-                SingleFlightMethodParser.IsCancellationToken(parameter.Type, tokenType));
+                SingleFlightMethodParser.IsCancellationToken(parameter.Type));
         }
 
         var methodModifiers = string.Join(

@@ -70,7 +70,7 @@ internal static class SingleFlightMethodParser
         var method = info.Method;
         var declaration = info.Declaration;
 
-        var failure = ReadAttribute(info, semanticModel.Compilation);
+        var failure = ReadAttribute(info);
         if (failure != SingleFlightFailure.None)
         {
             return failure;
@@ -82,7 +82,7 @@ internal static class SingleFlightMethodParser
             return failure;
         }
 
-        failure = CheckShape(info, semanticModel.Compilation);
+        failure = CheckShape(info);
         if (failure != SingleFlightFailure.None)
         {
             return failure;
@@ -121,13 +121,11 @@ internal static class SingleFlightMethodParser
         return BindKey(info, semanticModel, declaration, ct);
     }
 
-    private static SingleFlightFailure ReadAttribute(SingleFlightMethodInfo info, Compilation compilation)
+    private static SingleFlightFailure ReadAttribute(SingleFlightMethodInfo info)
     {
-        var attributeType = compilation.GetTypeByMetadataName(AttributeMetadataName);
         foreach (var attribute in info.Method.GetAttributes())
         {
-            if (attribute.AttributeClass is not null
-                && SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, attributeType))
+            if (IsNamed(attribute.AttributeClass, "SingleFlight", "SingleFlightAttribute"))
             {
                 info.Attribute = attribute;
                 break;
@@ -274,7 +272,7 @@ internal static class SingleFlightMethodParser
         return method.ContainingType;
     }
 
-    private static SingleFlightFailure CheckShape(SingleFlightMethodInfo info, Compilation compilation)
+    private static SingleFlightFailure CheckShape(SingleFlightMethodInfo info)
     {
         var method = info.Method;
         if (method.ReturnsByRef || method.ReturnsByRefReadonly)
@@ -343,32 +341,32 @@ internal static class SingleFlightMethodParser
         if (returnType is INamedTypeSymbol named)
         {
             var definition = named.OriginalDefinition;
-            if (IsType(definition, compilation, "System.Collections.Generic.IAsyncEnumerable`1")
-                || IsType(definition, compilation, "System.Collections.Generic.IAsyncEnumerator`1"))
+            if (IsNamed(definition, "System.Collections.Generic", "IAsyncEnumerable", 1)
+                || IsNamed(definition, "System.Collections.Generic", "IAsyncEnumerator", 1))
             {
                 return SingleFlightFailure.Iterator;
             }
 
-            if (IsType(definition, compilation, "System.Threading.Tasks.Task"))
+            if (IsNamed(definition, "System.Threading.Tasks", "Task"))
             {
                 info.ReturnKind = SingleFlightReturnKind.Task;
                 return SingleFlightFailure.None;
             }
 
-            if (IsType(definition, compilation, "System.Threading.Tasks.ValueTask"))
+            if (IsNamed(definition, "System.Threading.Tasks", "ValueTask"))
             {
                 info.ReturnKind = SingleFlightReturnKind.ValueTask;
                 return SingleFlightFailure.None;
             }
 
-            if (IsType(definition, compilation, "System.Threading.Tasks.Task`1"))
+            if (IsNamed(definition, "System.Threading.Tasks", "Task", 1))
             {
                 info.ReturnKind = SingleFlightReturnKind.TaskOfT;
                 info.FlightValueType = named.TypeArguments[0];
                 return SingleFlightFailure.None;
             }
 
-            if (IsType(definition, compilation, "System.Threading.Tasks.ValueTask`1"))
+            if (IsNamed(definition, "System.Threading.Tasks", "ValueTask", 1))
             {
                 info.ReturnKind = SingleFlightReturnKind.ValueTaskOfT;
                 info.FlightValueType = named.TypeArguments[0];
@@ -551,8 +549,6 @@ internal static class SingleFlightMethodParser
         CancellationToken ct)
     {
         var method = info.Method;
-        var cancellationTokenType = semanticModel.Compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
-        var notKeyType = semanticModel.Compilation.GetTypeByMetadataName(NotKeyAttributeMetadataName);
 
         if (string.IsNullOrWhiteSpace(info.KeyFrom))
         {
@@ -562,7 +558,7 @@ internal static class SingleFlightMethodParser
             var parts = ImmutableArray.CreateBuilder<SingleFlightKeyPart>();
             foreach (var parameter in method.Parameters)
             {
-                if (IsCancellationToken(parameter.Type, cancellationTokenType) || HasAttribute(parameter, notKeyType))
+                if (IsCancellationToken(parameter.Type) || HasNotKeyAttribute(parameter))
                 {
                     continue;
                 }
@@ -614,7 +610,7 @@ internal static class SingleFlightMethodParser
         // 2. The common case, bound without a semantic model: every part is a parameter or a chain of
         //    field/property accesses on one ("id", "tenant, id", "request.TenantId, request.Id").
         //    Speculative binding costs about a millisecond per method; this costs next to nothing.
-        if (TryResolvePaths(info, argumentList, keyFrom.Length, notKeyType, cancellationTokenType, semanticModel.Compilation))
+        if (TryResolvePaths(info, argumentList, keyFrom.Length, semanticModel.Compilation))
         {
             return SingleFlightFailure.None;
         }
@@ -720,8 +716,8 @@ internal static class SingleFlightMethodParser
         var left = ImmutableArray.CreateBuilder<IParameterSymbol>();
         foreach (var parameter in method.Parameters)
         {
-            if (!IsCancellationToken(parameter.Type, cancellationTokenType)
-                && !HasAttribute(parameter, notKeyType)
+            if (!IsCancellationToken(parameter.Type)
+                && !HasNotKeyAttribute(parameter)
                 && !mentioned.Contains(parameter.Name))
             {
                 left.Add(parameter);
@@ -736,8 +732,6 @@ internal static class SingleFlightMethodParser
         SingleFlightMethodInfo info,
         ArgumentListSyntax argumentList,
         int keyFromLength,
-        INamedTypeSymbol? notKeyType,
-        INamedTypeSymbol? cancellationTokenType,
         Compilation compilation)
     {
         var method = info.Method;
@@ -761,7 +755,7 @@ internal static class SingleFlightMethodParser
 
         info.KeyParts = parts.MoveToImmutable();
         info.ParametersLeftOutOfKey = method.Parameters
-            .Where(p => !IsCancellationToken(p.Type, cancellationTokenType) && !HasAttribute(p, notKeyType) && !mentioned.Contains(p.Name))
+            .Where(p => !IsCancellationToken(p.Type) && !HasNotKeyAttribute(p) && !mentioned.Contains(p.Name))
             .ToImmutableArray();
         return true;
     }
@@ -1029,20 +1023,53 @@ internal static class SingleFlightMethodParser
     // ---- helpers, also used by the generator's parser ---------------------------------------------------
 
     /// <summary><see langword="true"/> for <c>System.Threading.CancellationToken</c> (not its nullable).</summary>
-    public static bool IsCancellationToken(ITypeSymbol type, INamedTypeSymbol? cancellationTokenType)
-        => cancellationTokenType is not null && SymbolEqualityComparer.Default.Equals(type, cancellationTokenType);
+    public static bool IsCancellationToken(ITypeSymbol type)
+        => type.IsValueType && IsNamed(type, "System.Threading", "CancellationToken");
 
-    /// <summary>Whether the parameter carries the attribute of the given type.</summary>
-    public static bool HasAttribute(IParameterSymbol parameter, INamedTypeSymbol? attributeType)
-        => attributeType is not null
-        && parameter.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, attributeType));
+    /// <summary>Whether the parameter carries <c>[SingleFlight.NotKey]</c>.</summary>
+    public static bool HasNotKeyAttribute(IParameterSymbol parameter)
+        => parameter.GetAttributes().Any(static a => IsNamed(a.AttributeClass, "SingleFlight", "NotKeyAttribute"));
+
+    /// <summary>
+    /// Whether <paramref name="type"/> is the top-level type <paramref name="namespaceName"/>.<paramref name="name"/>
+    /// with <paramref name="arity"/> type parameters. Compares names: <c>Compilation.GetTypeByMetadataName</c>
+    /// searches every reference on each call, which is too slow per method.
+    /// </summary>
+    public static bool IsNamed(ITypeSymbol? type, string namespaceName, string name, int arity = 0)
+    {
+        if (type is not INamedTypeSymbol named || named.Arity != arity || named.ContainingType is not null || named.Name != name)
+        {
+            return false;
+        }
+
+        var end = namespaceName.Length;
+        for (var ns = named.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+        {
+            var start = end - ns.Name.Length;
+            if (start < 0 || string.CompareOrdinal(namespaceName, start, ns.Name, 0, ns.Name.Length) != 0)
+            {
+                return false;
+            }
+
+            if (start == 0)
+            {
+                return ns.ContainingNamespace is null or { IsGlobalNamespace: true };
+            }
+
+            if (namespaceName[start - 1] != '.')
+            {
+                return false;
+            }
+
+            end = start - 1;
+        }
+
+        return false;
+    }
 
     /// <summary>An identifier as C# source: keywords get an <c>@</c>.</summary>
     public static string EscapeIdentifier(string name)
         => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
-
-    private static bool IsType(INamedTypeSymbol definition, Compilation compilation, string metadataName)
-        => SymbolEqualityComparer.Default.Equals(definition, compilation.GetTypeByMetadataName(metadataName));
 
     private static bool CanBeGenericArgument(ITypeSymbol type)
         => !type.IsRefLikeType
