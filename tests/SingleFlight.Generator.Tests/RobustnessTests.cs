@@ -178,3 +178,46 @@ public sealed class RobustnessTests
         }
     }
 }
+
+/// <summary>Projects that build XML documentation (CS1591 etc. as errors) get no warnings from generated code.</summary>
+public sealed class DocumentationModeTests
+{
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Generated_code_adds_no_documentation_warnings(bool documented)
+    {
+        var doc = documented ? "/// <summary>Gets it.</summary>\n    /// <param name=\"id\">The id.</param>\n    /// <returns>The value.</returns>\n    " : string.Empty;
+        var source = $$"""
+            using System.Threading.Tasks;
+            using SingleFlight;
+
+            namespace Docs;
+
+            /// <summary>A documented type.</summary>
+            public partial class Service
+            {
+                {{doc}}[SingleFlight]
+                public partial Task<int> GetAsync(int id);
+
+                private Task<int> GetCoreAsync(int id) => Task.FromResult(id);
+            }
+            """;
+        var options = TestCompiler.ParseOptions.WithDocumentationMode(Microsoft.CodeAnalysis.DocumentationMode.Diagnose);
+        var compilation = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create(
+            "Docs",
+            [Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(source, options, "Docs.cs")],
+            TestCompiler.References,
+            TestCompiler.Options);
+        var driver = Microsoft.CodeAnalysis.CSharp.CSharpGeneratorDriver.Create(
+            [new SingleFlightGenerator().AsSourceGenerator()], parseOptions: options);
+        driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+
+        var generated = output.SyntaxTrees.Except(compilation.SyntaxTrees).ToHashSet();
+        Assert.Single(generated);
+        var ours = output.GetDiagnostics()
+            .Where(d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning && d.Location.SourceTree is { } t && generated.Contains(t))
+            .ToArray();
+        Assert.True(ours.Length == 0, TestCompiler.Format(ours));
+    }
+}
