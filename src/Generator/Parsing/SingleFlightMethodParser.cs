@@ -209,10 +209,26 @@ internal static class SingleFlightMethodParser
             return method.IsVararg ? SingleFlightFailure.UnsupportedParameterType : SingleFlightFailure.InvalidDeclaration;
         }
 
+        // A declaration with syntax errors (a missing name, a stray token) would be copied with its errors.
+        if (declaration.ContainsDiagnostics || declaration.Parent is not TypeDeclarationSyntax)
+        {
+            return SingleFlightFailure.InvalidDeclaration;
+        }
+
         for (SyntaxNode? node = declaration.Parent; node is not null; node = node.Parent)
         {
+            if (node is BaseNamespaceDeclarationSyntax { Name: var namespaceName } && (namespaceName.IsMissing || namespaceName.ContainsDiagnostics))
+            {
+                return SingleFlightFailure.InvalidDeclaration;
+            }
+
             if (node is TypeDeclarationSyntax typeDeclaration)
             {
+                if (typeDeclaration.Identifier.IsMissing || typeDeclaration.TypeParameterList?.ContainsDiagnostics == true)
+                {
+                    return SingleFlightFailure.InvalidDeclaration;
+                }
+
                 if (!typeDeclaration.Modifiers.Any(SyntaxKind.PartialKeyword))
                 {
                     info.FailureType = FindTypeSymbol(method, typeDeclaration);
@@ -236,6 +252,11 @@ internal static class SingleFlightMethodParser
 
         for (var type = method.ContainingType; type is not null; type = type.ContainingType)
         {
+            if (type.IsImplicitlyDeclared || !type.CanBeReferencedByName)
+            {
+                return SingleFlightFailure.InvalidDeclaration;
+            }
+
             if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct) || type.IsRefLikeType)
             {
                 info.FailureType = type;
@@ -396,8 +417,14 @@ internal static class SingleFlightMethodParser
                 continue;
             }
 
-            if (info.CoreMethod is null && CoreMatches(method, candidate))
+            if (CoreMatches(method, candidate))
             {
+                if (info.CoreMethod is not null)
+                {
+                    // Two cores with one signature: the compiler reports CS0111; our call would be ambiguous.
+                    return SingleFlightFailure.DuplicateDeclaration;
+                }
+
                 info.CoreMethod = candidate;
             }
             else
@@ -407,6 +434,13 @@ internal static class SingleFlightMethodParser
         }
 
         info.CoreCandidates = candidates.ToImmutable();
+        if (info.CoreMethod is { } found && info.CoreCandidates.Any(c => SameParameterTypes(found, c)))
+        {
+            // Another method of that name with the same parameter types (differing only in constraints or
+            // return type): the compiler reports it, and our call would be ambiguous.
+            return SingleFlightFailure.DuplicateDeclaration;
+        }
+
         if (info.CoreMethod is null)
         {
             return info.CoreCandidates.IsEmpty ? SingleFlightFailure.CoreMethodMissing : SingleFlightFailure.CoreMethodMismatch;
@@ -451,7 +485,11 @@ internal static class SingleFlightMethodParser
             constructed = core.Construct(method.TypeParameters.Cast<ITypeSymbol>().ToArray());
         }
 
-        if (!SymbolEqualityComparer.Default.Equals(constructed.ReturnType, method.ReturnType))
+        // The core's result flows into the wrapper's (invariant: Task<T>, ValueTask<T>), and the wrapper's
+        // arguments flow into the core's parameters: a nullability difference there is a warning (CS8620,
+        // CS8604...) in the generated code, so it counts as a mismatch.
+        if (!SymbolEqualityComparer.Default.Equals(constructed.ReturnType, method.ReturnType)
+            || !NullabilityMatches(constructed.ReturnType, method.ReturnType, topLevelFrom: false))
         {
             return false;
         }
@@ -461,13 +499,52 @@ internal static class SingleFlightMethodParser
             var expected = method.Parameters[i];
             var actual = constructed.Parameters[i];
             if (expected.RefKind != actual.RefKind
-                || !SymbolEqualityComparer.Default.Equals(expected.Type, actual.Type))
+                || !SymbolEqualityComparer.Default.Equals(expected.Type, actual.Type)
+                || !NullabilityMatches(expected.Type, actual.Type, topLevelFrom: true))
             {
                 return false;
             }
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Whether a value of type <paramref name="from"/> converts to <paramref name="to"/> (equal but for
+    /// nullability) without a nullable warning. Oblivious annotations match anything. With
+    /// <paramref name="topLevelFrom"/>, a non-nullable value may go to a nullable target at the top level;
+    /// type arguments must agree exactly (generic types are invariant here).
+    /// </summary>
+    private static bool NullabilityMatches(ITypeSymbol from, ITypeSymbol to, bool topLevelFrom)
+    {
+        var a = from.NullableAnnotation;
+        var b = to.NullableAnnotation;
+        if (a != NullableAnnotation.None && b != NullableAnnotation.None && a != b)
+        {
+            var allowed = topLevelFrom && a == NullableAnnotation.NotAnnotated && b == NullableAnnotation.Annotated;
+            if (!allowed)
+            {
+                return false;
+            }
+        }
+
+        switch (from, to)
+        {
+            case (IArrayTypeSymbol fromArray, IArrayTypeSymbol toArray):
+                return NullabilityMatches(fromArray.ElementType, toArray.ElementType, topLevelFrom: false);
+            case (INamedTypeSymbol fromNamed, INamedTypeSymbol toNamed) when fromNamed.TypeArguments.Length == toNamed.TypeArguments.Length:
+                for (var i = 0; i < fromNamed.TypeArguments.Length; i++)
+                {
+                    if (!NullabilityMatches(fromNamed.TypeArguments[i], toNamed.TypeArguments[i], topLevelFrom: false))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            default:
+                return true;
+        }
     }
 
     private static bool SameConstraintKinds(ITypeParameterSymbol core, ITypeParameterSymbol declared)
