@@ -677,16 +677,19 @@ internal static class SingleFlightMethodParser
             }
 
             // The key is computed synchronously at the start of the generated method: no await there (outside
-            // a lambda of its own), whatever the method returns.
-            var await = argument.Expression
+            // a lambda of its own), whatever the method returns. And it only reads: no assignment, no ++/--.
+            var offending = argument.Expression
                 .DescendantNodesAndSelf(static n => n is not AnonymousFunctionExpressionSyntax)
-                .OfType<AwaitExpressionSyntax>()
-                .FirstOrDefault();
-            if (await is not null)
+                .FirstOrDefault(static n => n is AwaitExpressionSyntax or AssignmentExpressionSyntax
+                    || n.IsKind(SyntaxKind.PreIncrementExpression) || n.IsKind(SyntaxKind.PreDecrementExpression)
+                    || n.IsKind(SyntaxKind.PostIncrementExpression) || n.IsKind(SyntaxKind.PostDecrementExpression));
+            if (offending is not null)
             {
-                info.FailureSpanInKeyFrom = ToKeyFromSpan(await.Span, 1, keyFrom.Length);
-                info.FailureMessage = "A key cannot await: it is computed before the flight starts.";
-                return SingleFlightFailure.KeyFromDoesNotCompile;
+                info.FailureSpanInKeyFrom = ToKeyFromSpan(offending.Span, 1, keyFrom.Length);
+                info.FailureMessage = offending is AwaitExpressionSyntax
+                    ? "A key cannot await: it is computed before the flight starts."
+                    : "A key expression must not assign.";
+                return offending is AwaitExpressionSyntax ? SingleFlightFailure.KeyFromDoesNotCompile : SingleFlightFailure.KeyFromSyntaxError;
             }
         }
 
@@ -981,6 +984,23 @@ internal static class SingleFlightMethodParser
         // Then anything else that failed to bind, innermost first.
         foreach (var node in expression.DescendantNodesAndSelf().Reverse())
         {
+            // Patterns need constants (CS9135, CS0150), which the speculative model does not report.
+            var constant = node switch
+            {
+                ConstantPatternSyntax pattern => pattern.Expression,
+                RelationalPatternSyntax pattern => pattern.Expression,
+                BinaryExpressionSyntax { RawKind: (int)SyntaxKind.IsExpression } isExpression => isExpression.Right,
+                _ => null,
+            };
+            if (constant is not null
+                && keyModel.GetSymbolInfo(constant, ct).Symbol is not ITypeSymbol
+                && !keyModel.GetConstantValue(constant, ct).HasValue)
+            {
+                info.FailureSpanInKeyFrom = new TextSpan(constant.SpanStart - keyStartInTree, constant.Span.Length);
+                info.FailureMessage = $"'{constant}' is not a constant.";
+                return SingleFlightFailure.KeyFromDoesNotCompile;
+            }
+
             if (node is not ExpressionSyntax sub)
             {
                 continue;
