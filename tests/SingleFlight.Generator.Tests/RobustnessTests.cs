@@ -86,6 +86,8 @@ public sealed class RobustnessTests
         ["KeyFrom increment"] = (WithKey("\"id++\""), 0),
         ["KeyFrom is non-constant"] = (WithKey("\"cancellationToken is cancellationToken\""), 0),
         ["KeyFrom relational pattern on a variable"] = (WithKey("\"id is > id\""), 0),
+        ["KeyFrom object initializer"] = (Header + "public struct P { public int X; }\npublic partial class C\n{\n[SingleFlight(KeyFrom = \"new P { X = id }\")] public partial Task<int> GetAsync(int id);\nprivate Task<int> GetCoreAsync(int id) => Task.FromResult(id);\n}", 1),
+        ["KeyFrom with expression"] = (Header + "public record struct R(int A, int B);\npublic partial class C\n{\n[SingleFlight(KeyFrom = \"r with { B = 0 }\")] public partial Task<int> GetAsync(R r);\nprivate Task<int> GetCoreAsync(R r) => Task.FromResult(1);\n}", 1),
         ["KeyFrom is type"] = (WithKey("\"id is int\""), 1),
         ["KeyFrom token"] = (WithKey("\"id, cancellationToken\""), 1),
         ["KeyFrom nameof"] = (WithKey("nameof(id)"), 1),

@@ -677,10 +677,11 @@ internal static class SingleFlightMethodParser
             }
 
             // The key is computed synchronously at the start of the generated method: no await there (outside
-            // a lambda of its own), whatever the method returns. And it only reads: no assignment, no ++/--.
+            // a lambda of its own), whatever the method returns. And it only reads: no assignment (but for
+            // member initializers: `new Point { X = id }`, `request with { Id = 0 }`), no ++/--.
             var offending = argument.Expression
                 .DescendantNodesAndSelf(static n => n is not AnonymousFunctionExpressionSyntax)
-                .FirstOrDefault(static n => n is AwaitExpressionSyntax or AssignmentExpressionSyntax
+                .FirstOrDefault(static n => n is AwaitExpressionSyntax or AssignmentExpressionSyntax { Parent: not InitializerExpressionSyntax }
                     || n.IsKind(SyntaxKind.PreIncrementExpression) || n.IsKind(SyntaxKind.PreDecrementExpression)
                     || n.IsKind(SyntaxKind.PostIncrementExpression) || n.IsKind(SyntaxKind.PostDecrementExpression));
             if (offending is not null)
@@ -761,7 +762,7 @@ internal static class SingleFlightMethodParser
             var expression = expressions[i];
             var partSpan = new TextSpan(expression.SpanStart - bodyStart - keyStart, expression.Span.Length);
 
-            var failure = CheckKeyExpression(info, keyModel, expression, bodyStart + keyStart, keyFrom, method, mentioned, ct);
+            var failure = CheckKeyExpression(info, keyModel, expression, bodyStart + keyStart, method, mentioned, ct);
             if (failure != SingleFlightFailure.None)
             {
                 return failure;
@@ -921,7 +922,6 @@ internal static class SingleFlightMethodParser
         SemanticModel keyModel,
         ExpressionSyntax expression,
         int keyStartInTree,
-        string keyFrom,
         IMethodSymbol method,
         HashSet<string> mentioned,
         CancellationToken ct)
@@ -957,7 +957,7 @@ internal static class SingleFlightMethodParser
                     unknown = true;
                 }
             }
-            else if (symbol is ILocalSymbol local && !IsInside(local, expression, ct))
+            else if (symbol is ILocalSymbol local && !IsDeclaredInside(local, expression))
             {
                 unknown = true;
             }
@@ -1040,7 +1040,6 @@ internal static class SingleFlightMethodParser
             }
         }
 
-        _ = keyFrom;
         return SingleFlightFailure.None;
     }
 
@@ -1048,7 +1047,7 @@ internal static class SingleFlightMethodParser
     private static bool IsObjectInitializerMember(IdentifierNameSyntax identifier)
         => identifier.Parent is AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax } assignment && assignment.Left == identifier;
 
-    private static bool IsInside(ILocalSymbol local, ExpressionSyntax expression, CancellationToken ct)
+    private static bool IsDeclaredInside(ILocalSymbol local, ExpressionSyntax expression)
     {
         foreach (var reference in local.DeclaringSyntaxReferences)
         {
@@ -1058,7 +1057,6 @@ internal static class SingleFlightMethodParser
             }
         }
 
-        _ = ct;
         return false;
     }
 
