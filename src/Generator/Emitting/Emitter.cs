@@ -72,7 +72,7 @@ internal static class Emitter
 
             w.Unindent();
             w.Open();
-            w.Line("internal static readonly " + groupType + " Group = new();");
+            w.Line("internal static readonly " + groupType + " Group = " + NewGroup(model) + ";");
             w.Close();
             groupAccess = model.HolderClassName + typeArguments + ".Group";
         }
@@ -80,14 +80,14 @@ internal static class Emitter
         {
             w.Line("/// <summary>The single-flight group of " + model.Name + ": one per instance.</summary>");
             w.Line(generatedCode);
-            w.Line("private readonly " + groupType + " " + model.GroupFieldName + " = new();");
+            w.Line("private readonly " + groupType + " " + model.GroupFieldName + " = " + NewGroup(model) + ";");
             groupAccess = "this." + model.GroupFieldName;
         }
         else
         {
             w.Line("/// <summary>The single-flight group of " + model.Name + ": one per closed containing type, shared by all callers.</summary>");
             w.Line(generatedCode);
-            w.Line("private static readonly " + groupType + " " + model.GroupFieldName + " = new();");
+            w.Line("private static readonly " + groupType + " " + model.GroupFieldName + " = " + NewGroup(model) + ";");
             groupAccess = model.GroupFieldName;
         }
 
@@ -106,6 +106,10 @@ internal static class Emitter
 
         return w.ToString();
     }
+
+    /// <summary>The group's initializer: named after the operation, for its metrics and spans.</summary>
+    private static string NewGroup(in MethodModel model)
+        => "new() { Name = " + Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(model.OperationName, quote: true) + " }";
 
     private static void WriteMethod(IndentedWriter w, in MethodModel model, string generatedCode, string groupAccess)
     {

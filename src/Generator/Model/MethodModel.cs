@@ -28,6 +28,7 @@ namespace SingleFlight.Generator.Model;
 /// <param name="ContainingTypeName">The containing type, fully qualified (for static core calls).</param>
 /// <param name="CoreMethodName">The core method's name (escaped).</param>
 /// <param name="GroupFieldName">The name of the field that holds the group.</param>
+/// <param name="OperationName">The group's name for telemetry: <c>OperationName</c>, or <c>Namespace.Type.Method</c>.</param>
 /// <param name="HolderClassName">For generic methods, the nested generic class that holds the group; otherwise empty.</param>
 /// <param name="GeneratorVersion">The version written in <c>[GeneratedCode]</c>.</param>
 internal readonly record struct MethodModel(
@@ -52,6 +53,7 @@ internal readonly record struct MethodModel(
     string ContainingTypeName,
     string CoreMethodName,
     string GroupFieldName,
+    string OperationName,
     string HolderClassName,
     string GeneratorVersion);
 

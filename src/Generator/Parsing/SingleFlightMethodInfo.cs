@@ -114,6 +114,9 @@ internal sealed class SingleFlightMethodInfo
     /// <summary>The <c>KeyFrom</c> value as written (null when not set).</summary>
     public string? KeyFrom { get; internal set; }
 
+    /// <summary>The <c>OperationName</c> value as written (null when not set).</summary>
+    public string? OperationName { get; internal set; }
+
     /// <summary>The <c>Scope</c> value.</summary>
     public SingleFlightScopeKind Scope { get; internal set; }
 

@@ -168,6 +168,14 @@ internal static class SingleFlightMethodParser
 
                     info.Scope = (SingleFlightScopeKind)scope;
                     break;
+                case "OperationName":
+                    if (value.Value is not null and not string)
+                    {
+                        return SingleFlightFailure.InvalidAttributeArguments;
+                    }
+
+                    info.OperationName = (string?)value.Value;
+                    break;
                 default:
                     return SingleFlightFailure.InvalidAttributeArguments;
             }

@@ -14,7 +14,7 @@ namespace Demo
         {
             /// <summary>The single-flight group of Render: one per closed containing type, shared by all callers.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("SingleFlight.Generator", "0.1.0")]
-            private static readonly global::SingleFlight.SingleFlightGroup<(string, string), string> __singleFlightGroup_Render_8ba0385a = new();
+            private static readonly global::SingleFlight.SingleFlightGroup<(string, string), string> __singleFlightGroup_Render_8ba0385a = new() { Name = "Demo.Reports.ReportService.Render" };
 
             [global::System.CodeDom.Compiler.GeneratedCode("SingleFlight.Generator", "0.1.0")]
             public partial string Render(string tenant, int id)

@@ -14,7 +14,7 @@ namespace Demo.Caching
                 where TKey : notnull
                 where TValue : class
             {
-                internal static readonly global::SingleFlight.SingleFlightGroup<(TTenant, TKey), global::System.Collections.Generic.IReadOnlyList<TValue>> Group = new();
+                internal static readonly global::SingleFlight.SingleFlightGroup<(TTenant, TKey), global::System.Collections.Generic.IReadOnlyList<TValue>> Group = new() { Name = "Demo.Caching.Cache<TTenant>.Loader.LoadAsync" };
             }
 
             [global::System.CodeDom.Compiler.GeneratedCode("SingleFlight.Generator", "0.1.0")]

@@ -8,7 +8,7 @@ namespace Demo
     {
         /// <summary>The single-flight group of ReconnectAsync: one per instance.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("SingleFlight.Generator", "0.1.0")]
-        private readonly global::SingleFlight.SingleFlightGroup<global::SingleFlight.Unit, global::SingleFlight.Unit> __singleFlightGroup_ReconnectAsync_a3a49825 = new();
+        private readonly global::SingleFlight.SingleFlightGroup<global::SingleFlight.Unit, global::SingleFlight.Unit> __singleFlightGroup_ReconnectAsync_a3a49825 = new() { Name = "Demo.Connection.ReconnectAsync" };
 
         [global::System.CodeDom.Compiler.GeneratedCode("SingleFlight.Generator", "0.1.0")]
         public partial global::System.Threading.Tasks.Task ReconnectAsync(global::System.Threading.CancellationToken cancellationToken)

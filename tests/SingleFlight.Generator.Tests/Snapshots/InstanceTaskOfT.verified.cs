@@ -8,7 +8,7 @@ namespace Demo
     {
         /// <summary>The single-flight group of GetUserAsync: one per closed containing type, shared by all callers.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("SingleFlight.Generator", "0.1.0")]
-        private static readonly global::SingleFlight.SingleFlightGroup<int, global::Demo.User?> __singleFlightGroup_GetUserAsync_2e5d6fc3 = new();
+        private static readonly global::SingleFlight.SingleFlightGroup<int, global::Demo.User?> __singleFlightGroup_GetUserAsync_2e5d6fc3 = new() { Name = "Demo.UserRepository.GetUserAsync" };
 
         [global::System.CodeDom.Compiler.GeneratedCode("SingleFlight.Generator", "0.1.0")]
         public partial global::System.Threading.Tasks.Task<global::Demo.User?> GetUserAsync(int id, global::System.Threading.CancellationToken cancellationToken)

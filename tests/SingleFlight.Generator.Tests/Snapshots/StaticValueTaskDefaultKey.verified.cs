@@ -6,7 +6,7 @@ partial class Warmup
 {
     /// <summary>The single-flight group of RefreshAsync: one per closed containing type, shared by all callers.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("SingleFlight.Generator", "0.1.0")]
-    private static readonly global::SingleFlight.SingleFlightGroup<string, global::SingleFlight.Unit> __singleFlightGroup_RefreshAsync_a1394995 = new();
+    private static readonly global::SingleFlight.SingleFlightGroup<string, global::SingleFlight.Unit> __singleFlightGroup_RefreshAsync_a1394995 = new() { Name = "Warmup.RefreshAsync" };
 
     [global::System.CodeDom.Compiler.GeneratedCode("SingleFlight.Generator", "0.1.0")]
     internal static partial global::System.Threading.Tasks.ValueTask RefreshAsync(string region, global::System.Threading.CancellationToken cancellationToken, string? reason)

@@ -8,7 +8,7 @@ namespace Demo
     {
         /// <summary>The single-flight group of Flush: one per closed containing type, shared by all callers.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("SingleFlight.Generator", "0.1.0")]
-        private static readonly global::SingleFlight.SingleFlightGroup<(long, string), global::SingleFlight.Unit> __singleFlightGroup_Flush_bc823ac7 = new();
+        private static readonly global::SingleFlight.SingleFlightGroup<(long, string), global::SingleFlight.Unit> __singleFlightGroup_Flush_bc823ac7 = new() { Name = "Demo.Pipeline.Flush" };
 
         [global::System.CodeDom.Compiler.GeneratedCode("SingleFlight.Generator", "0.1.0")]
         public readonly partial void Flush(in global::Demo.Big big, string @class, params int[] extra)
