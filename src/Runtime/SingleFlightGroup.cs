@@ -46,6 +46,9 @@ public sealed class SingleFlightGroup<TKey, TValue>
     /// <remarks>A snapshot for diagnostics: reading it briefly locks the whole group.</remarks>
     public int InFlightCount => _flights.Count;
 
+    /// <summary>Called with the key each time a caller joins a running flight. A seam for tests.</summary>
+    internal Action<TKey>? JoinedHook { get; set; }
+
     /// <summary>
     /// Runs <paramref name="work"/> for <paramref name="key"/>, or joins the flight already running for an
     /// equal key and returns its result.
@@ -177,6 +180,7 @@ public sealed class SingleFlightGroup<TKey, TValue>
 
                 if (existing.TryJoin(cancellable: false))
                 {
+                    JoinedHook?.Invoke(key);
                     // GetResult rethrows the leader's exception object itself, with its stack trace.
                     return existing.GetCompletion().Task.GetAwaiter().GetResult();
                 }
@@ -252,6 +256,7 @@ public sealed class SingleFlightGroup<TKey, TValue>
 
                 if (existing.TryJoin(cancellationToken.CanBeCanceled))
                 {
+                    JoinedHook?.Invoke(key);
                     shared = true;
                     return Wait(existing, cancellationToken);
                 }
