@@ -2,15 +2,29 @@ using System.Globalization;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using SingleFlight;
 using WebApi;
 
-// Run:        dotnet run --project samples/WebApi
-// Load mode:  dotnet run --project samples/WebApi -- --load [--requests N] [--cities N]
+// Run:        dotnet run --project samples/WebApi [-- --metrics]
+// Load mode:  dotnet run --project samples/WebApi -- --load [--requests N] [--cities N] [--metrics]
+// --metrics exports the SingleFlight meter (and, without --load, its spans) to the console.
 var load = args.Contains("--load");
-var builder = WebApplication.CreateBuilder(args.Where(a => a != "--load").ToArray());
+var metrics = args.Contains("--metrics");
+var builder = WebApplication.CreateBuilder(args.Where(a => a is not "--load" and not "--metrics").ToArray());
 builder.Logging.SetMinimumLevel(load ? LogLevel.Warning : LogLevel.Information);
 builder.Services.AddSingleton<ForecastBackend>();
 builder.Services.AddScoped<ForecastService>();
+if (metrics)
+{
+    var telemetry = builder.Services.AddOpenTelemetry()
+        .WithMetrics(m => m.AddMeter(SingleFlightTelemetry.Name).AddConsoleExporter());
+    if (!load)
+    {
+        telemetry.WithTracing(t => t.AddSource(SingleFlightTelemetry.Name).AddConsoleExporter());
+    }
+}
 
 var app = builder.Build();
 app.MapGet("/forecast/{city}", (string city, ForecastService forecasts, CancellationToken cancellationToken)
@@ -41,6 +55,12 @@ var calls = Enumerable.Range(0, requests).Select(async i =>
 }).ToArray();
 go.SetResult();
 var forecasts = await Task.WhenAll(calls);
+if (metrics)
+{
+    // Export now rather than on the exporter's timer, so the numbers print before the summary.
+    app.Services.GetRequiredService<MeterProvider>().ForceFlush();
+}
+
 await app.StopAsync();
 
 var failed = forecasts.Count(f => f is null);
