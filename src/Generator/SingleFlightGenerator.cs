@@ -41,7 +41,14 @@ public sealed class SingleFlightGenerator : IIncrementalGenerator
                 return;
             }
 
-            spc.AddSource(model.HintName, source);
+            try
+            {
+                spc.AddSource(model.HintName, source);
+            }
+            catch (ArgumentException)
+            {
+                // An unusable or duplicate hint name: skip the method rather than fail the whole generator.
+            }
         });
     }
 }

@@ -176,7 +176,7 @@ internal static class Emitter
         switch (model.ReturnKind)
         {
             case SingleFlightReturnKind.TaskOfT:
-                work = lambdaParameters + " new " + ValueTaskOf + "<" + model.FlightValueType + ">(" + coreCall + ")";
+                work = lambdaParameters + " new " + ValueTaskOf + "<" + model.FlightValueType + ">(\n    " + coreCall + ")";
                 break;
             case SingleFlightReturnKind.ValueTaskOfT:
                 work = lambdaParameters + " " + coreCall;

@@ -106,7 +106,7 @@ internal static class Parser
         else
         {
             namespaces = method.ContainingNamespace is { IsGlobalNamespace: false } ns
-                ? new[] { new NamespaceModel(ns.ToDisplayString(), EquatableArray<string>.Empty) }.ToEquatableArray()
+                ? new[] { new NamespaceModel(NamespaceName(ns), EquatableArray<string>.Empty) }.ToEquatableArray()
                 : EquatableArray<NamespaceModel>.Empty;
         }
 
@@ -282,6 +282,11 @@ internal static class Parser
         return symbol is INamespaceSymbol or ITypeSymbol { TypeKind: not TypeKind.Error };
     }
 
+    private static string NamespaceName(INamespaceSymbol ns)
+        => ns.ContainingNamespace is { IsGlobalNamespace: false } parent
+            ? NamespaceName(parent) + "." + SingleFlightMethodParser.EscapeIdentifier(ns.Name)
+            : SingleFlightMethodParser.EscapeIdentifier(ns.Name);
+
     private static string TypeKeyword(INamedTypeSymbol type)
         => (type.IsRecord, type.IsValueType) switch
         {
@@ -329,6 +334,17 @@ internal static class Parser
         }
 
         builder.Append('.').Append(hash).Append(".g.cs");
+
+        // Hint names allow a limited set of characters ('@' of an escaped namespace is not one of them).
+        for (var i = 0; i < builder.Length; i++)
+        {
+            var c = builder[i];
+            if (!(char.IsLetterOrDigit(c) || c is '.' or '_' or '-' or '`'))
+            {
+                builder[i] = '_';
+            }
+        }
+
         return builder.ToString();
     }
 

@@ -44,9 +44,9 @@ internal enum SingleFlightFailure
     CoreMethodMismatch,
 
     /// <summary>
-    /// SF0002. <c>KeyFrom</c> is set but the core method has no body in source (abstract, extern, partial
-    /// without implementation), so the key expression cannot be bound. The key is bound inside the core
-    /// method's context.
+    /// SF0002. <c>KeyFrom</c> needs binding (it is more than parameters and field/property paths on them) but
+    /// the core method has no body in source (abstract, extern, partial without implementation), and the key
+    /// is bound inside the core method's body.
     /// </summary>
     CoreMethodHasNoBody,
 

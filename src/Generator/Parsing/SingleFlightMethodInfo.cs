@@ -61,8 +61,10 @@ internal readonly struct SingleFlightKeyPart
     public ITypeSymbol Type { get; }
 
     /// <summary>
-    /// The part's expression, bound in <see cref="SingleFlightMethodInfo.KeySemanticModel"/>, when the key
-    /// comes from <c>KeyFrom</c>; otherwise <see langword="null"/>.
+    /// The part's expression when the key comes from <c>KeyFrom</c>; otherwise <see langword="null"/>. When
+    /// <see cref="SingleFlightMethodInfo.KeySemanticModel"/> is set, the node is bound in it; when it is null
+    /// (every part was a parameter or a field/property path on one, resolved without binding), the node is
+    /// the unbound parse of the <c>KeyFrom</c> text.
     /// </summary>
     public ExpressionSyntax? Expression { get; }
 
@@ -149,16 +151,18 @@ internal sealed class SingleFlightMethodInfo
     public ImmutableArray<IParameterSymbol> ParametersLeftOutOfKey { get; internal set; } = ImmutableArray<IParameterSymbol>.Empty;
 
     /// <summary>
-    /// The speculative semantic model in which <see cref="SingleFlightKeyPart.Expression"/>s are bound
-    /// (<c>KeyFrom</c> only). The key is bound as the body of a local function with the annotated method's
-    /// parameters, placed in the core method's body; so it sees the same usings, type members and
-    /// <c>this</c> as the core method.
+    /// The speculative semantic model in which <see cref="SingleFlightKeyPart.Expression"/>s are bound. The key
+    /// is bound as the body of a local function with the annotated method's parameters, placed in the core
+    /// method's body; so it sees the same usings, type members and <c>this</c> as the core method.
+    /// <see langword="null"/> for a default key, and for a <c>KeyFrom</c> whose parts are all parameters or
+    /// field/property paths on parameters (<c>"tenant, request.Id"</c>): those are resolved from symbols
+    /// alone, which is much cheaper, and need no semantic model to be checked.
     /// </summary>
     public SemanticModel? KeySemanticModel { get; internal set; }
 
     /// <summary>
     /// The core method's declaration in whose context <c>KeyFrom</c> was bound (its file's usings are the
-    /// ones the generated file repeats). Null when there is no <c>KeyFrom</c>.
+    /// ones the generated file repeats). Null whenever <see cref="KeySemanticModel"/> is null.
     /// </summary>
     public SyntaxNode? KeyBindingHost { get; internal set; }
 
