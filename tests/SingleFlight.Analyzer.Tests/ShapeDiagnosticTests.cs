@@ -115,7 +115,7 @@ public sealed class ShapeDiagnosticTests
         Usings + """
             public abstract partial class C
             {
-                [SingleFlight(KeyFrom = "id")]
+                [SingleFlight(KeyFrom = "id + 1")]
                 public partial Task<int> {|SF0002:GetAsync|}(int id);
                 protected abstract Task<int> GetCoreAsync(int id);
             }
@@ -131,12 +131,14 @@ public sealed class ShapeDiagnosticTests
             public static partial void Run(string name);
             """) + "public partial class C { private static void RunCore(string name) { } }");
 
-    [Fact]
-    public Task SF0002_not_for_an_abstract_core_without_KeyFrom() => AnalyzerTest.VerifyAsync(
-        Usings + """
+    [Theory]
+    [InlineData("[SingleFlight]")]
+    [InlineData("[SingleFlight(KeyFrom = \"id\")]")]
+    public Task SF0002_not_for_an_abstract_core_with_a_parameter_key(string attribute) => AnalyzerTest.VerifyAsync(
+        Usings + $$"""
             public abstract partial class C
             {
-                [SingleFlight]
+                {{attribute}}
                 public partial Task<int> GetAsync(int id);
                 protected abstract Task<int> GetCoreAsync(int id);
             }

@@ -302,7 +302,10 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        if (info.KeySemanticModel is not { } keyModel || info.KeyFrom is not { } keyText)
+        // Without a semantic model every part is a parameter or a field/property path on one, resolved from
+        // symbols: nothing there can be non-deterministic or a string, but types and tokens still matter.
+        var keyModel = info.KeySemanticModel;
+        if (info.KeyFrom is not { } keyText)
         {
             return;
         }
@@ -325,10 +328,18 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
             }
 
             var partText = SafeSubstring(keyText, part.SpanInKeyFrom.Value);
-            var operation = keyModel.GetOperation(part.Expression, ct);
+            var operation = keyModel?.GetOperation(part.Expression, ct);
             var createsReferenceObject = false;
             var hasToken = false;
-            if (operation is not null)
+            if (operation is null && FindTokenInPath(info.Method, part) is { } token)
+            {
+                hasToken = true;
+                context.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.CancellationTokenInKey,
+                    MapNode(token, part),
+                    $"KeyFrom uses the CancellationToken '{token}': every caller has its own token, so keys never match. Remove it from KeyFrom; the core method receives the flight's own token."));
+            }
+            else if (operation is not null)
             {
                 foreach (var finding in KeyOperationChecks.Check(operation, out createsReferenceObject))
                 {
@@ -392,6 +403,26 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
                 ParameterLocation(info, parameter) ?? info.Declaration.Identifier.GetLocation(),
                 $"Parameter '{parameter.Name}' of '{name}' is not in KeyFrom \"{keyText}\": callers that differ only in '{parameter.Name}' share one flight and get the same result. Add '{parameter.Name}' to KeyFrom, or mark it [NotKey] if sharing is intended."));
         }
+    }
+
+    // A parameter path ("ct", "ct.IsCancellationRequested", "options.Token"): the token parameter it starts
+    // from, or the whole path when it ends in a token.
+    private static SyntaxNode? FindTokenInPath(IMethodSymbol method, SingleFlightKeyPart part)
+    {
+        var root = part.Expression!;
+        while (root is MemberAccessExpressionSyntax access)
+        {
+            root = access.Expression;
+        }
+
+        if (root is IdentifierNameSyntax identifier
+            && method.Parameters.FirstOrDefault(p => p.Name == identifier.Identifier.ValueText) is { } parameter
+            && KeyTypeRules.Is(parameter.Type, "CancellationToken", "System.Threading"))
+        {
+            return identifier;
+        }
+
+        return KeyTypeRules.Is(part.Type, "CancellationToken", "System.Threading") ? part.Expression : null;
     }
 
     private static string Display(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
