@@ -105,6 +105,7 @@ public sealed class AddCoreMethodCodeFixProvider : CodeFixProvider
             .WithConstraintClauses(List(method.ConstraintClauses.Select(static c => c.WithoutTrivia())))
             .WithBody(Block(ThrowStatement(ObjectCreationExpression(exception).WithArgumentList(ArgumentList()))))
             .WithLeadingTrivia(ElasticCarriageReturnLineFeed)
+            .WithTrailingTrivia(method.GetTrailingTrivia())
             .WithAdditionalAnnotations(Formatter.Annotation);
     }
 

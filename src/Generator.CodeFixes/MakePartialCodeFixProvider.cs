@@ -156,6 +156,7 @@ public sealed class MakePartialCodeFixProvider : CodeFixProvider
             .WithExpressionBody(method.ExpressionBody)
             .WithSemicolonToken(method.ExpressionBody is not null ? Token(SyntaxKind.SemicolonToken) : default)
             .WithLeadingTrivia(ElasticCarriageReturnLineFeed)
+            .WithTrailingTrivia(method.GetTrailingTrivia())
             .WithAdditionalAnnotations(Formatter.Annotation);
 
         var modifiers = SyntaxHelpers.PartialModifiers(method, out var leading);

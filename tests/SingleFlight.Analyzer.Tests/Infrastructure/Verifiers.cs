@@ -66,10 +66,10 @@ internal sealed class AnalyzerTest : CSharpAnalyzerTest<SingleFlightAnalyzer, De
 }
 
 /// <summary>Runs one code fix: input with markup → expected output; Fix All as configured.</summary>
-internal sealed class CodeFixTest<TFix> : CSharpCodeFixTest<SingleFlightAnalyzer, TFix, DefaultVerifier>
+internal sealed class FixTest<TFix> : CSharpCodeFixTest<SingleFlightAnalyzer, TFix, DefaultVerifier>
     where TFix : CodeFixProvider, new()
 {
-    public CodeFixTest(string source, string fixedSource)
+    public FixTest(string source, string fixedSource)
     {
         ReferenceAssemblies = TestReferences.None;
         TestReferences.Configure(TestState);
