@@ -261,12 +261,20 @@ public sealed class ShapeDiagnosticTests
             """));
 
     [Fact]
+    public Task SF0003_undefined_scope_value() => AnalyzerTest.VerifyAsync(
+        InClass("""
+            [SingleFlight(Scope = {|SF0003:(SingleFlightScope)7|})]
+            public partial Task<int> GetAsync(int id);
+            private Task<int> GetCoreAsync(int id) => Task.FromResult(id);
+            """));
+
+    [Fact]
     public Task Compiler_errors_are_left_to_the_compiler() => AnalyzerTest.VerifyAsync(
         InClass("""
             [SingleFlight]
             public partial Task<Nope> GetAsync(int id);
             private Task<Nope> GetCoreAsync(int id) => null!;
-            [SingleFlight(Scope = (SingleFlightScope)7)]
+            [SingleFlight(Nope = 1)]
             public partial Task<int> OtherAsync(int id);
             private Task<int> OtherCoreAsync(int id) => Task.FromResult(id);
             """));

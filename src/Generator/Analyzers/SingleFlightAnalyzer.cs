@@ -234,10 +234,40 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
                         ? $"KeyFrom names '{info.FailureIdentifier}', which is not a parameter of '{name}'. Did you mean '{closest}'?"
                         : $"KeyFrom names '{info.FailureIdentifier}', which is not a parameter of '{name}'. Its parameters are: {(parameters.Length == 0 ? "(none)" : parameters)}.");
 
+            case SingleFlightFailure.InvalidAttributeArguments when UndefinedScope(info) is { } scope:
+                // The one argument problem the compiler accepts: a cast to an undefined enum value.
+                var scopeArgument = attributeSyntax.ArgumentList?.Arguments.FirstOrDefault(static a => a.NameEquals?.Name.Identifier.ValueText == "Scope");
+                return Shape(
+                    scopeArgument?.Expression.GetLocation() ?? nameLocation,
+                    $"Scope of '{name}' is {scope}, which is not a SingleFlightScope value. Use SingleFlightScope.Type (the default) or SingleFlightScope.Instance.");
+
             default:
-                // InvalidDeclaration, DuplicateDeclaration, InvalidAttributeArguments: the compiler reports these.
+                // InvalidDeclaration, DuplicateDeclaration, other InvalidAttributeArguments: the compiler reports these.
                 return null;
         }
+    }
+
+    private static int? UndefinedScope(SingleFlightMethodInfo info)
+    {
+        if (info.Attribute is not { } attribute || attribute.ConstructorArguments.Length != 0)
+        {
+            return null;
+        }
+
+        foreach (var pair in attribute.NamedArguments)
+        {
+            if (pair.Value.Kind == TypedConstantKind.Error)
+            {
+                return null;
+            }
+
+            if (pair.Key == "Scope" && pair.Value.Value is int scope && scope is not (0 or 1))
+            {
+                return scope;
+            }
+        }
+
+        return null;
     }
 
     private static Diagnostic Shape(Location location, string message)
