@@ -39,7 +39,12 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
     public override void Initialize(AnalysisContext context)
     {
         context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+
+        // Analyze, but never report in generated code. Not None: the generator's implementation of the method
+        // carries [GeneratedCode], and a partial method's attributes are merged, so the driver counts the
+        // user's own declaration as generated code and would skip it under None. Diagnostics located in
+        // generated files are still dropped by the driver (no ReportDiagnostics flag).
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze);
         context.RegisterCompilationStartAction(static start =>
         {
             var attributeType = start.Compilation.GetTypeByMetadataName(SingleFlightMethodParser.AttributeMetadataName);
@@ -96,7 +101,7 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var info = SingleFlightMethodParser.Parse(symbol, declaration, model, ct);
+        var info = SingleFlightMethodParser.Parse(symbol, declaration, model, ignoreGeneratedImplementation: true, ct);
         var keyFrom = KeyFromSource.Find(attributeSyntax);
 
         if (!info.IsSuccess)
