@@ -144,6 +144,16 @@ public sealed class RobustnessTests
         ["keyword namespace"] = (Header.Replace("namespace Corpus;", "namespace Corpus.@event;") + "public partial class @class\n{\n[SingleFlight] public partial Task<int> @return(int @int);\nprivate Task<int> returnCore(int @int) => Task.FromResult(@int);\n}", 1),
         ["method type parameter shadows type's"] = (Header + "public partial class C<T>\n{\n[SingleFlight] public partial Task<T> GetAsync<T>(T id);\nprivate Task<T> GetCoreAsync<T>(T id) => Task.FromResult(id);\n}", 0),
         ["generic method in generic type"] = (Header + "public partial class C<TOuter>\n{\n[SingleFlight] public partial Task<TOuter?> GetAsync<T>(T id, TOuter? outer);\nprivate Task<TOuter?> GetCoreAsync<T>(T id, TOuter? outer) => Task.FromResult(outer);\n}", 1),
+        ["obsolete parameter type"] = (Header + "[Obsolete] public sealed class Old { }\n[Obsolete(\"use New\")] public sealed class Older { }\n#pragma warning disable CS0612, CS0618\npublic partial class C\n{\n[SingleFlight(KeyFrom = \"id\")] public partial Task<Old> GetAsync(int id, Older extra);\nprivate Task<Old> GetCoreAsync(int id, Older extra) => Task.FromResult(new Old());\n}", 1),
+        ["lower-case type name"] = (Header + "#pragma warning disable CS8981\npublic partial class repo\n{\n[SingleFlight] public partial Task<int> GetAsync(int id);\nprivate Task<int> GetCoreAsync(int id) => Task.FromResult(id);\n}", 1),
+        ["duplicate using directives"] = (Header.Replace("using System;", "using System;\nusing System.Globalization;\nusing System.Globalization;\nusing G = System.Globalization;\nusing G = System.Globalization;") + "public partial class C\n{\n[SingleFlight(KeyFrom = \"id.ToString(G.CultureInfo.InvariantCulture)\")] public partial Task<int> GetAsync(int id);\nprivate Task<int> GetCoreAsync(int id) => Task.FromResult(id);\n}", 1),
+        ["two cores differing in constraints"] = (InClass("[SingleFlight] public partial Task<T> GetAsync<T>(T id);\nprivate Task<T> GetCoreAsync<T>(T id) => Task.FromResult(id);\nprivate Task<T> GetCoreAsync<T>(T id) where T : class => Task.FromResult(id);"), 0),
+        ["core nullability differs"] = (InClass("[SingleFlight] public partial Task<string> GetAsync(int id);\nprivate Task<string?> GetCoreAsync(int id) => Task.FromResult<string?>(null);"), 0),
+        ["core parameter not nullable"] = (InClass("[SingleFlight] public partial Task<int> GetAsync(string? name);\nprivate Task<int> GetCoreAsync(string name) => Task.FromResult(1);"), 0),
+        ["core parameter more nullable"] = (InClass("[SingleFlight] public partial Task<int> GetAsync(string name);\nprivate Task<int> GetCoreAsync(string? name) => Task.FromResult(1);"), 1),
+        ["missing parameter name"] = (InClass("[SingleFlight] public partial Task<int> GetAsync(int = 3);\nprivate Task<int> GetCoreAsync(int id) => Task.FromResult(id);"), 0),
+        ["method outside any type"] = (Header + "[SingleFlight] public partial Task<int> GetAsync(int id);\n", 0),
+        ["broken namespace name"] = (Header.Replace("namespace Corpus;", "namespace Corpus. {") + "public partial class C\n{\n" + Ok + "\n}\n}", 0),
         ["static class"] = (Header + "public static partial class S\n{\n[SingleFlight] public static partial Task<int> GetAsync(int id);\nprivate static Task<int> GetCoreAsync(int id) => Task.FromResult(id);\n}", 1),
         ["override"] = (Header + "public abstract class B { public abstract Task<int> GetAsync(int id); }\npublic partial class C : B\n{\n[SingleFlight] public override partial Task<int> GetAsync(int id);\nprivate Task<int> GetCoreAsync(int id) => Task.FromResult(id);\n}", 1),
         ["new modifier"] = (Header + "public class B { public Task<int> GetAsync(int id) => Task.FromResult(id); }\npublic partial class C : B\n{\n[SingleFlight] public new partial Task<int> GetAsync(int id);\nprivate Task<int> GetCoreAsync(int id) => Task.FromResult(id);\n}", 1),
@@ -176,5 +186,48 @@ public sealed class RobustnessTests
         {
             Assert.Equal(count, run.Sources.Length);
         }
+    }
+}
+
+/// <summary>Projects that build XML documentation (CS1591 etc. as errors) get no warnings from generated code.</summary>
+public sealed class DocumentationModeTests
+{
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Generated_code_adds_no_documentation_warnings(bool documented)
+    {
+        var doc = documented ? "/// <summary>Gets it.</summary>\n    /// <param name=\"id\">The id.</param>\n    /// <returns>The value.</returns>\n    " : string.Empty;
+        var source = $$"""
+            using System.Threading.Tasks;
+            using SingleFlight;
+
+            namespace Docs;
+
+            /// <summary>A documented type.</summary>
+            public partial class Service
+            {
+                {{doc}}[SingleFlight]
+                public partial Task<int> GetAsync(int id);
+
+                private Task<int> GetCoreAsync(int id) => Task.FromResult(id);
+            }
+            """;
+        var options = TestCompiler.ParseOptions.WithDocumentationMode(Microsoft.CodeAnalysis.DocumentationMode.Diagnose);
+        var compilation = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create(
+            "Docs",
+            [Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(source, options, "Docs.cs")],
+            TestCompiler.References,
+            TestCompiler.Options);
+        var driver = Microsoft.CodeAnalysis.CSharp.CSharpGeneratorDriver.Create(
+            [new SingleFlightGenerator().AsSourceGenerator()], parseOptions: options);
+        driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+
+        var generated = output.SyntaxTrees.Except(compilation.SyntaxTrees).ToHashSet();
+        Assert.Single(generated);
+        var ours = output.GetDiagnostics()
+            .Where(d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning && d.Location.SourceTree is { } t && generated.Contains(t))
+            .ToArray();
+        Assert.True(ours.Length == 0, TestCompiler.Format(ours));
     }
 }

@@ -126,6 +126,48 @@ public sealed class SnapshotTests
             """,
     };
 
+    [Fact]
+    public void Hint_names_are_stable_and_distinct_for_overloads_and_namespaces()
+    {
+        var run = TestCompiler.Run(TestCompiler.Create("""
+            using System.Threading.Tasks;
+            using SingleFlight;
+
+            namespace A
+            {
+                public partial class Twin
+                {
+                    [SingleFlight] public partial Task<int> GetAsync(int id);
+                    [SingleFlight] public partial Task<int> GetAsync(long id);
+                    [SingleFlight] public partial Task<T> GetAsync<T>(T id);
+                    private Task<int> GetCoreAsync(int id) => Task.FromResult(id);
+                    private Task<int> GetCoreAsync(long id) => Task.FromResult((int)id);
+                    private Task<T> GetCoreAsync<T>(T id) => Task.FromResult(id);
+                }
+            }
+
+            namespace B
+            {
+                public partial class Twin
+                {
+                    [SingleFlight] public partial Task<int> GetAsync(int id);
+                    private Task<int> GetCoreAsync(int id) => Task.FromResult(id);
+                }
+            }
+            """));
+
+        // The names are part of what users see (obj/generated, debugger): they must not change between builds.
+        Assert.Equal(
+            [
+                "A.Twin.GetAsync.2a3a941e.g.cs",
+                "A.Twin.GetAsync.7220d9e5.g.cs",
+                "A.Twin.GetAsync`1.f0d93e65.g.cs",
+                "B.Twin.GetAsync.a9c3bd08.g.cs",
+            ],
+            run.Sources.Select(static s => s.HintName).Order(StringComparer.Ordinal));
+        Assert.True(TestCompiler.Problems(run.Output).IsEmpty, TestCompiler.Format(TestCompiler.Problems(run.Output)));
+    }
+
     [Theory]
     [MemberData(nameof(Shapes))]
     public void Generated_source_matches_snapshot(string shape)

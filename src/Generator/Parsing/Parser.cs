@@ -48,7 +48,6 @@ internal static class Parser
     {
         var method = info.Method;
         var compilation = semanticModel.Compilation;
-        var tokenType = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
 
         var parameters = new ParameterModel[method.Parameters.Length];
         for (var i = 0; i < parameters.Length; i++)
@@ -67,7 +66,7 @@ internal static class Parser
                 modifiers.ToString(),
                 parameter.Type.ToDisplayString(s_typeFormat),
                 SingleFlightMethodParser.EscapeIdentifier(parameter.Name),
-                SingleFlightMethodParser.IsCancellationToken(parameter.Type, tokenType));
+                SingleFlightMethodParser.IsCancellationToken(parameter.Type));
         }
 
         var methodModifiers = string.Join(
@@ -251,6 +250,9 @@ internal static class Parser
             yield return externAlias.WithoutTrivia().ToString();
         }
 
+        // A duplicate (same text, or the same alias name) is the user's warning or error already; repeating
+        // it would put one in our file too.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var directive in usings)
         {
             // Global usings already apply to the generated file; a using that does not resolve would only
@@ -260,7 +262,12 @@ internal static class Parser
                 continue;
             }
 
-            yield return directive.WithoutTrivia().ToString();
+            var text = directive.WithoutTrivia().ToString();
+            var identity = directive.Alias is { } alias ? "alias " + alias.Name.Identifier.ValueText : text;
+            if (seen.Add(identity))
+            {
+                yield return text;
+            }
         }
     }
 

@@ -120,7 +120,7 @@ internal static class SingleFlightMethodParser
         var method = info.Method;
         var declaration = info.Declaration;
 
-        var failure = ReadAttribute(info, semanticModel.Compilation);
+        var failure = ReadAttribute(info);
         if (failure != SingleFlightFailure.None)
         {
             return failure;
@@ -132,7 +132,7 @@ internal static class SingleFlightMethodParser
             return failure;
         }
 
-        failure = CheckShape(info, semanticModel.Compilation);
+        failure = CheckShape(info);
         if (failure != SingleFlightFailure.None)
         {
             return failure;
@@ -171,13 +171,11 @@ internal static class SingleFlightMethodParser
         return BindKey(info, semanticModel, declaration, ct);
     }
 
-    private static SingleFlightFailure ReadAttribute(SingleFlightMethodInfo info, Compilation compilation)
+    private static SingleFlightFailure ReadAttribute(SingleFlightMethodInfo info)
     {
-        var attributeType = compilation.GetTypeByMetadataName(AttributeMetadataName);
         foreach (var attribute in info.Method.GetAttributes())
         {
-            if (attribute.AttributeClass is not null
-                && SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, attributeType))
+            if (IsNamed(attribute.AttributeClass, "SingleFlight", "SingleFlightAttribute"))
             {
                 info.Attribute = attribute;
                 break;
@@ -262,10 +260,26 @@ internal static class SingleFlightMethodParser
             return method.IsVararg ? SingleFlightFailure.UnsupportedParameterType : SingleFlightFailure.InvalidDeclaration;
         }
 
+        // A declaration with syntax errors (a missing name, a stray token) would be copied with its errors.
+        if (declaration.ContainsDiagnostics || declaration.Parent is not TypeDeclarationSyntax)
+        {
+            return SingleFlightFailure.InvalidDeclaration;
+        }
+
         for (SyntaxNode? node = declaration.Parent; node is not null; node = node.Parent)
         {
+            if (node is BaseNamespaceDeclarationSyntax { Name: var namespaceName } && (namespaceName.IsMissing || namespaceName.ContainsDiagnostics))
+            {
+                return SingleFlightFailure.InvalidDeclaration;
+            }
+
             if (node is TypeDeclarationSyntax typeDeclaration)
             {
+                if (typeDeclaration.Identifier.IsMissing || typeDeclaration.TypeParameterList?.ContainsDiagnostics == true)
+                {
+                    return SingleFlightFailure.InvalidDeclaration;
+                }
+
                 if (!typeDeclaration.Modifiers.Any(SyntaxKind.PartialKeyword))
                 {
                     info.FailureType = FindTypeSymbol(method, typeDeclaration);
@@ -289,6 +303,11 @@ internal static class SingleFlightMethodParser
 
         for (var type = method.ContainingType; type is not null; type = type.ContainingType)
         {
+            if (type.IsImplicitlyDeclared || !type.CanBeReferencedByName)
+            {
+                return SingleFlightFailure.InvalidDeclaration;
+            }
+
             if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct) || type.IsRefLikeType)
             {
                 info.FailureType = type;
@@ -325,7 +344,7 @@ internal static class SingleFlightMethodParser
         return method.ContainingType;
     }
 
-    private static SingleFlightFailure CheckShape(SingleFlightMethodInfo info, Compilation compilation)
+    private static SingleFlightFailure CheckShape(SingleFlightMethodInfo info)
     {
         var method = info.Method;
         if (method.ReturnsByRef || method.ReturnsByRefReadonly)
@@ -394,32 +413,32 @@ internal static class SingleFlightMethodParser
         if (returnType is INamedTypeSymbol named)
         {
             var definition = named.OriginalDefinition;
-            if (IsType(definition, compilation, "System.Collections.Generic.IAsyncEnumerable`1")
-                || IsType(definition, compilation, "System.Collections.Generic.IAsyncEnumerator`1"))
+            if (IsNamed(definition, "System.Collections.Generic", "IAsyncEnumerable", 1)
+                || IsNamed(definition, "System.Collections.Generic", "IAsyncEnumerator", 1))
             {
                 return SingleFlightFailure.Iterator;
             }
 
-            if (IsType(definition, compilation, "System.Threading.Tasks.Task"))
+            if (IsNamed(definition, "System.Threading.Tasks", "Task"))
             {
                 info.ReturnKind = SingleFlightReturnKind.Task;
                 return SingleFlightFailure.None;
             }
 
-            if (IsType(definition, compilation, "System.Threading.Tasks.ValueTask"))
+            if (IsNamed(definition, "System.Threading.Tasks", "ValueTask"))
             {
                 info.ReturnKind = SingleFlightReturnKind.ValueTask;
                 return SingleFlightFailure.None;
             }
 
-            if (IsType(definition, compilation, "System.Threading.Tasks.Task`1"))
+            if (IsNamed(definition, "System.Threading.Tasks", "Task", 1))
             {
                 info.ReturnKind = SingleFlightReturnKind.TaskOfT;
                 info.FlightValueType = named.TypeArguments[0];
                 return SingleFlightFailure.None;
             }
 
-            if (IsType(definition, compilation, "System.Threading.Tasks.ValueTask`1"))
+            if (IsNamed(definition, "System.Threading.Tasks", "ValueTask", 1))
             {
                 info.ReturnKind = SingleFlightReturnKind.ValueTaskOfT;
                 info.FlightValueType = named.TypeArguments[0];
@@ -449,8 +468,14 @@ internal static class SingleFlightMethodParser
                 continue;
             }
 
-            if (info.CoreMethod is null && CoreMatches(method, candidate))
+            if (CoreMatches(method, candidate))
             {
+                if (info.CoreMethod is not null)
+                {
+                    // Two cores with one signature: the compiler reports CS0111; our call would be ambiguous.
+                    return SingleFlightFailure.DuplicateDeclaration;
+                }
+
                 info.CoreMethod = candidate;
             }
             else
@@ -460,6 +485,13 @@ internal static class SingleFlightMethodParser
         }
 
         info.CoreCandidates = candidates.ToImmutable();
+        if (info.CoreMethod is { } found && info.CoreCandidates.Any(c => SameParameterTypes(found, c)))
+        {
+            // Another method of that name with the same parameter types (differing only in constraints or
+            // return type): the compiler reports it, and our call would be ambiguous.
+            return SingleFlightFailure.DuplicateDeclaration;
+        }
+
         if (info.CoreMethod is null)
         {
             return info.CoreCandidates.IsEmpty ? SingleFlightFailure.CoreMethodMissing : SingleFlightFailure.CoreMethodMismatch;
@@ -504,7 +536,11 @@ internal static class SingleFlightMethodParser
             constructed = core.Construct(method.TypeParameters.Cast<ITypeSymbol>().ToArray());
         }
 
-        if (!SymbolEqualityComparer.Default.Equals(constructed.ReturnType, method.ReturnType))
+        // The core's result flows into the wrapper's (invariant: Task<T>, ValueTask<T>), and the wrapper's
+        // arguments flow into the core's parameters: a nullability difference there is a warning (CS8620,
+        // CS8604...) in the generated code, so it counts as a mismatch.
+        if (!SymbolEqualityComparer.Default.Equals(constructed.ReturnType, method.ReturnType)
+            || !NullabilityMatches(constructed.ReturnType, method.ReturnType, topLevelFrom: false))
         {
             return false;
         }
@@ -514,13 +550,52 @@ internal static class SingleFlightMethodParser
             var expected = method.Parameters[i];
             var actual = constructed.Parameters[i];
             if (expected.RefKind != actual.RefKind
-                || !SymbolEqualityComparer.Default.Equals(expected.Type, actual.Type))
+                || !SymbolEqualityComparer.Default.Equals(expected.Type, actual.Type)
+                || !NullabilityMatches(expected.Type, actual.Type, topLevelFrom: true))
             {
                 return false;
             }
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Whether a value of type <paramref name="from"/> converts to <paramref name="to"/> (equal but for
+    /// nullability) without a nullable warning. Oblivious annotations match anything. With
+    /// <paramref name="topLevelFrom"/>, a non-nullable value may go to a nullable target at the top level;
+    /// type arguments must agree exactly (generic types are invariant here).
+    /// </summary>
+    private static bool NullabilityMatches(ITypeSymbol from, ITypeSymbol to, bool topLevelFrom)
+    {
+        var a = from.NullableAnnotation;
+        var b = to.NullableAnnotation;
+        if (a != NullableAnnotation.None && b != NullableAnnotation.None && a != b)
+        {
+            var allowed = topLevelFrom && a == NullableAnnotation.NotAnnotated && b == NullableAnnotation.Annotated;
+            if (!allowed)
+            {
+                return false;
+            }
+        }
+
+        switch (from, to)
+        {
+            case (IArrayTypeSymbol fromArray, IArrayTypeSymbol toArray):
+                return NullabilityMatches(fromArray.ElementType, toArray.ElementType, topLevelFrom: false);
+            case (INamedTypeSymbol fromNamed, INamedTypeSymbol toNamed) when fromNamed.TypeArguments.Length == toNamed.TypeArguments.Length:
+                for (var i = 0; i < fromNamed.TypeArguments.Length; i++)
+                {
+                    if (!NullabilityMatches(fromNamed.TypeArguments[i], toNamed.TypeArguments[i], topLevelFrom: false))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            default:
+                return true;
+        }
     }
 
     private static bool SameConstraintKinds(ITypeParameterSymbol core, ITypeParameterSymbol declared)
@@ -602,8 +677,6 @@ internal static class SingleFlightMethodParser
         CancellationToken ct)
     {
         var method = info.Method;
-        var cancellationTokenType = semanticModel.Compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
-        var notKeyType = semanticModel.Compilation.GetTypeByMetadataName(NotKeyAttributeMetadataName);
 
         if (string.IsNullOrWhiteSpace(info.KeyFrom))
         {
@@ -613,7 +686,7 @@ internal static class SingleFlightMethodParser
             var parts = ImmutableArray.CreateBuilder<SingleFlightKeyPart>();
             foreach (var parameter in method.Parameters)
             {
-                if (IsCancellationToken(parameter.Type, cancellationTokenType) || HasAttribute(parameter, notKeyType))
+                if (IsCancellationToken(parameter.Type) || HasNotKeyAttribute(parameter))
                 {
                     continue;
                 }
@@ -665,7 +738,7 @@ internal static class SingleFlightMethodParser
         // 2. The common case, bound without a semantic model: every part is a parameter or a chain of
         //    field/property accesses on one ("id", "tenant, id", "request.TenantId, request.Id").
         //    Speculative binding costs about a millisecond per method; this costs next to nothing.
-        if (TryResolvePaths(info, argumentList, keyFrom.Length, notKeyType, cancellationTokenType, semanticModel.Compilation))
+        if (TryResolvePaths(info, argumentList, keyFrom.Length, semanticModel.Compilation))
         {
             return SingleFlightFailure.None;
         }
@@ -714,7 +787,9 @@ internal static class SingleFlightMethodParser
         var speculativeBody = speculativeMethod.Body!;
         var bodyStart = speculativeBody.SpanStart;
         var speculativeFunction = speculativeBody.Statements.OfType<LocalFunctionStatementSyntax>().First();
-        var functionSymbol = keyModel.GetDeclaredSymbol(speculativeFunction, ct) as IMethodSymbol;
+
+        // Not GetDeclaredSymbol(speculativeFunction): with nullable analysis on, it costs over a millisecond.
+        // Our local function's parameters are recognised by their container's kind and name instead.
         var speculativeAssignment = (AssignmentExpressionSyntax)((ExpressionStatementSyntax)speculativeFunction.Body!.Statements[0]).Expression;
         var expressions = speculativeAssignment.Right is TupleExpressionSyntax speculativeTuple
             ? speculativeTuple.Arguments.Select(static a => a.Expression).ToArray()
@@ -728,7 +803,7 @@ internal static class SingleFlightMethodParser
             var expression = expressions[i];
             var partSpan = new TextSpan(expression.SpanStart - bodyStart - keyStart, expression.Span.Length);
 
-            var failure = CheckKeyExpression(info, keyModel, expression, functionSymbol, bodyStart + keyStart, keyFrom, method, mentioned, ct);
+            var failure = CheckKeyExpression(info, keyModel, expression, bodyStart + keyStart, keyFrom, method, mentioned, ct);
             if (failure != SingleFlightFailure.None)
             {
                 return failure;
@@ -756,7 +831,7 @@ internal static class SingleFlightMethodParser
             }
 
             var symbol = keyModel.GetSymbolInfo(expression, ct).Symbol as IParameterSymbol;
-            var parameter = symbol is not null && SymbolEqualityComparer.Default.Equals(symbol.ContainingSymbol, functionSymbol)
+            var parameter = symbol is not null && IsKeyFunctionParameter(symbol) && symbol.Ordinal < method.Parameters.Length
                 ? method.Parameters[symbol.Ordinal]
                 : null;
 
@@ -771,8 +846,8 @@ internal static class SingleFlightMethodParser
         var left = ImmutableArray.CreateBuilder<IParameterSymbol>();
         foreach (var parameter in method.Parameters)
         {
-            if (!IsCancellationToken(parameter.Type, cancellationTokenType)
-                && !HasAttribute(parameter, notKeyType)
+            if (!IsCancellationToken(parameter.Type)
+                && !HasNotKeyAttribute(parameter)
                 && !mentioned.Contains(parameter.Name))
             {
                 left.Add(parameter);
@@ -787,8 +862,6 @@ internal static class SingleFlightMethodParser
         SingleFlightMethodInfo info,
         ArgumentListSyntax argumentList,
         int keyFromLength,
-        INamedTypeSymbol? notKeyType,
-        INamedTypeSymbol? cancellationTokenType,
         Compilation compilation)
     {
         var method = info.Method;
@@ -812,7 +885,7 @@ internal static class SingleFlightMethodParser
 
         info.KeyParts = parts.MoveToImmutable();
         info.ParametersLeftOutOfKey = method.Parameters
-            .Where(p => !IsCancellationToken(p.Type, cancellationTokenType) && !HasAttribute(p, notKeyType) && !mentioned.Contains(p.Name))
+            .Where(p => !IsCancellationToken(p.Type) && !HasNotKeyAttribute(p) && !mentioned.Contains(p.Name))
             .ToImmutableArray();
         return true;
     }
@@ -889,7 +962,6 @@ internal static class SingleFlightMethodParser
         SingleFlightMethodInfo info,
         SemanticModel keyModel,
         ExpressionSyntax expression,
-        IMethodSymbol? functionSymbol,
         int keyStartInTree,
         string keyFrom,
         IMethodSymbol method,
@@ -918,7 +990,7 @@ internal static class SingleFlightMethodParser
             // generated wrapper.
             if (symbol is IParameterSymbol parameter)
             {
-                if (SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, functionSymbol))
+                if (IsKeyFunctionParameter(parameter))
                 {
                     mentioned.Add(parameter.Name);
                 }
@@ -1015,6 +1087,9 @@ internal static class SingleFlightMethodParser
         return false;
     }
 
+    private static bool IsKeyFunctionParameter(IParameterSymbol parameter)
+        => parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.LocalFunction, Name: KeyLocalFunctionName };
+
     private static bool IsInNameof(SyntaxNode node)
         => node.Ancestors().Any(static a => a is InvocationExpressionSyntax { Expression: IdentifierNameSyntax { Identifier.ValueText: "nameof" } });
 
@@ -1080,20 +1155,53 @@ internal static class SingleFlightMethodParser
     // ---- helpers, also used by the generator's parser ---------------------------------------------------
 
     /// <summary><see langword="true"/> for <c>System.Threading.CancellationToken</c> (not its nullable).</summary>
-    public static bool IsCancellationToken(ITypeSymbol type, INamedTypeSymbol? cancellationTokenType)
-        => cancellationTokenType is not null && SymbolEqualityComparer.Default.Equals(type, cancellationTokenType);
+    public static bool IsCancellationToken(ITypeSymbol type)
+        => type.IsValueType && IsNamed(type, "System.Threading", "CancellationToken");
 
-    /// <summary>Whether the parameter carries the attribute of the given type.</summary>
-    public static bool HasAttribute(IParameterSymbol parameter, INamedTypeSymbol? attributeType)
-        => attributeType is not null
-        && parameter.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, attributeType));
+    /// <summary>Whether the parameter carries <c>[SingleFlight.NotKey]</c>.</summary>
+    public static bool HasNotKeyAttribute(IParameterSymbol parameter)
+        => parameter.GetAttributes().Any(static a => IsNamed(a.AttributeClass, "SingleFlight", "NotKeyAttribute"));
+
+    /// <summary>
+    /// Whether <paramref name="type"/> is the top-level type <paramref name="namespaceName"/>.<paramref name="name"/>
+    /// with <paramref name="arity"/> type parameters. Compares names: <c>Compilation.GetTypeByMetadataName</c>
+    /// searches every reference on each call, which is too slow per method.
+    /// </summary>
+    public static bool IsNamed(ITypeSymbol? type, string namespaceName, string name, int arity = 0)
+    {
+        if (type is not INamedTypeSymbol named || named.Arity != arity || named.ContainingType is not null || named.Name != name)
+        {
+            return false;
+        }
+
+        var end = namespaceName.Length;
+        for (var ns = named.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+        {
+            var start = end - ns.Name.Length;
+            if (start < 0 || string.CompareOrdinal(namespaceName, start, ns.Name, 0, ns.Name.Length) != 0)
+            {
+                return false;
+            }
+
+            if (start == 0)
+            {
+                return ns.ContainingNamespace is null or { IsGlobalNamespace: true };
+            }
+
+            if (namespaceName[start - 1] != '.')
+            {
+                return false;
+            }
+
+            end = start - 1;
+        }
+
+        return false;
+    }
 
     /// <summary>An identifier as C# source: keywords get an <c>@</c>.</summary>
     public static string EscapeIdentifier(string name)
         => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
-
-    private static bool IsType(INamedTypeSymbol definition, Compilation compilation, string metadataName)
-        => SymbolEqualityComparer.Default.Equals(definition, compilation.GetTypeByMetadataName(metadataName));
 
     private static bool CanBeGenericArgument(ITypeSymbol type)
         => !type.IsRefLikeType
