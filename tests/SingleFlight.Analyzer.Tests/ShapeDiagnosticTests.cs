@@ -99,7 +99,17 @@ public sealed class ShapeDiagnosticTests
             private Task<int> {|#1:GetCoreAsync|}(long id) => Task.FromResult((int)id);
             """),
         new DiagnosticResult("SF0002", DiagnosticSeverity.Error).WithLocation(0).WithLocation(1).WithMessage(
-            "The core method 'Task<int> C.GetCoreAsync(long id)' does not match 'GetAsync': it must be 'Task<int> GetCoreAsync(int id)', with the same parameters, return type, static-ness and type parameters."));
+            "The core method 'Task<int> C.GetCoreAsync(long id)' does not match 'GetAsync': it must be 'Task<int> GetCoreAsync(int id)', with the same parameters (and their nullability), return type, static-ness and type parameters."));
+
+    [Fact]
+    public Task SF0002_core_nullability_mismatch() => AnalyzerTest.VerifyAsync(
+        InClass("""
+            [SingleFlight]
+            public partial Task<string> {|#0:GetAsync|}(string? name);
+            private Task<string?> {|#1:GetCoreAsync|}(string? name) => Task.FromResult(name);
+            """),
+        new DiagnosticResult("SF0002", DiagnosticSeverity.Error).WithLocation(0).WithLocation(1).WithMessage(
+            "The core method 'Task<string?> C.GetCoreAsync(string? name)' does not match 'GetAsync': it must be 'Task<string> GetCoreAsync(string? name)', with the same parameters (and their nullability), return type, static-ness and type parameters."));
 
     [Fact]
     public Task SF0002_core_static_mismatch() => AnalyzerTest.VerifyAsync(

@@ -174,7 +174,7 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
                     nameLocation,
                     additional,
                     properties,
-                    $"The core method '{candidate?.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) ?? core}' does not match '{name}': it must be '{DescribeCore(info)}', with the same parameters, return type, static-ness and type parameters.");
+                    $"The core method '{candidate?.ToDisplayString(s_signatureFormat) ?? core}' does not match '{name}': it must be '{DescribeCore(info)}', with the same parameters (and their nullability), return type, static-ness and type parameters.");
             case SingleFlightFailure.CoreMethodHasNoBody:
                 return Diagnostic.Create(
                     DiagnosticDescriptors.CoreMethod,
@@ -275,13 +275,17 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
         return null;
     }
 
+    // Minimal names, with '?' on nullable reference types: a nullability difference is a mismatch too.
+    private static readonly SymbolDisplayFormat s_signatureFormat = SymbolDisplayFormat.MinimallyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
     private static Diagnostic Shape(Location location, string message)
         => Diagnostic.Create(DiagnosticDescriptors.UnsupportedShape, location, message);
 
     private static string DescribeCore(SingleFlightMethodInfo info)
     {
         var method = info.Method;
-        var format = SymbolDisplayFormat.MinimallyQualifiedFormat;
+        var format = s_signatureFormat;
         var typeParameters = method.IsGenericMethod ? "<" + string.Join(", ", method.TypeParameters.Select(static t => t.Name)) + ">" : string.Empty;
         var parameters = string.Join(", ", method.Parameters.Select(p =>
             (p.RefKind == RefKind.In ? "in " : string.Empty) + p.Type.ToDisplayString(format) + " " + p.Name));
