@@ -37,6 +37,30 @@ public sealed class KeyDiagnosticTests
         Method("\"\"\"name == \"a\" ? id : {|SF0004:idd|}\"\"\"", "int id, string name"));
 
     [Fact]
+    public Task SF0004_location_after_unicode_escapes() => AnalyzerTest.VerifyAsync(
+        Method("\"name == \\\"\\u00e9\\U0001F600\\\" ? id : {|SF0004:idd|}\"", "int id, string name"));
+
+    [Fact]
+    public Task SF0004_location_in_a_multi_line_raw_string() => AnalyzerTest.VerifyAsync(
+        InClass(""""
+            [SingleFlight(KeyFrom = """
+                name,
+                {|SF0004:idd|}
+                """)]
+            public partial Task<int> GetAsync(int id, string name);
+            private Task<int> GetCoreAsync(int id, string name) => Task.FromResult(id);
+            """"));
+
+    [Fact]
+    public Task SF0004_on_the_whole_expression_when_KeyFrom_is_a_constant() => AnalyzerTest.VerifyAsync(
+        InClass("""
+            private const string Key = "idd";
+            [SingleFlight(KeyFrom = {|SF0004:Key|})]
+            public partial Task<int> GetAsync(int id);
+            private Task<int> GetCoreAsync(int id) => Task.FromResult(id);
+            """));
+
+    [Fact]
     public Task SF0004_member_that_does_not_exist() => AnalyzerTest.VerifyAsync(
         Method("\"id.{|SF0004:Nope|}\"", "int id"));
 
@@ -249,6 +273,10 @@ public sealed class KeyDiagnosticTests
     [Fact]
     public Task SF0009_string_concat() => AnalyzerTest.VerifyAsync(
         Method("\"{|SF0009:string.Concat(tenant, id)|}\"", "string tenant, string id"));
+
+    [Fact]
+    public Task SF0009_string_format_and_join() => AnalyzerTest.VerifyAsync(
+        Method("\"{|SF0009:string.Format(\\\"{0}/{1}\\\", tenant, id)|}, {|SF0009:string.Join(\\\",\\\", tenant, id)|}\"", "string tenant, string id"));
 
     [Fact]
     public Task SF0009_not_for_one_value_with_a_constant_prefix_or_tuples() => AnalyzerTest.VerifyAsync(

@@ -158,9 +158,9 @@ internal static class KeyOperationChecks
                     }
 
                     var argumentValue = argument.Value;
-                    if (argumentValue is IArrayCreationOperation { Initializer: { } initializer } && argument.ArgumentKind == ArgumentKind.ParamArray)
+                    if (IsExpandedParams(argument))
                     {
-                        pieces.AddRange(initializer.ElementValues.Where(static e => !e.ConstantValue.HasValue).Select(static e => StripConversions(e).Syntax));
+                        pieces.AddRange(ParamsElements(argumentValue).Where(static e => !e.ConstantValue.HasValue).Select(static e => StripConversions(e).Syntax));
                     }
                     else if (!argumentValue.ConstantValue.HasValue && argument.ArgumentKind != ArgumentKind.DefaultValue)
                     {
@@ -175,6 +175,13 @@ internal static class KeyOperationChecks
 
         return pieces.Count >= 2 ? pieces : null;
     }
+
+    // A params array or (C# 13) params collection built by the compiler from the arguments written in source.
+    private static bool IsExpandedParams(IArgumentOperation argument)
+        => argument.ArgumentKind is not (ArgumentKind.Explicit or ArgumentKind.DefaultValue or ArgumentKind.None);
+
+    private static IEnumerable<IOperation> ParamsElements(IOperation value)
+        => value is IArrayCreationOperation { Initializer: { } initializer } ? initializer.ElementValues : value.ChildOperations;
 
     private static void FlattenConcatenation(IOperation operation, List<SyntaxNode> pieces)
     {
@@ -267,7 +274,7 @@ internal static class KeyOperationChecks
         else if (method.Name == "Format" && method.ContainingType?.SpecialType == SpecialType.System_String)
         {
             formatted = invocation.Arguments
-                .SelectMany(static a => a.Value is IArrayCreationOperation { Initializer: { } i } ? (IEnumerable<IOperation>)i.ElementValues : new[] { a.Value })
+                .SelectMany(static a => IsExpandedParams(a) ? ParamsElements(a.Value) : new[] { a.Value })
                 .Select(static v => StripConversions(v).Type)
                 .FirstOrDefault(KeyTypeRules.IsCultureSensitive);
         }
