@@ -154,6 +154,7 @@ public sealed class RobustnessTests
         ["missing parameter name"] = (InClass("[SingleFlight] public partial Task<int> GetAsync(int = 3);\nprivate Task<int> GetCoreAsync(int id) => Task.FromResult(id);"), 0),
         ["method outside any type"] = (Header + "[SingleFlight] public partial Task<int> GetAsync(int id);\n", 0),
         ["broken namespace name"] = (Header.Replace("namespace Corpus;", "namespace Corpus. {") + "public partial class C\n{\n" + Ok + "\n}\n}", 0),
+        ["instance method in static class"] = (Header + "public static partial class S\n{\n[SingleFlight] public partial Task<int> GetAsync(int id);\nprivate Task<int> GetCoreAsync(int id) => Task.FromResult(id);\n}", 0),
         ["static class"] = (Header + "public static partial class S\n{\n[SingleFlight] public static partial Task<int> GetAsync(int id);\nprivate static Task<int> GetCoreAsync(int id) => Task.FromResult(id);\n}", 1),
         ["override"] = (Header + "public abstract class B { public abstract Task<int> GetAsync(int id); }\npublic partial class C : B\n{\n[SingleFlight] public override partial Task<int> GetAsync(int id);\nprivate Task<int> GetCoreAsync(int id) => Task.FromResult(id);\n}", 1),
         ["new modifier"] = (Header + "public class B { public Task<int> GetAsync(int id) => Task.FromResult(id); }\npublic partial class C : B\n{\n[SingleFlight] public new partial Task<int> GetAsync(int id);\nprivate Task<int> GetCoreAsync(int id) => Task.FromResult(id);\n}", 1),

@@ -315,6 +315,12 @@ internal static class SingleFlightMethodParser
             }
         }
 
+        // An instance method in a static class: the compiler reports CS0708; `this` would not compile here.
+        if (!method.IsStatic && method.ContainingType.IsStatic)
+        {
+            return SingleFlightFailure.InvalidDeclaration;
+        }
+
         // Another member with the same signature: the compiler reports it; a second implementation would
         // add errors of ours.
         foreach (var member in method.ContainingType.GetMembers(method.Name))
