@@ -156,6 +156,42 @@ public sealed class CodeFixTests
         """,
         iterations: 3);
 
+    [Fact]
+    public Task SF0001_splits_a_lone_partial_method_with_a_body() => FixAndCompileAsync<MakePartialCodeFixProvider>(
+        """
+        public partial class Repo
+        {
+            [SingleFlight]
+            public partial Task<int> {|SF0001:GetAsync|}(int id) => Task.FromResult(id);
+        }
+        """,
+        """
+        public partial class Repo
+        {
+            [SingleFlight]
+            public partial Task<int> GetAsync(int id);
+
+            private Task<int> GetCoreAsync(int id) => Task.FromResult(id);
+        }
+        """);
+
+    [Fact]
+    public Task SF0001_no_split_of_a_hand_written_implementation()
+    {
+        var source = Header + """
+            public partial class Repo
+            {
+                public partial Task<int> GetAsync(int id);
+
+                [SingleFlight]
+                public partial Task<int> {|SF0001:GetAsync|}(int id) => GetCoreAsync(id);
+
+                private Task<int> GetCoreAsync(int id) => Task.FromResult(id);
+            }
+            """;
+        return new FixTest<MakePartialCodeFixProvider>(source, source).RunAsync();
+    }
+
     // ---- SF0002 ------------------------------------------------------------------------------------------
 
     [Fact]

@@ -60,18 +60,17 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
     {
         var method = (IMethodSymbol)context.Symbol;
 
-        // A partial method's attributes are merged on its definition; the implementation part is not visited.
-        if (method.PartialDefinitionPart is not null)
-        {
-            return;
-        }
-
+        // The driver visits both parts of a partial method, and each part's attributes include the other's
+        // (they are merged). Each visit handles the attributes written on its own declaration, so that every
+        // diagnostic is reported from the symbol whose declaration it is in (a local diagnostic, which the
+        // IDE can compute for just that span).
         HashSet<MethodDeclarationSyntax>? seen = null;
         foreach (var attribute in method.GetAttributes())
         {
             if (!SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, attributeType)
                 || attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken) is not AttributeSyntax attributeSyntax
-                || attributeSyntax.Parent?.Parent is not MethodDeclarationSyntax declaration)
+                || attributeSyntax.Parent?.Parent is not MethodDeclarationSyntax declaration
+                || !IsDeclarationOf(method, declaration))
             {
                 continue;
             }
@@ -84,6 +83,19 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
 
             AnalyzeDeclaration(context, declaration, attributeSyntax);
         }
+    }
+
+    private static bool IsDeclarationOf(IMethodSymbol method, MethodDeclarationSyntax declaration)
+    {
+        foreach (var reference in method.DeclaringSyntaxReferences)
+        {
+            if (reference.SyntaxTree == declaration.SyntaxTree && reference.Span == declaration.Span)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static void AnalyzeDeclaration(SymbolAnalysisContext context, MethodDeclarationSyntax declaration, AttributeSyntax attributeSyntax)
@@ -144,7 +156,10 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
                 return Diagnostic.Create(
                     DiagnosticDescriptors.NotPartial,
                     nameLocation,
-                    properties.Add(DiagnosticDescriptors.CanSplitProperty, declaration.Body is not null || declaration.ExpressionBody is not null ? "true" : "false"),
+                    // Splitting applies to a lone partial method with a body, not to the implementing half of a pair.
+                    properties.Add(
+                        DiagnosticDescriptors.CanSplitProperty,
+                        (declaration.Body is not null || declaration.ExpressionBody is not null) && method.PartialDefinitionPart is null && method.PartialImplementationPart is null ? "true" : "false"),
                     $"'{name}' already has an implementation: the generator writes the implementation of a [SingleFlight] method. Keep a partial declaration without a body and move the work into '{core}'.");
             case SingleFlightFailure.ContainingTypeNotPartial:
                 var failureType = info.FailureType ?? method.ContainingType;
