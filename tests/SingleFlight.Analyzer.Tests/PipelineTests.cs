@@ -38,6 +38,25 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public void Generated_implementation_is_recognised_by_its_attribute_and_by_its_file()
+    {
+        var compilation = Pipeline.Compile(Source);
+        Microsoft.CodeAnalysis.CSharp.CSharpGeneratorDriver.Create([new SingleFlight.Generator.SingleFlightGenerator().AsSourceGenerator()], parseOptions: TestReferences.ParseOptions)
+            .RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+        var definition = (IMethodSymbol)output.GetTypeByMetadataName("Shop.Prices")!.GetMembers("GetAsync").Single();
+        var implementation = definition.PartialImplementationPart!;
+
+        Assert.Contains("SingleFlight.Generator.SingleFlightGenerator", implementation.DeclaringSyntaxReferences.Single().SyntaxTree.FilePath, StringComparison.Ordinal);
+        Assert.True(SingleFlight.Generator.Parsing.SingleFlightMethodParser.IsGeneratedImplementation(implementation));
+
+        // The same text in a file of the user's: recognised by [GeneratedCode("SingleFlight.Generator", ...)].
+        var tree = implementation.DeclaringSyntaxReferences.Single().SyntaxTree;
+        var copied = output.ReplaceSyntaxTree(tree, tree.WithFilePath("Copied.cs"));
+        var copiedDefinition = (IMethodSymbol)copied.GetTypeByMetadataName("Shop.Prices")!.GetMembers("GetAsync").Single();
+        Assert.True(SingleFlight.Generator.Parsing.SingleFlightMethodParser.IsGeneratedImplementation(copiedDefinition.PartialImplementationPart!));
+    }
+
+    [Fact]
     public async Task A_hand_written_implementation_is_still_reported()
     {
         var diagnostics = await Pipeline.RunAsync(Source.Replace(

@@ -89,12 +89,18 @@ internal static class SingleFlightMethodParser
 
     /// <summary>
     /// Whether the implementation part was written by this generator: its declaration carries
-    /// <c>[GeneratedCode("SingleFlight.Generator", ...)]</c>.
+    /// <c>[GeneratedCode("SingleFlight.Generator", ...)]</c>, or it is in a file that this generator added (the
+    /// compiler names generated files <c>{assembly}/{generator type}/{hint name}</c>).
     /// </summary>
     public static bool IsGeneratedImplementation(IMethodSymbol implementation)
     {
         foreach (var reference in implementation.DeclaringSyntaxReferences)
         {
+            if (reference.SyntaxTree.FilePath.IndexOf(typeof(SingleFlightGenerator).FullName, StringComparison.Ordinal) >= 0)
+            {
+                return true;
+            }
+
             if (reference.GetSyntax() is not MethodDeclarationSyntax syntax)
             {
                 continue;
