@@ -77,3 +77,64 @@ public sealed class FuzzTests
         }
     }
 }
+
+/// <summary>Random token soup as <c>KeyFrom</c> (fixed seeds): never a crash, never an error in generated code.</summary>
+public sealed class KeyFromFuzzTests
+{
+    private static readonly string[] s_tokens =
+    [
+        "id", "tenant", "request", "x", "nope", "this", "_field", "Field", "CultureInfo", "InvariantCulture", "ToString",
+        "Length", "TenantId", "Id", "Items", ".", "?.", "+", "-", "*", "?", ":", "??", "!", "(", ")", ",", "[", "]",
+        "=>", "=", "==", "<", ">", "new", "await", "ref", "out", "var", "default", "null", "typeof", "nameof",
+        "\\\"s\\\"", "1", "2.5", "'c'", "is", "as", "int", "string", "switch", "{", "}", "_", "$\\\"{id}\\\"", "stackalloc",
+        "throw", "checked", "sizeof", "@class", "cancellationToken", "Count()", "static", "async", "delegate",
+    ];
+
+    public static TheoryData<int> Seeds => new(Enumerable.Range(0, Iterations));
+
+    private static int Iterations => int.TryParse(Environment.GetEnvironmentVariable("SINGLEFLIGHT_FUZZ"), out var n) ? n : 40;
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void Random_KeyFrom_never_breaks_the_generator(int seed)
+    {
+        var random = new Random(seed);
+        var keyFrom = string.Join(random.Next(3) == 0 ? "" : " ", Enumerable.Range(0, random.Next(1, 9)).Select(_ => s_tokens[random.Next(s_tokens.Length)]));
+        var isStatic = random.Next(4) == 0 ? "static " : string.Empty;
+        var source = $$"""
+            using System;
+            using System.Collections.Generic;
+            using System.Globalization;
+            using System.Linq;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using SingleFlight;
+
+            namespace Fuzz;
+
+            public sealed record Request(string TenantId, int Id, List<int> Items);
+
+            public partial class C
+            {
+                private readonly int _field = 1;
+                public static int Field = 2;
+
+                [SingleFlight(KeyFrom = "{{keyFrom}}")]
+                public {{isStatic}}partial Task<int> GetAsync(int id, string tenant, Request request, string? @class, CancellationToken cancellationToken = default);
+
+                private {{isStatic}}Task<int> GetCoreAsync(int x, string t, Request r, string? c, CancellationToken ct) => Task.FromResult(x);
+            }
+            """;
+
+        var compilation = TestCompiler.Create(source);
+        var run = TestCompiler.Run(compilation);
+        Assert.Null(run.Exception);
+        Assert.True(run.GeneratorDiagnostics.IsEmpty, TestCompiler.Format(run.GeneratorDiagnostics));
+
+        var generated = run.Output.SyntaxTrees.Except(compilation.SyntaxTrees).ToHashSet();
+        var ours = run.Output.GetDiagnostics()
+            .Where(d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning && d.Location.SourceTree is { } t && generated.Contains(t))
+            .ToArray();
+        Assert.True(ours.Length == 0, $"KeyFrom = \"{keyFrom}\":\n{TestCompiler.Format(ours)}");
+    }
+}

@@ -97,6 +97,27 @@ public sealed class ParserTests
     }
 
     [Fact]
+    public void KeyFrom_locations_map_into_the_string_literal()
+    {
+        var info = Parse("""
+            [SingleFlight(KeyFrom = "tenant, tenat")]
+            public partial Task<int> GetAsync(string tenant);
+            private Task<int> GetCoreAsync(string tenant) => Task.FromResult(1);
+            """);
+
+        var location = info.GetKeyFromLocation(info.FailureSpanInKeyFrom);
+        Assert.Equal("tenat", location.SourceTree!.GetText().ToString(location.SourceSpan));
+
+        var nameofKey = Parse("""
+            [SingleFlight(KeyFrom = nameof(id))]
+            public partial Task<int> GetAsync(int id);
+            private Task<int> GetCoreAsync(int id) => Task.FromResult(1);
+            """);
+        var whole = nameofKey.GetKeyFromLocation(new TextSpan(0, 2));
+        Assert.Equal("KeyFrom = nameof(id)", whole.SourceTree!.GetText().ToString(whole.SourceSpan));
+    }
+
+    [Fact]
     public void Core_parameter_name_is_unknown_in_the_key()
     {
         var info = Parse("""

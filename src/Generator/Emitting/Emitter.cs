@@ -170,7 +170,22 @@ internal static class Emitter
             ? (stateArgument is null ? "static " + flightToken + " =>" : "static (" + state + ", " + flightToken + ") =>")
             : (stateArgument is null ? "static () =>" : "static " + state + " =>");
 
-        var call = new List<string> { model.KeyExpression + "," };
+        var key = model.KeyExpression;
+        if (model.KeyFromText.Length > 0)
+        {
+            // A bound KeyFrom can be any expression; the warnings it may raise (an always-true `is`, a null
+            // argument...) belong to the user's attribute string, where the analyzer reports them. Here they
+            // would fail a warnings-as-errors build with no way for the user to silence them.
+            var keyLocal = Unique("__key", names);
+            w.Line("// KeyFrom = " + Quote(model.KeyFromText));
+            w.Line("#pragma warning disable");
+            w.Line(model.KeyType + " " + keyLocal + " = " + model.KeyExpression + ";");
+            w.Line("#pragma warning restore");
+            w.Line();
+            key = keyLocal;
+        }
+
+        var call = new List<string> { key + "," };
         if (stateArgument is not null)
         {
             call.Add(stateArgument + ",");
@@ -260,6 +275,9 @@ internal static class Emitter
 
         w.Unindent();
     }
+
+    private static string Quote(string text)
+        => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\r", "\\r").Replace("\n", "\\n") + "\"";
 
     private static string Unique(string name, HashSet<string> taken)
     {

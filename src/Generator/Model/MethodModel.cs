@@ -20,6 +20,8 @@ namespace SingleFlight.Generator.Model;
 /// <param name="FlightValueType">The flight's value type, fully qualified (<c>global::SingleFlight.Unit</c> for none).</param>
 /// <param name="KeyType">The key type, fully qualified.</param>
 /// <param name="KeyExpression">The C# expression that builds the key from the parameters.</param>
+/// <param name="KeyFromText">The <c>KeyFrom</c> text when the key needed binding (it is then computed in a local, under
+/// <c>#pragma warning disable</c>); otherwise empty.</param>
 /// <param name="IsStatic">Whether the method is static.</param>
 /// <param name="Scope">Where the group lives.</param>
 /// <param name="ContainingTypeName">The containing type, fully qualified (for static core calls).</param>
@@ -42,6 +44,7 @@ internal readonly record struct MethodModel(
     string FlightValueType,
     string KeyType,
     string KeyExpression,
+    string KeyFromText,
     bool IsStatic,
     SingleFlightScopeKind Scope,
     string ContainingTypeName,

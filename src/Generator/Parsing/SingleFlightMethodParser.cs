@@ -734,16 +734,20 @@ internal static class SingleFlightMethodParser
             }
 
             // The key is computed synchronously at the start of the generated method: no await there (outside
-            // a lambda of its own), whatever the method returns.
-            var await = argument.Expression
+            // a lambda of its own), whatever the method returns. And it only reads: no assignment (but for
+            // member initializers: `new Point { X = id }`, `request with { Id = 0 }`), no ++/--.
+            var offending = argument.Expression
                 .DescendantNodesAndSelf(static n => n is not AnonymousFunctionExpressionSyntax)
-                .OfType<AwaitExpressionSyntax>()
-                .FirstOrDefault();
-            if (await is not null)
+                .FirstOrDefault(static n => n is AwaitExpressionSyntax or AssignmentExpressionSyntax { Parent: not InitializerExpressionSyntax }
+                    || n.IsKind(SyntaxKind.PreIncrementExpression) || n.IsKind(SyntaxKind.PreDecrementExpression)
+                    || n.IsKind(SyntaxKind.PostIncrementExpression) || n.IsKind(SyntaxKind.PostDecrementExpression));
+            if (offending is not null)
             {
-                info.FailureSpanInKeyFrom = ToKeyFromSpan(await.Span, 1, keyFrom.Length);
-                info.FailureMessage = "A key cannot await: it is computed before the flight starts.";
-                return SingleFlightFailure.KeyFromDoesNotCompile;
+                info.FailureSpanInKeyFrom = ToKeyFromSpan(offending.Span, 1, keyFrom.Length);
+                info.FailureMessage = offending is AwaitExpressionSyntax
+                    ? "A key cannot await: it is computed before the flight starts."
+                    : "A key expression must not assign.";
+                return offending is AwaitExpressionSyntax ? SingleFlightFailure.KeyFromDoesNotCompile : SingleFlightFailure.KeyFromSyntaxError;
             }
         }
 
@@ -815,7 +819,7 @@ internal static class SingleFlightMethodParser
             var expression = expressions[i];
             var partSpan = new TextSpan(expression.SpanStart - bodyStart - keyStart, expression.Span.Length);
 
-            var failure = CheckKeyExpression(info, keyModel, expression, bodyStart + keyStart, keyFrom, method, mentioned, ct);
+            var failure = CheckKeyExpression(info, keyModel, expression, bodyStart + keyStart, method, mentioned, ct);
             if (failure != SingleFlightFailure.None)
             {
                 return failure;
@@ -975,7 +979,6 @@ internal static class SingleFlightMethodParser
         SemanticModel keyModel,
         ExpressionSyntax expression,
         int keyStartInTree,
-        string keyFrom,
         IMethodSymbol method,
         HashSet<string> mentioned,
         CancellationToken ct)
@@ -1011,7 +1014,7 @@ internal static class SingleFlightMethodParser
                     unknown = true;
                 }
             }
-            else if (symbol is ILocalSymbol local && !IsInside(local, expression, ct))
+            else if (symbol is ILocalSymbol local && !IsDeclaredInside(local, expression))
             {
                 unknown = true;
             }
@@ -1038,6 +1041,23 @@ internal static class SingleFlightMethodParser
         // Then anything else that failed to bind, innermost first.
         foreach (var node in expression.DescendantNodesAndSelf().Reverse())
         {
+            // Patterns need constants (CS9135, CS0150), which the speculative model does not report.
+            var constant = node switch
+            {
+                ConstantPatternSyntax pattern => pattern.Expression,
+                RelationalPatternSyntax pattern => pattern.Expression,
+                BinaryExpressionSyntax { RawKind: (int)SyntaxKind.IsExpression } isExpression => isExpression.Right,
+                _ => null,
+            };
+            if (constant is not null
+                && keyModel.GetSymbolInfo(constant, ct).Symbol is not ITypeSymbol
+                && !keyModel.GetConstantValue(constant, ct).HasValue)
+            {
+                info.FailureSpanInKeyFrom = new TextSpan(constant.SpanStart - keyStartInTree, constant.Span.Length);
+                info.FailureMessage = $"'{constant}' is not a constant.";
+                return SingleFlightFailure.KeyFromDoesNotCompile;
+            }
+
             if (node is not ExpressionSyntax sub)
             {
                 continue;
@@ -1077,7 +1097,6 @@ internal static class SingleFlightMethodParser
             }
         }
 
-        _ = keyFrom;
         return SingleFlightFailure.None;
     }
 
@@ -1085,7 +1104,7 @@ internal static class SingleFlightMethodParser
     private static bool IsObjectInitializerMember(IdentifierNameSyntax identifier)
         => identifier.Parent is AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax } assignment && assignment.Left == identifier;
 
-    private static bool IsInside(ILocalSymbol local, ExpressionSyntax expression, CancellationToken ct)
+    private static bool IsDeclaredInside(ILocalSymbol local, ExpressionSyntax expression)
     {
         foreach (var reference in local.DeclaringSyntaxReferences)
         {
@@ -1095,7 +1114,6 @@ internal static class SingleFlightMethodParser
             }
         }
 
-        _ = ct;
         return false;
     }
 

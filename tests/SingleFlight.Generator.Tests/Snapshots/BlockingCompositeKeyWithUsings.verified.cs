@@ -19,10 +19,15 @@ namespace Demo
             [global::System.CodeDom.Compiler.GeneratedCode("SingleFlight.Generator", "0.1.0")]
             public partial string Render(string tenant, int id)
             {
+                // KeyFrom = "tenant, id.ToString(CultureInfo.InvariantCulture)"
+                #pragma warning disable
+                (string, string) __key = (tenant, id.ToString(CultureInfo.InvariantCulture));
+                #pragma warning restore
+
                 // Concurrent calls with an equal key share one call of RenderCore: the first caller runs it,
                 // the others block until it returns.
                 return __singleFlightGroup_Render_8ba0385a.Do(
-                    (tenant, id.ToString(CultureInfo.InvariantCulture)),
+                    __key,
                     (this, tenant, id),
                     static __state => __state.Item1.RenderCore(__state.Item2, __state.Item3));
             }
