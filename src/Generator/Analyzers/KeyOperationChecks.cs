@@ -107,6 +107,12 @@ internal static class KeyOperationChecks
             }
         }
 
+        // One report per source of non-determinism: `Random.Shared.Next()` or `Stopwatch.StartNew().Elapsed`
+        // is reported on the innermost API use, not once more on each member access around it.
+        findings.RemoveAll(outer => outer.Descriptor == DiagnosticDescriptors.NonDeterministicKey
+            && findings.Exists(inner => inner.Descriptor == DiagnosticDescriptors.NonDeterministicKey
+                && inner.Node != outer.Node
+                && outer.Node.Span.Contains(inner.Node.Span)));
         return findings;
     }
 
