@@ -63,6 +63,10 @@ public sealed class MatrixTests
         { "Matrix.Scopes.Scenarios", "InstanceBlocking" },
         { "Matrix.Overloads.Scenarios", "Overloads" },
         { "Matrix.Overloads.Scenarios", "SameTypeNameInTwoNamespaces" },
+        { "Matrix.Outcomes.Scenarios", "SynchronousCompletion" },
+        { "Matrix.Outcomes.Scenarios", "FailuresAreShared" },
+        { "Matrix.Outcomes.Scenarios", "SynchronousThrowIsAFault" },
+        { "Matrix.Outcomes.Scenarios", "BlockingFailuresAreShared" },
     };
 
     [Fact]

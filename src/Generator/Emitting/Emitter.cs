@@ -65,7 +65,7 @@ internal static class Emitter
             w.Line(generatedCode);
             w.Line("private static class " + model.HolderClassName + typeArguments);
             w.Indent();
-            foreach (var clause in model.ConstraintClauses)
+            foreach (var clause in model.HolderConstraintClauses)
             {
                 w.Line(clause);
             }

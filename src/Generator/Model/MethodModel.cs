@@ -14,7 +14,8 @@ namespace SingleFlight.Generator.Model;
 /// <param name="ReturnType">The return type, fully qualified.</param>
 /// <param name="Name">The method's name (escaped).</param>
 /// <param name="TypeParameters">The method's type parameter names (escaped).</param>
-/// <param name="ConstraintClauses">The method's constraint clauses, fully qualified.</param>
+/// <param name="ConstraintClauses">The method's constraint clauses, fully qualified (none for an override, which inherits them).</param>
+/// <param name="HolderConstraintClauses">The constraint clauses of the generic holder class (the method's, always spelled out).</param>
 /// <param name="Parameters">The method's parameters.</param>
 /// <param name="ReturnKind">How the method returns.</param>
 /// <param name="FlightValueType">The flight's value type, fully qualified (<c>global::SingleFlight.Unit</c> for none).</param>
@@ -39,6 +40,7 @@ internal readonly record struct MethodModel(
     string Name,
     EquatableArray<string> TypeParameters,
     EquatableArray<string> ConstraintClauses,
+    EquatableArray<string> HolderConstraintClauses,
     EquatableArray<ParameterModel> Parameters,
     SingleFlightReturnKind ReturnKind,
     string FlightValueType,

@@ -120,6 +120,7 @@ internal static class Parser
             Name: escapedName,
             TypeParameters: method.TypeParameters.Select(static t => SingleFlightMethodParser.EscapeIdentifier(t.Name)).ToEquatableArray(),
             ConstraintClauses: method.IsOverride ? EquatableArray<string>.Empty : BuildConstraints(method.TypeParameters).ToEquatableArray(),
+            HolderConstraintClauses: BuildConstraints(method.TypeParameters).ToEquatableArray(),
             Parameters: new EquatableArray<ParameterModel>(parameters),
             ReturnKind: info.ReturnKind,
             FlightValueType: flightValueType,
