@@ -271,6 +271,20 @@ public sealed class ShapeDiagnosticTests
             """));
 
     [Fact]
+    public Task SF0003_local_function_and_lambda() => AnalyzerTest.VerifyAsync(
+        InClass("""
+            public int M()
+            {
+                [SingleFlight] static int {|#0:F|}(int x) => x;
+                Func<int, int> g = [{|#1:SingleFlight|}] (int x) => x;
+                return F(1) + g(2);
+            }
+            """),
+        new DiagnosticResult("SF0003", DiagnosticSeverity.Error).WithLocation(0).WithMessage(
+            "[SingleFlight] on local function 'F' has no effect: the generator only implements partial methods of classes and structs. Move the work into a partial method of the containing type."),
+        new DiagnosticResult("SF0003", DiagnosticSeverity.Error).WithLocation(1));
+
+    [Fact]
     public Task SF0003_undefined_scope_value() => AnalyzerTest.VerifyAsync(
         InClass("""
             [SingleFlight(Scope = {|SF0003:(SingleFlightScope)7|})]

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
@@ -53,7 +54,48 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
             }
 
             start.RegisterSymbolAction(context => AnalyzeMethod(context, attributeType), SymbolKind.Method);
+
+            // Local functions and lambdas may carry the attribute too (it targets methods), but the generator
+            // only implements partial methods: say so rather than let the attribute do nothing.
+            // Syntax nodes, not operations: asking for operations would make the driver build an operation tree
+            // for every method body of the compilation; these callbacks only run for the few functions that
+            // carry attributes.
+            start.RegisterSyntaxNodeAction(
+                context => AnalyzeFunction(context, attributeType),
+                SyntaxKind.LocalFunctionStatement,
+                SyntaxKind.ParenthesizedLambdaExpression);
         });
+    }
+
+    private static void AnalyzeFunction(SyntaxNodeAnalysisContext context, INamedTypeSymbol attributeType)
+    {
+        var attributeLists = context.Node switch
+        {
+            LocalFunctionStatementSyntax local => local.AttributeLists,
+            ParenthesizedLambdaExpressionSyntax lambda => lambda.AttributeLists,
+            _ => default,
+        };
+        if (attributeLists.Count == 0)
+        {
+            return;
+        }
+
+        var function = context.Node is LocalFunctionStatementSyntax
+            ? context.SemanticModel.GetDeclaredSymbol(context.Node, context.CancellationToken) as IMethodSymbol
+            : context.SemanticModel.GetSymbolInfo(context.Node, context.CancellationToken).Symbol as IMethodSymbol;
+        var attribute = function?.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, attributeType));
+        if (function is null || attribute is null)
+        {
+            return;
+        }
+
+        var location = context.Node is LocalFunctionStatementSyntax statement
+            ? statement.Identifier.GetLocation()
+            : attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken).GetLocation() ?? context.Node.GetLocation();
+        var what = function.MethodKind == MethodKind.LocalFunction ? $"local function '{function.Name}'" : "a lambda";
+        context.ReportDiagnostic(Shape(
+            location,
+            $"[SingleFlight] on {what} has no effect: the generator only implements partial methods of classes and structs. Move the work into a partial method of the containing type."));
     }
 
     private static void AnalyzeMethod(SymbolAnalysisContext context, INamedTypeSymbol attributeType)
