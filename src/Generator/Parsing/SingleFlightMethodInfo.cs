@@ -96,6 +96,12 @@ internal sealed class SingleFlightMethodInfo
         CoreMethodName = SingleFlightMethodParser.GetCoreMethodName(method.Name);
     }
 
+    /// <summary>
+    /// Whether an implementation part written by the generator is ignored (the analyzer's view, see
+    /// <see cref="SingleFlightMethodParser.IsGeneratedImplementation"/>).
+    /// </summary>
+    public bool IgnoresGeneratedImplementation { get; internal set; }
+
     /// <summary>Why the method cannot be generated, or <see cref="SingleFlightFailure.None"/>.</summary>
     public SingleFlightFailure Failure { get; internal set; }
 

@@ -59,10 +59,66 @@ internal static class SingleFlightMethodParser
         MethodDeclarationSyntax declaration,
         SemanticModel semanticModel,
         CancellationToken cancellationToken)
+        => Parse(method, declaration, semanticModel, ignoreGeneratedImplementation: false, cancellationToken);
+
+    /// <summary>
+    /// Analyses one annotated method; with <paramref name="ignoreGeneratedImplementation"/>, as the generator
+    /// saw it: an implementation part that this generator wrote does not count as one. The analyzer runs on
+    /// the compilation that already contains the generator's output, the generator on the one without it.
+    /// </summary>
+    /// <param name="method">The annotated method symbol.</param>
+    /// <param name="declaration">The annotated declaration (the syntax the attribute is on).</param>
+    /// <param name="semanticModel">A semantic model of <paramref name="declaration"/>'s tree.</param>
+    /// <param name="ignoreGeneratedImplementation">Ignore an implementation part emitted by this generator.</param>
+    /// <param name="cancellationToken">Cancels the analysis.</param>
+    /// <returns>The analysis: a failure reason with its data, or everything the generator needs.</returns>
+    public static SingleFlightMethodInfo Parse(
+        IMethodSymbol method,
+        MethodDeclarationSyntax declaration,
+        SemanticModel semanticModel,
+        bool ignoreGeneratedImplementation,
+        CancellationToken cancellationToken)
     {
-        var info = new SingleFlightMethodInfo(method, declaration);
+        var info = new SingleFlightMethodInfo(method, declaration) { IgnoresGeneratedImplementation = ignoreGeneratedImplementation };
         info.Failure = Run(info, semanticModel, cancellationToken);
         return info;
+    }
+
+    /// <summary>The tool name in the <c>[GeneratedCode]</c> attribute of everything the generator emits.</summary>
+    public const string GeneratedCodeToolName = "SingleFlight.Generator";
+
+    /// <summary>
+    /// Whether the implementation part was written by this generator: its declaration carries
+    /// <c>[GeneratedCode("SingleFlight.Generator", ...)]</c>, or it is in a file that this generator added (the
+    /// compiler names generated files <c>{assembly}/{generator type}/{hint name}</c>).
+    /// </summary>
+    public static bool IsGeneratedImplementation(IMethodSymbol implementation)
+    {
+        foreach (var reference in implementation.DeclaringSyntaxReferences)
+        {
+            if (reference.SyntaxTree.FilePath.IndexOf(typeof(SingleFlightGenerator).FullName, StringComparison.Ordinal) >= 0)
+            {
+                return true;
+            }
+
+            if (reference.GetSyntax() is not MethodDeclarationSyntax syntax)
+            {
+                continue;
+            }
+
+            foreach (var attribute in syntax.AttributeLists.SelectMany(static l => l.Attributes))
+            {
+                var name = attribute.Name.ToString();
+                if ((name.EndsWith("GeneratedCode", StringComparison.Ordinal) || name.EndsWith("GeneratedCodeAttribute", StringComparison.Ordinal))
+                    && attribute.ArgumentList?.Arguments.FirstOrDefault()?.Expression is LiteralExpressionSyntax literal
+                    && literal.Token.ValueText == GeneratedCodeToolName)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private static SingleFlightFailure Run(SingleFlightMethodInfo info, SemanticModel semanticModel, CancellationToken ct)
@@ -200,7 +256,8 @@ internal static class SingleFlightMethodParser
             return SingleFlightFailure.MethodNotPartial;
         }
 
-        if (declaration.Body is not null || declaration.ExpressionBody is not null || method.PartialImplementationPart is not null
+        if (declaration.Body is not null || declaration.ExpressionBody is not null
+            || (method.PartialImplementationPart is { } implementation && !(info.IgnoresGeneratedImplementation && IsGeneratedImplementation(implementation)))
             || method.PartialDefinitionPart is not null)
         {
             return SingleFlightFailure.MethodAlreadyImplemented;
