@@ -1,11 +1,10 @@
 using System.Collections.Immutable;
-using System.Reflection;
+using SingleFlight.Generator.Tests;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 using SingleFlight.Generator.Analyzers;
 using SingleFlight.Generator.Tests.Infrastructure;
-using GeneratorRobustness = SingleFlight.Generator.Tests.RobustnessTests;
 
 namespace SingleFlight.Analyzer.Tests;
 
@@ -16,13 +15,9 @@ namespace SingleFlight.Analyzer.Tests;
 /// </summary>
 public sealed class AnalyzerRobustnessTests
 {
-    private static readonly Dictionary<string, (string Source, int? Generated)> s_corpus =
-        (Dictionary<string, (string Source, int? Generated)>)typeof(GeneratorRobustness)
-            .GetField("s_corpus", BindingFlags.NonPublic | BindingFlags.Static)!
-            .GetValue(null)!;
+    private static readonly Dictionary<string, (string Source, int? Generated)> s_corpus = BrokenInputCorpus.Inputs;
 
-    private static readonly string s_nextFile =
-        (string)typeof(GeneratorRobustness).GetField("NextFile", BindingFlags.NonPublic | BindingFlags.Static)!.GetRawConstantValue()!;
+    private static readonly string s_nextFile = BrokenInputCorpus.NextFile;
 
     public static TheoryData<string> Cases => new(s_corpus.Keys);
 

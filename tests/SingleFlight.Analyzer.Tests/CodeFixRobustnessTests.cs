@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using System.Reflection;
+using SingleFlight.Generator.Tests;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -8,7 +8,6 @@ using Microsoft.CodeAnalysis.Diagnostics;
 using SingleFlight.Analyzer.Tests.Infrastructure;
 using SingleFlight.Generator.Analyzers;
 using SingleFlight.Generator.CodeFixes;
-using GeneratorRobustness = SingleFlight.Generator.Tests.RobustnessTests;
 
 namespace SingleFlight.Analyzer.Tests;
 
@@ -26,13 +25,9 @@ public sealed class CodeFixRobustnessTests
         new UseTupleKeyCodeFixProvider(),
     ];
 
-    private static readonly Dictionary<string, (string Source, int? Generated)> s_corpus =
-        (Dictionary<string, (string Source, int? Generated)>)typeof(GeneratorRobustness)
-            .GetField("s_corpus", BindingFlags.NonPublic | BindingFlags.Static)!
-            .GetValue(null)!;
+    private static readonly Dictionary<string, (string Source, int? Generated)> s_corpus = BrokenInputCorpus.Inputs;
 
-    private static readonly string s_nextFile =
-        (string)typeof(GeneratorRobustness).GetField("NextFile", BindingFlags.NonPublic | BindingFlags.Static)!.GetRawConstantValue()!;
+    private static readonly string s_nextFile = BrokenInputCorpus.NextFile;
 
     public static TheoryData<string> Cases => new(s_corpus.Keys);
 

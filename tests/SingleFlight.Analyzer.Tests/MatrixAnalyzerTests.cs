@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using SingleFlight.Generator.Analyzers;
@@ -15,7 +14,7 @@ namespace SingleFlight.Analyzer.Tests;
 /// </summary>
 public sealed class MatrixAnalyzerTests
 {
-    private static readonly string s_matrix = Path.GetFullPath(Path.Combine(ThisDirectory(), "..", "SingleFlight.Generator.Tests", "Inputs", "Matrix"));
+    private static readonly string s_matrix = TestPaths.Inputs("Matrix");
 
     private static readonly (string Name, string Text)[] s_inputs = Directory.GetFiles(s_matrix, "*.cs")
         .OrderBy(static p => p, StringComparer.Ordinal)
@@ -80,6 +79,4 @@ public sealed class MatrixAnalyzerTests
                 return end < 0 ? text : text.Insert(start, text.Substring(start, end - start + 1));
         }
     }
-
-    private static string ThisDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
 }
