@@ -40,6 +40,13 @@ public sealed class SingleFlightAttribute : Attribute
     /// all callers of the method on its closed containing type, whatever the instance.
     /// </summary>
     public SingleFlightScope Scope { get; set; } = SingleFlightScope.Type;
+
+    /// <summary>
+    /// The operation name reported in the <c>singleflight.operation</c> tag of metrics and spans (see
+    /// <see cref="SingleFlightTelemetry"/>). Defaults to <c>Namespace.Type.Method</c>. Keep it low-cardinality:
+    /// never a key or personal data.
+    /// </summary>
+    public string? OperationName { get; set; }
 }
 
 /// <summary>Which callers of a <see cref="SingleFlightAttribute"/> method can share a flight.</summary>

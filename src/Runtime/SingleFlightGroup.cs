@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -39,6 +40,13 @@ public sealed class SingleFlightGroup<TKey, TValue>
     {
         _flights = new ConcurrentDictionary<TKey, Flight>(comparer ?? EqualityComparer<TKey>.Default);
     }
+
+    /// <summary>
+    /// The name of the operation this group serves, reported as the <c>singleflight.operation</c> tag of its
+    /// metrics and spans (see <see cref="SingleFlightTelemetry"/>). Generated methods use
+    /// <c>Namespace.Type.Method</c>. Never put keys or personal data in it: it is a low-cardinality label.
+    /// </summary>
+    public string? Name { get; init; }
 
     /// <summary>
     /// The number of flights running now. Zero when the group is idle.
@@ -181,8 +189,7 @@ public sealed class SingleFlightGroup<TKey, TValue>
                 if (existing.TryJoin(cancellable: false))
                 {
                     JoinedHook?.Invoke(key);
-                    // GetResult rethrows the leader's exception object itself, with its stack trace.
-                    return existing.GetCompletion().Task.GetAwaiter().GetResult();
+                    return WaitBlocking(existing);
                 }
 
                 RemoveIfPresent(existing);
@@ -196,6 +203,8 @@ public sealed class SingleFlightGroup<TKey, TValue>
             }
 
             TValue result;
+            var observation = SingleFlightTelemetry.FlightObserved ? FlightObservation.Begin(Name) : default;
+            flight.Span = observation.Activity;
             var outer = ReentrancyGuard.Enter(flight);
             try
             {
@@ -203,7 +212,9 @@ public sealed class SingleFlightGroup<TKey, TValue>
             }
             catch (Exception ex)
             {
+                observation.End(ex);
                 flight.Fail(ex);
+                SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Faulted, ex);
                 throw;
             }
             finally
@@ -211,7 +222,9 @@ public sealed class SingleFlightGroup<TKey, TValue>
                 ReentrancyGuard.Exit(outer);
             }
 
+            observation.End(null);
             flight.Succeed(result);
+            SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Led);
             return result;
         }
     }
@@ -242,6 +255,7 @@ public sealed class SingleFlightGroup<TKey, TValue>
 
         if (cancellationToken.IsCancellationRequested)
         {
+            SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Cancelled);
             return new ValueTask<TValue>(Task.FromCanceled<TValue>(cancellationToken));
         }
 
@@ -258,7 +272,7 @@ public sealed class SingleFlightGroup<TKey, TValue>
                 {
                     JoinedHook?.Invoke(key);
                     shared = true;
-                    return Wait(existing, cancellationToken);
+                    return Wait(existing, cancellationToken, led: false);
                 }
 
                 // The flight ended (or every caller left it) and is on its way out of the map: help it out,
@@ -275,12 +289,15 @@ public sealed class SingleFlightGroup<TKey, TValue>
         }
     }
 
-    private static ValueTask<TValue> Lead<TState>(
+    private ValueTask<TValue> Lead<TState>(
         Flight flight,
         TState state,
         Func<TState, CancellationToken, ValueTask<TValue>> work,
         CancellationToken cancellationToken)
     {
+        var observation = SingleFlightTelemetry.FlightObserved ? FlightObservation.Begin(Name) : default;
+        flight.Span = observation.Activity;
+
         ValueTask<TValue> pending;
         var outer = ReentrancyGuard.Enter(flight);
         try
@@ -295,12 +312,15 @@ public sealed class SingleFlightGroup<TKey, TValue>
         finally
         {
             ReentrancyGuard.Exit(outer);
+            observation.WorkInvoked();
         }
 
         if (pending.IsCompletedSuccessfully)
         {
             var result = pending.Result;
+            observation.End(null);
             flight.Succeed(result);
+            SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Led);
             return new ValueTask<TValue>(result);
         }
 
@@ -308,16 +328,21 @@ public sealed class SingleFlightGroup<TKey, TValue>
         {
             // The leader can never leave early, so it awaits the work itself; joiners get the result
             // through the flight's completion.
-            return CompleteAsync(flight, pending, rethrow: true);
+            return CompleteAsync(flight, pending, observation, leaderOperation: Name, rethrow: true);
         }
 
         // The leader may cancel its own wait while the work goes on for the joiners, so it waits like a joiner.
         flight.ExpectWaiters();
-        _ = CompleteAsync(flight, pending, rethrow: false);
-        return Wait(flight, cancellationToken);
+        _ = CompleteAsync(flight, pending, observation, leaderOperation: null, rethrow: false);
+        return Wait(flight, cancellationToken, led: true);
     }
 
-    private static async ValueTask<TValue> CompleteAsync(Flight flight, ValueTask<TValue> pending, bool rethrow)
+    private static async ValueTask<TValue> CompleteAsync(
+        Flight flight,
+        ValueTask<TValue> pending,
+        FlightObservation observation,
+        string? leaderOperation,
+        bool rethrow)
     {
         TValue result;
         try
@@ -326,9 +351,11 @@ public sealed class SingleFlightGroup<TKey, TValue>
         }
         catch (Exception ex)
         {
+            observation.End(ex);
             flight.Fail(ex);
             if (rethrow)
             {
+                SingleFlightTelemetry.RecordCall(leaderOperation, SingleFlightTelemetry.Faulted, ex);
                 throw;
             }
 
@@ -336,19 +363,66 @@ public sealed class SingleFlightGroup<TKey, TValue>
             return default!;
         }
 
+        observation.End(null);
         flight.Succeed(result);
+        if (rethrow)
+        {
+            SingleFlightTelemetry.RecordCall(leaderOperation, SingleFlightTelemetry.Led);
+        }
+
         return result;
     }
 
-    private static ValueTask<TValue> Wait(Flight flight, CancellationToken cancellationToken)
+    private ValueTask<TValue> Wait(Flight flight, CancellationToken cancellationToken, bool led)
     {
         var completion = flight.GetCompletion().Task;
-        if (!cancellationToken.CanBeCanceled || completion.IsCompleted)
+        var wait = !cancellationToken.CanBeCanceled || completion.IsCompleted
+            ? new ValueTask<TValue>(completion)
+            : new ValueTask<TValue>(CancellableWaiter.Start(flight, completion, cancellationToken));
+
+        return SingleFlightTelemetry.JoinObserved ? ObserveAsync(wait, Name, flight.Span, led, cancellationToken) : wait;
+
+        static async ValueTask<TValue> ObserveAsync(
+            ValueTask<TValue> wait, string? operation, Activity? flightSpan, bool led, CancellationToken cancellationToken)
         {
-            return new ValueTask<TValue>(completion);
+            // Begun inside the async method, so that the joiner's span is current only for this wait and
+            // never leaks into the caller's context.
+            var observation = WaitObservation.Begin(operation, flightSpan, led);
+            try
+            {
+                var value = await wait.ConfigureAwait(false);
+                observation.End(null, cancellationToken);
+                return value;
+            }
+            catch (Exception ex)
+            {
+                observation.End(ex, cancellationToken);
+                throw;
+            }
+        }
+    }
+
+    private TValue WaitBlocking(Flight flight)
+    {
+        var completion = flight.GetCompletion().Task;
+        if (!SingleFlightTelemetry.JoinObserved)
+        {
+            // GetResult rethrows the leader's exception object itself, with its stack trace.
+            return completion.GetAwaiter().GetResult();
         }
 
-        return new ValueTask<TValue>(CancellableWaiter.Start(flight, completion, cancellationToken));
+        var observation = WaitObservation.Begin(Name, flight.Span, led: false);
+        try
+        {
+            var value = completion.GetAwaiter().GetResult();
+            observation.End(null, CancellationToken.None);
+            return value;
+        }
+        catch (Exception ex)
+        {
+            observation.End(ex, CancellationToken.None);
+            throw;
+        }
     }
 
     private void RemoveIfPresent(Flight flight)
@@ -390,6 +464,9 @@ public sealed class SingleFlightGroup<TKey, TValue>
         }
 
         internal TKey Key { get; }
+
+        /// <summary>The flight's span when it is traced, so that joiners can link to it.</summary>
+        internal Activity? Span { get; set; }
 
         internal CancellationToken WorkToken => _cancellation?.Token ?? CancellationToken.None;
 

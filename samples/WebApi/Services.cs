@@ -1,0 +1,37 @@
+using SingleFlight;
+
+namespace WebApi;
+
+public sealed record Forecast(string City, int TemperatureC, string Summary, int Execution);
+
+/// <summary>A slow downstream dependency (another HTTP API, a database). Singleton: it counts every call.</summary>
+public sealed class ForecastBackend
+{
+    private static readonly string[] Summaries = ["Freezing", "Chilly", "Mild", "Warm", "Hot"];
+    private int _executions;
+
+    public TimeSpan Latency { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    public int Executions => Volatile.Read(ref _executions);
+
+    public async Task<Forecast> FetchAsync(string city, CancellationToken cancellationToken)
+    {
+        var execution = Interlocked.Increment(ref _executions);
+        await Task.Delay(Latency, cancellationToken);
+        var seed = StringComparer.Ordinal.GetHashCode(city);
+        return new Forecast(city, Math.Abs(seed % 40) - 5, Summaries[Math.Abs(seed % Summaries.Length)], execution);
+    }
+}
+
+/// <summary>
+/// A scoped service: ASP.NET Core creates one per request. The generated group is static (one per method and
+/// type), so concurrent requests — each with its own instance — still share one flight per city.
+/// </summary>
+public sealed partial class ForecastService(ForecastBackend backend)
+{
+    [SingleFlight(KeyFrom = "city")]
+    public partial Task<Forecast> GetForecastAsync(string city, CancellationToken cancellationToken = default);
+
+    private Task<Forecast> GetForecastCoreAsync(string city, CancellationToken cancellationToken)
+        => backend.FetchAsync(city, cancellationToken);
+}

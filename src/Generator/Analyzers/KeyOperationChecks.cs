@@ -1,0 +1,404 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using SingleFlight.Generator.Diagnostics;
+
+namespace SingleFlight.Generator.Analyzers;
+
+/// <summary>One problem found in a bound key part: the node at fault and the message.</summary>
+internal readonly struct KeyFinding
+{
+    public KeyFinding(DiagnosticDescriptor descriptor, SyntaxNode node, string message)
+    {
+        Descriptor = descriptor;
+        Node = node;
+        Message = message;
+    }
+
+    public DiagnosticDescriptor Descriptor { get; }
+
+    public SyntaxNode Node { get; }
+
+    public string Message { get; }
+}
+
+/// <summary>
+/// Checks on the bound operations of one <c>KeyFrom</c> part: non-determinism (SF0005), cancellation tokens
+/// (SF0007) and string-built composite keys (SF0009). Works on <see cref="IOperation"/>s, so an API is
+/// recognised however it is written (qualified, through <c>using static</c>, an alias, a chained call).
+/// </summary>
+internal static class KeyOperationChecks
+{
+    private const string Sf0005Advice = "two calls with the same arguments get different keys and never share a flight";
+
+    /// <summary>Findings for SF0005 and SF0007 in the part, in source order.</summary>
+    public static List<KeyFinding> Check(IOperation root, out bool createsReferenceObject)
+    {
+        var findings = new List<KeyFinding>();
+        createsReferenceObject = false;
+
+        foreach (var operation in Walk(root))
+        {
+            switch (operation)
+            {
+                case IPropertyReferenceOperation property:
+                    CheckMember(property.Property, property.Instance, operation, findings);
+                    break;
+                case IFieldReferenceOperation field:
+                    CheckMember(field.Field, field.Instance, operation, findings);
+                    break;
+                case IInvocationOperation invocation:
+                    CheckMember(invocation.TargetMethod, invocation.Instance, operation, findings);
+                    CheckInvocation(invocation, findings);
+                    break;
+                case IObjectCreationOperation creation:
+                    if (KeyTypeRules.IsOrDerivesFrom(creation.Type, "Random", "System"))
+                    {
+                        findings.Add(new KeyFinding(
+                            DiagnosticDescriptors.NonDeterministicKey,
+                            operation.Syntax,
+                            $"Key expression '{operation.Syntax}' creates a random number generator: {Sf0005Advice}. Key on the method's arguments only."));
+                    }
+                    else if (creation.Type is { IsReferenceType: true } type
+                        && FlowsIntoKey(operation, root)
+                        && KeyTypeRules.ComparesByReference(type, out _, out _))
+                    {
+                        createsReferenceObject = true;
+                        findings.Add(new KeyFinding(
+                            DiagnosticDescriptors.NonDeterministicKey,
+                            operation.Syntax,
+                            $"Key expression '{operation.Syntax}' creates a new '{type.ToDisplayString()}' on every call, and '{type.Name}' compares by reference: {Sf0005Advice}. Key on the values it is built from instead."));
+                    }
+
+                    break;
+                case IInterpolationOperation interpolation:
+                    if (KeyTypeRules.IsCultureSensitive(StripConversions(interpolation.Expression).Type) && !HasFormatProviderAncestor(operation, root))
+                    {
+                        findings.Add(new KeyFinding(
+                            DiagnosticDescriptors.NonDeterministicKey,
+                            operation.Syntax,
+                            $"Key expression '{operation.Syntax}' formats a '{StripConversions(interpolation.Expression).Type!.ToDisplayString()}' with the current culture: callers on threads with different cultures get different keys. Key on the value itself, or format it with CultureInfo.InvariantCulture."));
+                    }
+
+                    break;
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add, Type.SpecialType: SpecialType.System_String } binary:
+                    foreach (var operand in new[] { binary.LeftOperand, binary.RightOperand })
+                    {
+                        var value = StripConversions(operand);
+                        if (value.Type?.SpecialType != SpecialType.System_String && KeyTypeRules.IsCultureSensitive(value.Type))
+                        {
+                            findings.Add(new KeyFinding(
+                                DiagnosticDescriptors.NonDeterministicKey,
+                                value.Syntax,
+                                $"Key expression '{value.Syntax}' is turned into a string with the current culture: callers on threads with different cultures get different keys. Key on the value itself, or format it with CultureInfo.InvariantCulture."));
+                        }
+                    }
+
+                    break;
+            }
+
+            if (IsTokenReference(operation))
+            {
+                findings.Add(new KeyFinding(
+                    DiagnosticDescriptors.CancellationTokenInKey,
+                    operation.Syntax,
+                    $"KeyFrom uses the CancellationToken '{operation.Syntax}': every caller has its own token, so keys never match. Remove it from KeyFrom; the core method receives the flight's own token."));
+            }
+        }
+
+        // One report per source of non-determinism: `Random.Shared.Next()` or `Stopwatch.StartNew().Elapsed`
+        // is reported on the innermost API use, not once more on each member access around it.
+        findings.RemoveAll(outer => outer.Descriptor == DiagnosticDescriptors.NonDeterministicKey
+            && findings.Exists(inner => inner.Descriptor == DiagnosticDescriptors.NonDeterministicKey
+                && inner.Node != outer.Node
+                && outer.Node.Span.Contains(inner.Node.Span)));
+        return findings;
+    }
+
+    /// <summary>
+    /// When the part joins two or more non-constant values into a string (<c>a + ":" + b</c>,
+    /// <c>$"{a}:{b}"</c>, <c>string.Concat/Format/Join</c>), the values' syntax; for concatenation and
+    /// interpolation without alignment or format, <paramref name="canSplit"/> is true and a tuple key of
+    /// those values keeps the meaning.
+    /// </summary>
+    public static IReadOnlyList<SyntaxNode>? FindStringComposite(IOperation root, out bool canSplit)
+    {
+        canSplit = false;
+        var value = StripConversions(root);
+        var pieces = new List<SyntaxNode>();
+        switch (value)
+        {
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add, Type.SpecialType: SpecialType.System_String } binary:
+                canSplit = true;
+                FlattenConcatenation(binary, pieces);
+                break;
+            case IInterpolatedStringOperation interpolated:
+                canSplit = true;
+                foreach (var part in interpolated.Parts)
+                {
+                    if (part is IInterpolationOperation hole)
+                    {
+                        if (hole.Alignment is not null || hole.FormatString is not null)
+                        {
+                            canSplit = false;
+                        }
+
+                        if (!hole.Expression.ConstantValue.HasValue)
+                        {
+                            pieces.Add(hole.Expression.Syntax);
+                        }
+                    }
+                }
+
+                break;
+            case IInvocationOperation invocation
+                when invocation.TargetMethod.ContainingType?.SpecialType == SpecialType.System_String
+                    && invocation.TargetMethod.Name is "Concat" or "Format" or "Join":
+                foreach (var argument in invocation.Arguments)
+                {
+                    if (argument.Parameter is { } parameter
+                        && (parameter.Name is "format" or "provider" or "separator"))
+                    {
+                        continue;
+                    }
+
+                    var argumentValue = argument.Value;
+                    if (IsExpandedParams(argument))
+                    {
+                        pieces.AddRange(ParamsElements(argumentValue).Where(static e => !e.ConstantValue.HasValue).Select(static e => StripConversions(e).Syntax));
+                    }
+                    else if (!argumentValue.ConstantValue.HasValue && argument.ArgumentKind != ArgumentKind.DefaultValue)
+                    {
+                        pieces.Add(StripConversions(argumentValue).Syntax);
+                    }
+                }
+
+                break;
+            default:
+                return null;
+        }
+
+        return pieces.Count >= 2 ? pieces : null;
+    }
+
+    // A params array or (C# 13) params collection built by the compiler from the arguments written in source.
+    private static bool IsExpandedParams(IArgumentOperation argument)
+        => argument.ArgumentKind is not (ArgumentKind.Explicit or ArgumentKind.DefaultValue or ArgumentKind.None);
+
+    private static IEnumerable<IOperation> ParamsElements(IOperation value)
+        => value is IArrayCreationOperation { Initializer: { } initializer } ? initializer.ElementValues : value.ChildOperations;
+
+    private static void FlattenConcatenation(IOperation operation, List<SyntaxNode> pieces)
+    {
+        var value = StripConversions(operation);
+        if (value is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add, Type.SpecialType: SpecialType.System_String } binary)
+        {
+            FlattenConcatenation(binary.LeftOperand, pieces);
+            FlattenConcatenation(binary.RightOperand, pieces);
+        }
+        else if (!value.ConstantValue.HasValue)
+        {
+            pieces.Add(value.Syntax);
+        }
+    }
+
+    private static void CheckMember(ISymbol member, IOperation? instance, IOperation operation, List<KeyFinding> findings)
+    {
+        var type = member.ContainingType;
+        if (type is null)
+        {
+            return;
+        }
+
+        string? what = null;
+        var name = member.Name;
+        if (KeyTypeRules.Is(type, "DateTime", "System") && name is "Now" or "UtcNow" or "Today")
+        {
+            what = "reads the clock";
+        }
+        else if (KeyTypeRules.Is(type, "DateTimeOffset", "System") && name is "Now" or "UtcNow")
+        {
+            what = "reads the clock";
+        }
+        else if (KeyTypeRules.Is(type, "Environment", "System") && name is "TickCount" or "TickCount64")
+        {
+            what = "reads a tick counter";
+        }
+        else if (KeyTypeRules.Is(type, "Stopwatch", "System.Diagnostics") && name is not ("Frequency" or "IsHighResolution"))
+        {
+            what = "reads a stopwatch";
+        }
+        else if (KeyTypeRules.IsOrDerivesFrom(type, "TimeProvider", "System") && name is "GetUtcNow" or "GetLocalNow" or "GetTimestamp" or "GetElapsedTime")
+        {
+            what = "reads the clock";
+        }
+        else if (KeyTypeRules.Is(type, "Guid", "System") && name is "NewGuid" or "CreateVersion7")
+        {
+            what = "creates a new GUID";
+        }
+        else if (KeyTypeRules.IsOrDerivesFrom(type, "Random", "System") || KeyTypeRules.IsOrDerivesFrom(type, "RandomNumberGenerator", "System.Security.Cryptography"))
+        {
+            what = "draws a random number";
+        }
+        else if (KeyTypeRules.Is(type, "RuntimeHelpers", "System.Runtime.CompilerServices") && name == "GetHashCode")
+        {
+            what = "uses an object's identity hash code";
+        }
+        else if (member is IMethodSymbol { Name: "GetHashCode", Parameters.Length: 0, IsStatic: false } && instance is not null
+            && HasIdentityHashCode(StripConversions(instance).Type))
+        {
+            what = "uses an object's identity hash code";
+        }
+
+        if (what is not null)
+        {
+            findings.Add(new KeyFinding(
+                DiagnosticDescriptors.NonDeterministicKey,
+                operation.Syntax,
+                $"Key expression '{operation.Syntax}' {what}: {Sf0005Advice}. Key on the method's arguments only."));
+        }
+    }
+
+    private static void CheckInvocation(IInvocationOperation invocation, List<KeyFinding> findings)
+    {
+        var method = invocation.TargetMethod;
+        if (method.Parameters.Any(IsFormatProvider))
+        {
+            return;
+        }
+
+        ITypeSymbol? formatted = null;
+        if (method.Name == "ToString" && !method.IsStatic && invocation.Instance is not null)
+        {
+            formatted = StripConversions(invocation.Instance).Type;
+        }
+        else if (method.Name == "ToString" && method.IsStatic && KeyTypeRules.Is(method.ContainingType, "Convert", "System") && invocation.Arguments.Length > 0)
+        {
+            formatted = StripConversions(invocation.Arguments[0].Value).Type;
+        }
+        else if (method.Name == "Format" && method.ContainingType?.SpecialType == SpecialType.System_String)
+        {
+            formatted = invocation.Arguments
+                .SelectMany(static a => IsExpandedParams(a) ? ParamsElements(a.Value) : new[] { a.Value })
+                .Select(static v => StripConversions(v).Type)
+                .FirstOrDefault(KeyTypeRules.IsCultureSensitive);
+        }
+
+        if (KeyTypeRules.IsCultureSensitive(formatted))
+        {
+            findings.Add(new KeyFinding(
+                DiagnosticDescriptors.NonDeterministicKey,
+                invocation.Syntax,
+                $"Key expression '{invocation.Syntax}' formats a '{formatted!.ToDisplayString()}' with the current culture: callers on threads with different cultures get different keys. Key on the value itself, or pass CultureInfo.InvariantCulture."));
+        }
+    }
+
+    private static bool IsFormatProvider(IParameterSymbol parameter)
+        => KeyTypeRules.Is(parameter.Type, "IFormatProvider", "System") || KeyTypeRules.IsOrDerivesFrom(parameter.Type, "CultureInfo", "System.Globalization");
+
+    // Interpolation inside string.Create(provider, ...), FormattableString.Invariant(...), or any call that
+    // takes a format provider is formatted with that provider.
+    private static bool HasFormatProviderAncestor(IOperation operation, IOperation root)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            if (current is IInvocationOperation invocation
+                && (invocation.TargetMethod.Parameters.Any(IsFormatProvider)
+                    || (invocation.TargetMethod.Name == "Invariant" && KeyTypeRules.Is(invocation.TargetMethod.ContainingType, "FormattableString", "System"))))
+            {
+                return true;
+            }
+
+            if (current == root)
+            {
+                break;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool HasIdentityHashCode(ITypeSymbol? type)
+    {
+        if (type is null || type.TypeKind is TypeKind.TypeParameter or TypeKind.Interface or TypeKind.Error || type.IsValueType)
+        {
+            return false;
+        }
+
+        if (type.TypeKind == TypeKind.Array)
+        {
+            return true;
+        }
+
+        for (var current = type; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+        {
+            if (current.GetMembers("GetHashCode").Any(static m => m is IMethodSymbol { IsOverride: true, Parameters.Length: 0 }))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsTokenReference(IOperation operation)
+        => operation is IParameterReferenceOperation or ILocalReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation
+        && KeyTypeRules.Is(operation.Type, "CancellationToken", "System.Threading");
+
+    // The value reaches the key itself: it is the part, or an element of a tuple that is the part.
+    private static bool FlowsIntoKey(IOperation operation, IOperation root)
+    {
+        var current = operation;
+        while (current != root)
+        {
+            var parent = current.Parent;
+            if (parent is null)
+            {
+                return false;
+            }
+
+            if (parent is not (IConversionOperation or ITupleOperation or IParenthesizedOperation))
+            {
+                return false;
+            }
+
+            current = parent;
+        }
+
+        return true;
+    }
+
+    /// <summary>The operation without implicit or explicit conversions around it.</summary>
+    public static IOperation StripConversions(IOperation operation)
+    {
+        while (operation is IConversionOperation conversion)
+        {
+            operation = conversion.Operand;
+        }
+
+        return operation;
+    }
+
+    // Every operation in the part, in source order, except inside nameof (which is a constant).
+    private static IEnumerable<IOperation> Walk(IOperation root)
+    {
+        var stack = new Stack<IOperation>();
+        stack.Push(root);
+        while (stack.Count > 0)
+        {
+            var operation = stack.Pop();
+            if (operation is INameOfOperation)
+            {
+                continue;
+            }
+
+            yield return operation;
+            var children = operation.ChildOperations.ToArray();
+            for (var i = children.Length - 1; i >= 0; i--)
+            {
+                stack.Push(children[i]);
+            }
+        }
+    }
+}

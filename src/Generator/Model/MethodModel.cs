@@ -1,0 +1,75 @@
+using SingleFlight.Generator.Parsing;
+
+namespace SingleFlight.Generator.Model;
+
+/// <summary>
+/// Everything the emitter needs to write the implementation of one <c>[SingleFlight]</c> method. Only strings,
+/// enums and equatable arrays: no symbols or syntax, so that the pipeline caches it.
+/// </summary>
+/// <param name="HintName">The generated file's hint name.</param>
+/// <param name="FileUsings">Extern aliases and using directives repeated at the top of the file (only with <c>KeyFrom</c>).</param>
+/// <param name="Namespaces">Namespace blocks, outermost first, each with the usings it repeats.</param>
+/// <param name="ContainingTypes">Containing types, outermost first.</param>
+/// <param name="Modifiers">The method's modifiers as declared, <c>partial</c> last, <c>async</c> removed.</param>
+/// <param name="ReturnType">The return type, fully qualified.</param>
+/// <param name="Name">The method's name (escaped).</param>
+/// <param name="TypeParameters">The method's type parameter names (escaped).</param>
+/// <param name="ConstraintClauses">The method's constraint clauses, fully qualified (none for an override, which inherits them).</param>
+/// <param name="HolderConstraintClauses">The constraint clauses of the generic holder class (the method's, always spelled out).</param>
+/// <param name="Parameters">The method's parameters.</param>
+/// <param name="ReturnKind">How the method returns.</param>
+/// <param name="FlightValueType">The flight's value type, fully qualified (<c>global::SingleFlight.Unit</c> for none).</param>
+/// <param name="KeyType">The key type, fully qualified.</param>
+/// <param name="KeyExpression">The C# expression that builds the key from the parameters.</param>
+/// <param name="KeyFromText">The <c>KeyFrom</c> text when the key needed binding (it is then computed in a local, under
+/// <c>#pragma warning disable</c>); otherwise empty.</param>
+/// <param name="IsStatic">Whether the method is static.</param>
+/// <param name="Scope">Where the group lives.</param>
+/// <param name="ContainingTypeName">The containing type, fully qualified (for static core calls).</param>
+/// <param name="CoreMethodName">The core method's name (escaped).</param>
+/// <param name="GroupFieldName">The name of the field that holds the group.</param>
+/// <param name="OperationName">The group's name for telemetry: <c>OperationName</c>, or <c>Namespace.Type.Method</c>.</param>
+/// <param name="HolderClassName">For generic methods, the nested generic class that holds the group; otherwise empty.</param>
+/// <param name="GeneratorVersion">The version written in <c>[GeneratedCode]</c>.</param>
+internal readonly record struct MethodModel(
+    string HintName,
+    EquatableArray<string> FileUsings,
+    EquatableArray<NamespaceModel> Namespaces,
+    EquatableArray<TypeModel> ContainingTypes,
+    string Modifiers,
+    string ReturnType,
+    string Name,
+    EquatableArray<string> TypeParameters,
+    EquatableArray<string> ConstraintClauses,
+    EquatableArray<string> HolderConstraintClauses,
+    EquatableArray<ParameterModel> Parameters,
+    SingleFlightReturnKind ReturnKind,
+    string FlightValueType,
+    string KeyType,
+    string KeyExpression,
+    string KeyFromText,
+    bool IsStatic,
+    SingleFlightScopeKind Scope,
+    string ContainingTypeName,
+    string CoreMethodName,
+    string GroupFieldName,
+    string OperationName,
+    string HolderClassName,
+    string GeneratorVersion);
+
+/// <summary>A namespace block of the generated file.</summary>
+/// <param name="Name">The namespace name as written (may be dotted).</param>
+/// <param name="Usings">Extern aliases and using directives inside the block.</param>
+internal readonly record struct NamespaceModel(string Name, EquatableArray<string> Usings);
+
+/// <summary>A containing type of the generated member.</summary>
+/// <param name="Keyword">class, struct, record or record struct.</param>
+/// <param name="Name">The type's name with its type parameters, for example <c>Repo&lt;T&gt;</c>.</param>
+internal readonly record struct TypeModel(string Keyword, string Name);
+
+/// <summary>A parameter of the generated implementation.</summary>
+/// <param name="Modifiers">this, params, scoped, in... as declared, each followed by a space.</param>
+/// <param name="Type">The type, fully qualified with nullable annotations.</param>
+/// <param name="Name">The name (escaped: <c>@class</c>).</param>
+/// <param name="IsCancellationToken">Whether the core receives the flight's token in its place.</param>
+internal readonly record struct ParameterModel(string Modifiers, string Type, string Name, bool IsCancellationToken);

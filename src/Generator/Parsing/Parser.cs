@@ -1,0 +1,378 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using SingleFlight.Generator.Model;
+
+namespace SingleFlight.Generator.Parsing;
+
+/// <summary>
+/// The generator's parser: runs <see cref="SingleFlightMethodParser"/> on an annotated method and, when the
+/// method can be generated, turns the result into a <see cref="MethodModel"/> of plain strings.
+/// </summary>
+internal static class Parser
+{
+    private static readonly SymbolDisplayFormat s_typeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    // Namespace.Type<T>.Nested: readable in a dashboard, no global:: prefix.
+    private static readonly SymbolDisplayFormat s_operationTypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted);
+
+    private static readonly string s_version = typeof(Parser).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    /// <summary>
+    /// The model for the method the attribute is on, or <see langword="null"/> when the generator must emit
+    /// nothing for it. Never throws, except for cancellation.
+    /// </summary>
+    public static MethodModel? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax declaration)
+            {
+                return null;
+            }
+
+            var info = SingleFlightMethodParser.Parse(method, declaration, context.SemanticModel, cancellationToken);
+            return info.IsSuccess ? CreateModel(info, context.SemanticModel, cancellationToken) : null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Broken user code must never crash the generator (CS8785); the analyzer explains the problem.
+            return null;
+        }
+    }
+
+    private static MethodModel CreateModel(SingleFlightMethodInfo info, SemanticModel semanticModel, CancellationToken ct)
+    {
+        var method = info.Method;
+        var compilation = semanticModel.Compilation;
+
+        var parameters = new ParameterModel[method.Parameters.Length];
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            var parameter = method.Parameters[i];
+            var modifiers = new StringBuilder();
+            if (i < info.Declaration.ParameterList.Parameters.Count)
+            {
+                foreach (var modifier in info.Declaration.ParameterList.Parameters[i].Modifiers)
+                {
+                    modifiers.Append(modifier.Text).Append(' ');
+                }
+            }
+
+            parameters[i] = new ParameterModel(
+                modifiers.ToString(),
+                parameter.Type.ToDisplayString(s_typeFormat),
+                SingleFlightMethodParser.EscapeIdentifier(parameter.Name),
+                SingleFlightMethodParser.IsCancellationToken(parameter.Type));
+        }
+
+        var methodModifiers = string.Join(
+            " ",
+            info.Declaration.Modifiers
+                .Where(static m => !m.IsKind(SyntaxKind.AsyncKeyword) && !m.IsKind(SyntaxKind.PartialKeyword))
+                .Select(static m => m.Text)
+                .Concat(new[] { "partial" }));
+
+        var (keyType, keyExpression) = BuildKey(info);
+        var flightValueType = info.FlightValueType?.ToDisplayString(s_typeFormat) ?? "global::SingleFlight.Unit";
+
+        var containingTypes = new List<TypeModel>();
+        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            containingTypes.Insert(0, new TypeModel(TypeKeyword(type), TypeNameWithParameters(type)));
+        }
+
+        var containingTypeName = method.ContainingType.ToDisplayString(s_typeFormat);
+        var signature = new StringBuilder()
+            .Append(containingTypeName).Append('.').Append(method.Name).Append('`').Append(method.Arity).Append('(')
+            .Append(string.Join(",", method.Parameters.Select(p => p.RefKind + " " + p.Type.ToDisplayString(s_typeFormat))))
+            .Append(')')
+            .ToString();
+        var hash = Fnv1a(signature).ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+
+        EquatableArray<string> fileUsings = EquatableArray<string>.Empty;
+        EquatableArray<NamespaceModel> namespaces;
+        if (info.KeyBindingHost is { } host)
+        {
+            // KeyFrom was bound in the core method's file: repeat that file's usings so the key expression
+            // binds the same way in the generated file.
+            var hostModel = host.SyntaxTree == semanticModel.SyntaxTree ? semanticModel : compilation.GetSemanticModel(host.SyntaxTree);
+            (fileUsings, namespaces) = CollectUsings(host, hostModel, ct);
+        }
+        else
+        {
+            namespaces = method.ContainingNamespace is { IsGlobalNamespace: false } ns
+                ? new[] { new NamespaceModel(NamespaceName(ns), EquatableArray<string>.Empty) }.ToEquatableArray()
+                : EquatableArray<NamespaceModel>.Empty;
+        }
+
+        var escapedName = SingleFlightMethodParser.EscapeIdentifier(method.Name);
+        return new MethodModel(
+            HintName: BuildHintName(method, hash),
+            FileUsings: fileUsings,
+            Namespaces: namespaces,
+            ContainingTypes: containingTypes.ToEquatableArray(),
+            Modifiers: methodModifiers,
+            ReturnType: method.ReturnsVoid ? "void" : method.ReturnType.ToDisplayString(s_typeFormat),
+            Name: escapedName,
+            TypeParameters: method.TypeParameters.Select(static t => SingleFlightMethodParser.EscapeIdentifier(t.Name)).ToEquatableArray(),
+            ConstraintClauses: method.IsOverride ? EquatableArray<string>.Empty : BuildConstraints(method.TypeParameters).ToEquatableArray(),
+            HolderConstraintClauses: BuildConstraints(method.TypeParameters).ToEquatableArray(),
+            Parameters: new EquatableArray<ParameterModel>(parameters),
+            ReturnKind: info.ReturnKind,
+            FlightValueType: flightValueType,
+            KeyType: keyType,
+            KeyExpression: keyExpression,
+            KeyFromText: info.KeySemanticModel is not null ? info.KeyFrom ?? string.Empty : string.Empty,
+            IsStatic: method.IsStatic,
+            Scope: info.Scope,
+            ContainingTypeName: containingTypeName,
+            CoreMethodName: SingleFlightMethodParser.EscapeIdentifier(info.CoreMethodName),
+            GroupFieldName: "__singleFlightGroup_" + method.Name + "_" + hash,
+            OperationName: string.IsNullOrWhiteSpace(info.OperationName)
+                ? method.ContainingType.ToDisplayString(s_operationTypeFormat) + "." + method.Name
+                : info.OperationName!,
+            HolderClassName: method.IsGenericMethod ? "__SingleFlightGroupHolder_" + method.Name + "_" + hash : string.Empty,
+            GeneratorVersion: s_version);
+    }
+
+    private static (string KeyType, string KeyExpression) BuildKey(SingleFlightMethodInfo info)
+    {
+        var parts = info.KeyParts;
+        if (parts.Length == 0)
+        {
+            return ("global::SingleFlight.Unit", "default(global::SingleFlight.Unit)");
+        }
+
+        if (parts.Length == 1)
+        {
+            var part = parts[0];
+            var type = part.Type.ToDisplayString(s_typeFormat);
+
+            // SingleFlightGroup's key is `notnull`. A key that may be null goes into a one-element value
+            // tuple: a struct, so never null, and its equality handles a null element.
+            return IsDefinitelyNotNull(part.Type)
+                ? (type, part.Text)
+                : ("global::System.ValueTuple<" + type + ">", "new global::System.ValueTuple<" + type + ">(" + part.Text + ")");
+        }
+
+        return (
+            "(" + string.Join(", ", parts.Select(static p => p.Type.ToDisplayString(s_typeFormat))) + ")",
+            "(" + string.Join(", ", parts.Select(static p => p.Text)) + ")");
+    }
+
+    private static bool IsDefinitelyNotNull(ITypeSymbol type)
+    {
+        if (type.NullableAnnotation == NullableAnnotation.Annotated)
+        {
+            return false;
+        }
+
+        return type switch
+        {
+            ITypeParameterSymbol parameter => parameter.HasNotNullConstraint || parameter.HasValueTypeConstraint || parameter.HasUnmanagedTypeConstraint,
+            _ when type.IsValueType => type.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T,
+            _ when type.IsReferenceType => type.NullableAnnotation == NullableAnnotation.NotAnnotated,
+            _ => false,
+        };
+    }
+
+    private static IEnumerable<string> BuildConstraints(IEnumerable<ITypeParameterSymbol> typeParameters)
+    {
+        foreach (var parameter in typeParameters)
+        {
+            var constraints = new List<string>();
+            if (parameter.HasUnmanagedTypeConstraint)
+            {
+                constraints.Add("unmanaged");
+            }
+            else if (parameter.HasValueTypeConstraint)
+            {
+                constraints.Add("struct");
+            }
+            else if (parameter.HasReferenceTypeConstraint)
+            {
+                constraints.Add(parameter.ReferenceTypeConstraintNullableAnnotation == NullableAnnotation.Annotated ? "class?" : "class");
+            }
+            else if (parameter.HasNotNullConstraint)
+            {
+                constraints.Add("notnull");
+            }
+
+            foreach (var constraintType in parameter.ConstraintTypes)
+            {
+                constraints.Add(constraintType.ToDisplayString(s_typeFormat));
+            }
+
+            if (parameter.HasConstructorConstraint && !parameter.HasValueTypeConstraint)
+            {
+                constraints.Add("new()");
+            }
+
+            if (constraints.Count > 0)
+            {
+                yield return "where " + SingleFlightMethodParser.EscapeIdentifier(parameter.Name) + " : " + string.Join(", ", constraints);
+            }
+        }
+    }
+
+    private static (EquatableArray<string> FileUsings, EquatableArray<NamespaceModel> Namespaces) CollectUsings(
+        SyntaxNode host,
+        SemanticModel model,
+        CancellationToken ct)
+    {
+        var namespaces = new List<NamespaceModel>();
+        EquatableArray<string> fileUsings = EquatableArray<string>.Empty;
+        foreach (var ancestor in host.Ancestors())
+        {
+            switch (ancestor)
+            {
+                case BaseNamespaceDeclarationSyntax ns:
+                    namespaces.Insert(0, new NamespaceModel(
+                        ns.Name.WithoutTrivia().ToString(),
+                        UsingTexts(ns.Externs, ns.Usings, model, ct).ToEquatableArray()));
+                    break;
+                case CompilationUnitSyntax unit:
+                    fileUsings = UsingTexts(unit.Externs, unit.Usings, model, ct).ToEquatableArray();
+                    break;
+            }
+        }
+
+        return (fileUsings, namespaces.ToEquatableArray());
+    }
+
+    private static IEnumerable<string> UsingTexts(
+        SyntaxList<ExternAliasDirectiveSyntax> externs,
+        SyntaxList<UsingDirectiveSyntax> usings,
+        SemanticModel model,
+        CancellationToken ct)
+    {
+        foreach (var externAlias in externs)
+        {
+            yield return externAlias.WithoutTrivia().ToString();
+        }
+
+        // A duplicate (same text, or the same alias name) is the user's warning or error already; repeating
+        // it would put one in our file too.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var directive in usings)
+        {
+            // Global usings already apply to the generated file; a using that does not resolve would only
+            // repeat the user's error in our file.
+            if (directive.GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword) || !Resolves(directive, model, ct))
+            {
+                continue;
+            }
+
+            var text = directive.WithoutTrivia().ToString();
+            var identity = directive.Alias is { } alias ? "alias " + alias.Name.Identifier.ValueText : text;
+            if (seen.Add(identity))
+            {
+                yield return text;
+            }
+        }
+    }
+
+    private static bool Resolves(UsingDirectiveSyntax directive, SemanticModel model, CancellationToken ct)
+    {
+        SyntaxNode? target = directive.NamespaceOrType;
+        if (target is null)
+        {
+            return false;
+        }
+
+        if (directive.Alias is not null)
+        {
+            var alias = model.GetDeclaredSymbol(directive, ct) as IAliasSymbol;
+            return alias?.Target is { } aliasTarget && !(aliasTarget is ITypeSymbol { TypeKind: TypeKind.Error });
+        }
+
+        var symbol = model.GetSymbolInfo(target, ct).Symbol;
+        return symbol is INamespaceSymbol or ITypeSymbol { TypeKind: not TypeKind.Error };
+    }
+
+    private static string NamespaceName(INamespaceSymbol ns)
+        => ns.ContainingNamespace is { IsGlobalNamespace: false } parent
+            ? NamespaceName(parent) + "." + SingleFlightMethodParser.EscapeIdentifier(ns.Name)
+            : SingleFlightMethodParser.EscapeIdentifier(ns.Name);
+
+    private static string TypeKeyword(INamedTypeSymbol type)
+        => (type.IsRecord, type.IsValueType) switch
+        {
+            (true, true) => "record struct",
+            (true, false) => "record",
+            (false, true) => "struct",
+            _ => "class",
+        };
+
+    private static string TypeNameWithParameters(INamedTypeSymbol type)
+        => type.TypeParameters.Length == 0
+            ? SingleFlightMethodParser.EscapeIdentifier(type.Name)
+            : SingleFlightMethodParser.EscapeIdentifier(type.Name) + "<"
+                + string.Join(", ", type.TypeParameters.Select(static t => SingleFlightMethodParser.EscapeIdentifier(t.Name))) + ">";
+
+    private static string BuildHintName(IMethodSymbol method, string hash)
+    {
+        var builder = new StringBuilder();
+        if (method.ContainingNamespace is { IsGlobalNamespace: false } ns)
+        {
+            builder.Append(ns.ToDisplayString()).Append('.');
+        }
+
+        var types = new List<INamedTypeSymbol>();
+        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            types.Insert(0, type);
+        }
+
+        foreach (var type in types)
+        {
+            builder.Append(type.Name);
+            if (type.Arity > 0)
+            {
+                builder.Append('`').Append(type.Arity);
+            }
+
+            builder.Append('.');
+        }
+
+        builder.Append(method.Name);
+        if (method.Arity > 0)
+        {
+            builder.Append('`').Append(method.Arity);
+        }
+
+        builder.Append('.').Append(hash).Append(".g.cs");
+
+        // Hint names allow a limited set of characters ('@' of an escaped namespace is not one of them).
+        for (var i = 0; i < builder.Length; i++)
+        {
+            var c = builder[i];
+            if (!(char.IsLetterOrDigit(c) || c is '.' or '_' or '-' or '`'))
+            {
+                builder[i] = '_';
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>FNV-1a over UTF-16 code units: stable across runs and processes, unlike string.GetHashCode.</summary>
+    private static uint Fnv1a(string text)
+    {
+        var hash = 2166136261u;
+        foreach (var c in text)
+        {
+            hash = unchecked((hash ^ c) * 16777619u);
+        }
+
+        return hash;
+    }
+}

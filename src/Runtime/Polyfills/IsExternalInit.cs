@@ -1,0 +1,7 @@
+#if NETSTANDARD2_0
+namespace System.Runtime.CompilerServices;
+
+internal static class IsExternalInit
+{
+}
+#endif

@@ -1,0 +1,114 @@
+using System.Collections.Immutable;
+using Basic.Reference.Assemblies;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+using SingleFlight.Generator.Analyzers;
+
+namespace SingleFlight.Analyzer.Tests.Infrastructure;
+
+/// <summary>References and options shared by every test: .NET 10 reference assemblies from a package (no network).</summary>
+internal static class TestReferences
+{
+    /// <summary>No reference-assembly package to download: the references come from Basic.Reference.Assemblies.</summary>
+    public static readonly ReferenceAssemblies None = new("net10.0");
+
+    public static readonly ImmutableArray<MetadataReference> All =
+    [
+        .. Net100.References.All,
+        MetadataReference.CreateFromFile(typeof(SingleFlightGroup<,>).Assembly.Location),
+    ];
+
+    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
+
+    public static CSharpCompilationOptions WithNullable(CompilationOptions options)
+        => ((CSharpCompilationOptions)options)
+            .WithNullableContextOptions(NullableContextOptions.Enable)
+            .WithSpecificDiagnosticOptions(options.SpecificDiagnosticOptions
+                .SetItem("CS1701", ReportDiagnostic.Suppress)
+                .SetItem("CS1702", ReportDiagnostic.Suppress)
+                .SetItem("SF0008", ReportDiagnostic.Info));
+
+    public static void Configure(SolutionState state)
+        => state.AdditionalReferences.AddRange(All);
+}
+
+/// <summary>
+/// Runs the analyzer on sources with markup (<c>{|SF0004:idd|}</c>). Compiler diagnostics are not compared:
+/// without the generator a partial declaration has no implementation (CS8795); tests that need the
+/// generated code use <see cref="Pipeline"/>.
+/// </summary>
+internal sealed class AnalyzerTest : CSharpAnalyzerTest<SingleFlightAnalyzer, DefaultVerifier>
+{
+    public AnalyzerTest(string source)
+    {
+        ReferenceAssemblies = TestReferences.None;
+        TestReferences.Configure(TestState);
+        TestCode = source;
+        CompilerDiagnostics = CompilerDiagnostics.None;
+    }
+
+    protected override ParseOptions CreateParseOptions() => TestReferences.ParseOptions;
+
+    protected override CompilationOptions CreateCompilationOptions() => TestReferences.WithNullable(base.CreateCompilationOptions());
+
+    public static Task VerifyAsync(string source, params DiagnosticResult[] expected)
+    {
+        var test = new AnalyzerTest(source);
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
+
+    public static DiagnosticResult Diagnostic(string id) => new(id, DiagnosticSeverity.Warning);
+}
+
+/// <summary>Runs one code fix: input with markup → expected output; Fix All as configured.</summary>
+internal sealed class FixTest<TFix> : CSharpCodeFixTest<SingleFlightAnalyzer, TFix, DefaultVerifier>
+    where TFix : CodeFixProvider, new()
+{
+    public FixTest(string source, string fixedSource)
+    {
+        ReferenceAssemblies = TestReferences.None;
+        TestReferences.Configure(TestState);
+        TestReferences.Configure(FixedState);
+        TestCode = source;
+        FixedCode = fixedSource;
+        CompilerDiagnostics = CompilerDiagnostics.None;
+    }
+
+    protected override ParseOptions CreateParseOptions() => TestReferences.ParseOptions;
+
+    protected override CompilationOptions CreateCompilationOptions() => TestReferences.WithNullable(base.CreateCompilationOptions());
+}
+
+/// <summary>
+/// Compiles user code the way a consumer project does: the generator runs, then the analyzer; returns every
+/// diagnostic (compiler, generated code and analyzer) of warning severity or above, plus all SF diagnostics.
+/// </summary>
+internal static class Pipeline
+{
+    public static CSharpCompilation Compile(params string[] sources)
+        => CSharpCompilation.Create(
+            "UserCode",
+            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, TestReferences.ParseOptions, $"Input{i}.cs")),
+            TestReferences.All,
+            new CSharpCompilationOptions(
+                OutputKind.DynamicallyLinkedLibrary,
+                nullableContextOptions: NullableContextOptions.Enable,
+                specificDiagnosticOptions: [new("CS1701", ReportDiagnostic.Suppress), new("CS1702", ReportDiagnostic.Suppress)]));
+
+    public static async Task<ImmutableArray<Diagnostic>> RunAsync(params string[] sources)
+    {
+        var compilation = Compile(sources);
+        CSharpGeneratorDriver.Create([new SingleFlight.Generator.SingleFlightGenerator().AsSourceGenerator()], parseOptions: TestReferences.ParseOptions)
+            .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
+        var withAnalyzers = output.WithAnalyzers([new SingleFlightAnalyzer()], new AnalyzerOptions([]));
+        var all = await withAnalyzers.GetAllDiagnosticsAsync();
+        return [.. generatorDiagnostics, .. all.Where(static d => d.Severity >= DiagnosticSeverity.Warning || d.Id.StartsWith("SF", StringComparison.Ordinal) || d.Id == "AD0001")];
+    }
+
+    public static string Format(IEnumerable<Diagnostic> diagnostics) => string.Join(Environment.NewLine, diagnostics.Select(static d => d.ToString()));
+}

@@ -1,0 +1,124 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using SingleFlight.Generator.Tests.Infrastructure;
+
+namespace SingleFlight.Generator.Tests;
+
+/// <summary>
+/// An edit that does not touch an annotated method leaves every tracked step Cached or Unchanged; an edit to an
+/// annotated method's signature regenerates its file.
+/// </summary>
+public sealed class IncrementalityTests
+{
+    private const string Annotated = """
+        using System.Threading;
+        using System.Threading.Tasks;
+        using SingleFlight;
+
+        namespace Demo;
+
+        public sealed partial class UserRepository
+        {
+            [SingleFlight(KeyFrom = "id")]
+            public partial Task<string> GetUserAsync(int id, CancellationToken cancellationToken = default);
+
+            private Task<string> GetUserCoreAsync(int id, CancellationToken cancellationToken) => Task.FromResult("u" + id);
+
+            [SingleFlight]
+            public partial string GetName(string tenant, int id);
+
+            private string GetNameCore(string tenant, int id) => tenant + id;
+        }
+        """;
+
+    private const string Other = """
+        namespace Demo;
+
+        public static class Helpers
+        {
+            public static int Twice(int x) => x * 2;
+        }
+        """;
+
+    public static TheoryData<string> UnrelatedEdits => new()
+    {
+        "add a file",
+        "comment in the annotated file",
+        "method body elsewhere",
+        "core method body",
+        "other file edited",
+    };
+
+    [Theory]
+    [MemberData(nameof(UnrelatedEdits))]
+    public void Unrelated_edit_leaves_every_step_cached_or_unchanged(string edit)
+    {
+        var compilation = TestCompiler.Create(Annotated, Other);
+        var first = TestCompiler.Run(compilation);
+        Assert.Equal(2, first.Sources.Length);
+
+        var edited = Apply(compilation, edit);
+        var second = TestCompiler.Run(edited, first.Driver);
+
+        var result = second.Result.Results.Single();
+        foreach (var name in TrackingNames.All)
+        {
+            Assert.True(result.TrackedSteps.ContainsKey(name), $"step {name} is not tracked");
+        }
+
+        var reasons = result.TrackedSteps
+            .Where(static s => TrackingNames.All.Contains(s.Key))
+            .SelectMany(static s => s.Value)
+            .SelectMany(static step => step.Outputs)
+            .Select(static output => output.Reason)
+            .Concat(result.TrackedOutputSteps.SelectMany(static s => s.Value).SelectMany(static step => step.Outputs).Select(static o => o.Reason))
+            .ToArray();
+        Assert.NotEmpty(reasons);
+        Assert.All(reasons, static reason => Assert.True(
+            reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged,
+            "step output was " + reason));
+
+        Assert.Equal(
+            first.Sources.Select(static s => s.SourceText.ToString()),
+            second.Sources.Select(static s => s.SourceText.ToString()));
+    }
+
+    [Fact]
+    public void Signature_edit_regenerates()
+    {
+        var compilation = TestCompiler.Create(Annotated, Other);
+        var first = TestCompiler.Run(compilation);
+
+        var tree = compilation.SyntaxTrees.First();
+        var text = tree.ToString()
+            .Replace("GetUserAsync(int id,", "GetUserAsync(long id,", StringComparison.Ordinal)
+            .Replace("GetUserCoreAsync(int id,", "GetUserCoreAsync(long id,", StringComparison.Ordinal);
+        var edited = compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(text, TestCompiler.ParseOptions, tree.FilePath));
+        var second = TestCompiler.Run(edited, first.Driver);
+
+        var models = second.Result.Results.Single().TrackedSteps[TrackingNames.Models].SelectMany(static s => s.Outputs).ToArray();
+        Assert.Contains(models, static o => o.Reason is IncrementalStepRunReason.Modified or IncrementalStepRunReason.New);
+
+        var regenerated = second.Sources.Single(static s => s.HintName.Contains("GetUserAsync", StringComparison.Ordinal)).SourceText.ToString();
+        Assert.Contains("SingleFlightGroup<long, string>", regenerated, StringComparison.Ordinal);
+        Assert.True(TestCompiler.Problems(second.Output).IsEmpty, TestCompiler.Format(TestCompiler.Problems(second.Output)));
+    }
+
+    private static Compilation Apply(CSharpCompilation compilation, string edit)
+    {
+        var annotated = compilation.SyntaxTrees[0];
+        var other = compilation.SyntaxTrees[1];
+        SyntaxTree Replace(SyntaxTree tree, string from, string to)
+            => CSharpSyntaxTree.ParseText(tree.ToString().Replace(from, to, StringComparison.Ordinal), TestCompiler.ParseOptions, tree.FilePath);
+
+        return edit switch
+        {
+            "add a file" => compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("namespace Demo; public class Extra { }", TestCompiler.ParseOptions, "Extra.cs")),
+            "comment in the annotated file" => compilation.ReplaceSyntaxTree(annotated, Replace(annotated, "namespace Demo;", "// a comment\nnamespace Demo;")),
+            "method body elsewhere" => compilation.ReplaceSyntaxTree(other, Replace(other, "x * 2", "x + x")),
+            "core method body" => compilation.ReplaceSyntaxTree(annotated, Replace(annotated, "tenant + id;", "id + tenant;")),
+            "other file edited" => compilation.ReplaceSyntaxTree(other, Replace(other, "public static class Helpers", "public static class Helpers2")),
+            _ => throw new ArgumentOutOfRangeException(nameof(edit)),
+        };
+    }
+}

@@ -1,0 +1,71 @@
+using System.Collections.Immutable;
+using Basic.Reference.Assemblies;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace SingleFlight.Generator.Tests.Infrastructure;
+
+/// <summary>
+/// Compiles user code with the generator the way a strict consumer project would: Nullable enabled, every
+/// warning an error, .NET 10 reference assemblies from a package (no network), and the SingleFlight runtime.
+/// </summary>
+internal static class TestCompiler
+{
+    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
+
+    public static readonly ImmutableArray<MetadataReference> References =
+    [
+        .. Net100.References.All,
+        MetadataReference.CreateFromFile(typeof(SingleFlightGroup<,>).Assembly.Location),
+    ];
+
+    public static readonly CSharpCompilationOptions Options = new(
+        OutputKind.DynamicallyLinkedLibrary,
+        nullableContextOptions: NullableContextOptions.Enable,
+        generalDiagnosticOption: ReportDiagnostic.Error,
+        warningLevel: 9999,
+        deterministic: true,
+        // The SDK suppresses these two by default (NoWarn CS1701;CS1702): the runtime is built for net8.0.
+        specificDiagnosticOptions: [new("CS1701", ReportDiagnostic.Suppress), new("CS1702", ReportDiagnostic.Suppress)]);
+
+    public static CSharpCompilation Create(params string[] sources)
+        => Create(sources.Select((text, i) => ($"Input{i}.cs", text)));
+
+    public static CSharpCompilation Create(IEnumerable<(string Path, string Text)> sources, string assemblyName = "UserCode")
+        => CSharpCompilation.Create(
+            assemblyName,
+            sources.Select(static s => CSharpSyntaxTree.ParseText(s.Text, ParseOptions, s.Path)),
+            References,
+            Options);
+
+    public static GeneratorDriver CreateDriver()
+        => CSharpGeneratorDriver.Create(
+            [new SingleFlightGenerator().AsSourceGenerator()],
+            parseOptions: ParseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    /// <summary>Runs the generator; returns the output compilation and the run result.</summary>
+    public static GeneratorRun Run(Compilation compilation, GeneratorDriver? driver = null)
+    {
+        driver = (driver ?? CreateDriver()).RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
+        return new GeneratorRun(driver, output, driver.GetRunResult(), generatorDiagnostics);
+    }
+
+    /// <summary>Warnings and errors of a compilation (hidden and info diagnostics left out).</summary>
+    public static ImmutableArray<Diagnostic> Problems(Compilation compilation)
+        => compilation.GetDiagnostics().Where(static d => d.Severity >= DiagnosticSeverity.Warning).ToImmutableArray();
+
+    public static string Format(IEnumerable<Diagnostic> diagnostics)
+        => string.Join(Environment.NewLine, diagnostics.Take(40).Select(static d => d.ToString()));
+}
+
+internal sealed record GeneratorRun(
+    GeneratorDriver Driver,
+    Compilation Output,
+    GeneratorDriverRunResult Result,
+    ImmutableArray<Diagnostic> GeneratorDiagnostics)
+{
+    public ImmutableArray<GeneratedSourceResult> Sources => Result.Results.Single().GeneratedSources;
+
+    public Exception? Exception => Result.Results.Single().Exception;
+}

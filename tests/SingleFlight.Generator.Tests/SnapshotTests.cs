@@ -1,0 +1,209 @@
+using SingleFlight.Generator.Tests.Infrastructure;
+
+namespace SingleFlight.Generator.Tests;
+
+/// <summary>
+/// The emitted source of representative shapes, compared exactly with the checked-in
+/// <c>Snapshots/*.verified.cs</c> files. To accept new output, run the tests with
+/// <c>SINGLEFLIGHT_ACCEPT_SNAPSHOTS=1</c> and review the diff (see tests/SingleFlight.Generator.Tests/README.md).
+/// </summary>
+public sealed class SnapshotTests
+{
+    public static TheoryData<string> Shapes => new(s_inputs.Keys.Order(StringComparer.Ordinal));
+
+    private static readonly Dictionary<string, string> s_inputs = new()
+    {
+        ["InstanceTaskOfT"] = """
+            using System.Threading;
+            using System.Threading.Tasks;
+            using SingleFlight;
+
+            namespace Demo;
+
+            public sealed record User(int Id, string Name);
+
+            public sealed partial class UserRepository
+            {
+                [SingleFlight(KeyFrom = "id")]
+                public partial Task<User?> GetUserAsync(int id, CancellationToken cancellationToken = default);
+
+                private Task<User?> GetUserCoreAsync(int id, CancellationToken cancellationToken)
+                    => Task.FromResult<User?>(new User(id, "user" + id));
+            }
+            """,
+
+        ["StaticValueTaskDefaultKey"] = """
+            using System.Threading;
+            using System.Threading.Tasks;
+            using SingleFlight;
+
+            public static partial class Warmup
+            {
+                [SingleFlight]
+                internal static partial ValueTask RefreshAsync(string region, CancellationToken cancellationToken, [NotKey] string? reason = null);
+
+                private static ValueTask RefreshCoreAsync(string region, CancellationToken cancellationToken, string? reason)
+                    => default;
+            }
+            """,
+
+        ["GenericMethodInGenericType"] = """
+            using System.Collections.Generic;
+            using System.Threading.Tasks;
+            using SingleFlight;
+
+            namespace Demo.Caching;
+
+            public partial class Cache<TTenant>
+            {
+                public partial class Loader
+                {
+                    [SingleFlight(KeyFrom = "tenant, key")]
+                    public partial Task<IReadOnlyList<TValue>> LoadAsync<TKey, TValue>(TTenant tenant, TKey key)
+                        where TKey : notnull
+                        where TValue : class;
+
+                    private Task<IReadOnlyList<TValue>> LoadCoreAsync<TKey, TValue>(TTenant tenant, TKey key)
+                        where TKey : notnull
+                        where TValue : class
+                        => Task.FromResult<IReadOnlyList<TValue>>(new List<TValue>());
+                }
+            }
+            """,
+
+        ["BlockingCompositeKeyWithUsings"] = """
+            using SingleFlight;
+
+            namespace Demo
+            {
+                namespace Reports
+                {
+                    using System.Globalization;
+
+                    public partial class ReportService
+                    {
+                        [SingleFlight(KeyFrom = "tenant, id.ToString(CultureInfo.InvariantCulture)")]
+                        public partial string Render(string tenant, int id);
+
+                        private string RenderCore(string tenant, int id) => tenant + id;
+                    }
+                }
+            }
+            """,
+
+        ["VoidInRecordStruct"] = """
+            using SingleFlight;
+
+            namespace Demo;
+
+            public readonly record struct Big(long A, long B);
+
+            public partial record struct Pipeline(string Name)
+            {
+                [SingleFlight(KeyFrom = "big.A, @class")]
+                public readonly partial void Flush(in Big big, string @class, params int[] extra);
+
+                private readonly void FlushCore(in Big big, string @class, params int[] extra)
+                {
+                }
+            }
+            """,
+
+        ["InstanceScopeNoParameters"] = """
+            using System.Threading;
+            using System.Threading.Tasks;
+            using SingleFlight;
+
+            namespace Demo;
+
+            public sealed partial class Connection
+            {
+                [SingleFlight(Scope = SingleFlightScope.Instance)]
+                public partial Task ReconnectAsync(CancellationToken cancellationToken = default);
+
+                private Task ReconnectCoreAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+            }
+            """,
+    };
+
+    [Fact]
+    public void Hint_names_are_stable_and_distinct_for_overloads_and_namespaces()
+    {
+        var run = TestCompiler.Run(TestCompiler.Create("""
+            using System.Threading.Tasks;
+            using SingleFlight;
+
+            namespace A
+            {
+                public partial class Twin
+                {
+                    [SingleFlight] public partial Task<int> GetAsync(int id);
+                    [SingleFlight] public partial Task<int> GetAsync(long id);
+                    [SingleFlight] public partial Task<T> GetAsync<T>(T id);
+                    private Task<int> GetCoreAsync(int id) => Task.FromResult(id);
+                    private Task<int> GetCoreAsync(long id) => Task.FromResult((int)id);
+                    private Task<T> GetCoreAsync<T>(T id) => Task.FromResult(id);
+                }
+            }
+
+            namespace B
+            {
+                public partial class Twin
+                {
+                    [SingleFlight] public partial Task<int> GetAsync(int id);
+                    private Task<int> GetCoreAsync(int id) => Task.FromResult(id);
+                }
+            }
+            """));
+
+        // The names are part of what users see (obj/generated, debugger): they must not change between builds.
+        Assert.Equal(
+            [
+                "A.Twin.GetAsync.2a3a941e.g.cs",
+                "A.Twin.GetAsync.7220d9e5.g.cs",
+                "A.Twin.GetAsync`1.f0d93e65.g.cs",
+                "B.Twin.GetAsync.a9c3bd08.g.cs",
+            ],
+            run.Sources.Select(static s => s.HintName).Order(StringComparer.Ordinal));
+        Assert.True(TestCompiler.Problems(run.Output).IsEmpty, TestCompiler.Format(TestCompiler.Problems(run.Output)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Generated_source_matches_snapshot(string shape)
+    {
+        var run = TestCompiler.Run(TestCompiler.Create(s_inputs[shape]));
+        Assert.Null(run.Exception);
+        var problems = TestCompiler.Problems(run.Output);
+        Assert.True(problems.IsEmpty, TestCompiler.Format(problems));
+
+        var generated = Assert.Single(run.Sources);
+        var actual = generated.SourceText.ToString();
+        var path = Path.Combine(TestPaths.Snapshots, shape + ".verified.cs");
+        if (Environment.GetEnvironmentVariable("SINGLEFLIGHT_ACCEPT_SNAPSHOTS") == "1")
+        {
+            Directory.CreateDirectory(TestPaths.Snapshots);
+            File.WriteAllText(path, actual);
+            return;
+        }
+
+        var received = Path.Combine(TestPaths.Snapshots, shape + ".received.cs");
+        if (!File.Exists(path))
+        {
+            File.WriteAllText(received, actual);
+            Assert.Fail($"No snapshot {path}. The output is in {received}; accept it with SINGLEFLIGHT_ACCEPT_SNAPSHOTS=1.");
+        }
+
+        var expected = File.ReadAllText(path);
+        if (expected != actual)
+        {
+            File.WriteAllText(received, actual);
+        }
+        else if (File.Exists(received))
+        {
+            File.Delete(received);
+        }
+
+        Assert.Equal(expected, actual);
+    }
+}

@@ -1,0 +1,116 @@
+namespace SingleFlight.Package.Tests;
+
+/// <summary>The programs the end-to-end consumers compile against the packed package.</summary>
+internal static class ConsumerSources
+{
+    public const string Collapsing = """
+        using System.Collections.Concurrent;
+        using SingleFlight;
+
+        var failures = 0;
+        void Check(bool ok, string line)
+        {
+            Console.WriteLine((ok ? "" : "FAILED ") + line);
+            if (!ok) failures++;
+        }
+
+        // Async: every call returns its task only after it has started or joined the flight, so once all 50
+        // calls have returned, opening the gate lets one execution serve them all.
+        var users = new UserService();
+        var calls = Enumerable.Range(0, 50).Select(_ => users.GetNameAsync(7)).ToList();
+        users.Gate.SetResult();
+        var names = await Task.WhenAll(calls);
+        Check(users.Executions == 1 && names.All(n => n == "user-7"), $"async: 50 callers, {users.Executions} execution");
+
+        // Composite key: two tenants, one execution each.
+        var reports = new ReportService();
+        var reportCalls = Enumerable.Range(0, 40).Select(i => reports.GetReportAsync(i % 2 == 0 ? "a" : "b", 1).AsTask()).ToList();
+        reports.Gate.SetResult();
+        var texts = await Task.WhenAll(reportCalls);
+        Check(reports.Executions == 2 && texts.Distinct().Count() == 2, $"composite: 40 callers, {reports.Executions} executions");
+
+        // Blocking: the leader's core waits until the other threads are blocked inside the call.
+        var config = new ConfigService();
+        var threads = Enumerable.Range(0, 8).Select(_ => new Thread(() => config.Results.Add(config.Load("db")))).ToList();
+        config.Others = threads.Skip(1).ToList();
+        threads[0].Start();
+        config.LeaderStarted.Wait();
+        foreach (var t in threads.Skip(1)) t.Start();
+        foreach (var t in threads) t.Join();
+        Check(config.Executions == 1 && config.Results.All(r => r == "config:db"), $"blocking: 8 callers, {config.Executions} execution");
+
+        // No caching: calls one after another each run the core.
+        var sequential = new UserService();
+        sequential.Gate.SetResult();
+        for (var i = 0; i < 3; i++) await sequential.GetNameAsync(1);
+        Check(sequential.Executions == 3, $"sequential: 3 calls, {sequential.Executions} executions");
+
+        return failures;
+
+        public sealed partial class UserService
+        {
+            public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            public int Executions;
+
+            [SingleFlight(KeyFrom = "id")]
+            public partial Task<string> GetNameAsync(int id, CancellationToken cancellationToken = default);
+
+            private async Task<string> GetNameCoreAsync(int id, CancellationToken cancellationToken)
+            {
+                Interlocked.Increment(ref Executions);
+                await Gate.Task.WaitAsync(cancellationToken);
+                return $"user-{id}";
+            }
+        }
+
+        public sealed partial class ReportService
+        {
+            public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            public int Executions;
+
+            [SingleFlight(KeyFrom = "tenant, id")]
+            public partial ValueTask<string> GetReportAsync(string tenant, int id);
+
+            private async ValueTask<string> GetReportCoreAsync(string tenant, int id)
+            {
+                Interlocked.Increment(ref Executions);
+                await Gate.Task;
+                return $"{tenant}/{id}";
+            }
+        }
+
+        public sealed partial class ConfigService
+        {
+            public ManualResetEventSlim LeaderStarted { get; } = new();
+            public List<Thread> Others { get; set; } = [];
+            public ConcurrentBag<string> Results { get; } = [];
+            public int Executions;
+
+            [SingleFlight]
+            public partial string Load(string name);
+
+            private string LoadCore(string name)
+            {
+                Interlocked.Increment(ref Executions);
+                LeaderStarted.Set();
+                // Wait until every other caller has started and is blocked inside Load.
+                SpinWait.SpinUntil(() => Others.All(t => t.ThreadState.HasFlag(ThreadState.WaitSleepJoin)), TimeSpan.FromSeconds(30));
+                return "config:" + name;
+            }
+        }
+        """;
+
+    public const string ClockKey = """
+        using SingleFlight;
+
+        Console.WriteLine(await new PriceService().GetPriceAsync("sku"));
+
+        public sealed partial class PriceService
+        {
+            [SingleFlight(KeyFrom = "sku, DateTime.Now")]
+            public partial Task<decimal> GetPriceAsync(string sku);
+
+            private Task<decimal> GetPriceCoreAsync(string sku) => Task.FromResult(1m);
+        }
+        """;
+}

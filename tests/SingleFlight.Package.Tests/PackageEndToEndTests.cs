@@ -1,0 +1,149 @@
+namespace SingleFlight.Package.Tests;
+
+/// <summary>
+/// Packs the real package into a temporary feed once, then builds and runs fresh consumer projects that
+/// reference it by version from that feed only, with their own NuGet package folder.
+/// </summary>
+public sealed class PackageFixture : IDisposable
+{
+    private static readonly TimeSpan PackTimeout = TimeSpan.FromMinutes(6);
+
+    public PackageFixture()
+    {
+        Root = Directory.CreateTempSubdirectory("singleflight-e2e-").FullName;
+        Feed = Path.Combine(Root, "feed");
+        Packages = Path.Combine(Root, "packages");
+        Directory.CreateDirectory(Feed);
+
+        // A version no cache has ever seen, so no consumer can pick up a stale copy.
+        Version = $"0.0.0-e2e.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
+
+        var runtimeProject = Path.Combine(DotNetCli.RepositoryRoot, "src", "Runtime", "SingleFlight.Runtime.csproj");
+        PackResult = DotNetCli.Run(
+            Root,
+            nugetPackages: null,
+            PackTimeout,
+            "pack", runtimeProject, "-c", "Release", "-o", Feed, $"-p:Version={Version}",
+            "-p:UseSharedCompilation=false", "-nodeReuse:false");
+        PackagePath = Path.Combine(Feed, $"SingleFlight.Generators.{Version}.nupkg");
+    }
+
+    public string Root { get; }
+
+    public string Feed { get; }
+
+    public string Packages { get; }
+
+    public string Version { get; }
+
+    public string PackagePath { get; }
+
+    public DotNetCli.Result PackResult { get; }
+
+    public string CreateConsumer(string name, string programSource)
+    {
+        var directory = Path.Combine(Root, name);
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, "NuGet.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="e2e" value="{Feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        File.WriteAllText(Path.Combine(directory, name + ".csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                <ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="SingleFlight.Generators" Version="{Version}" />
+              </ItemGroup>
+            </Project>
+            """);
+
+        // Keep the repository's Directory.Build.props and Directory.Packages.props out of the consumer.
+        File.WriteAllText(Path.Combine(directory, "Directory.Build.props"), "<Project />");
+        File.WriteAllText(Path.Combine(directory, "Directory.Packages.props"), "<Project />");
+        File.WriteAllText(Path.Combine(directory, "Program.cs"), programSource);
+        return directory;
+    }
+
+    public DotNetCli.Result Dotnet(string directory, params string[] arguments)
+        => DotNetCli.Run(directory, Packages, PackTimeout, [.. arguments, "-nodeReuse:false", "-p:UseSharedCompilation=false"]);
+
+    public DotNetCli.Result DotnetRun(string directory)
+        => DotNetCli.Run(directory, Packages, PackTimeout, "run", "--no-build");
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless.
+        }
+    }
+}
+
+public sealed class PackageEndToEndTests(PackageFixture package) : IClassFixture<PackageFixture>
+{
+    [Fact]
+    public void The_package_has_the_runtime_in_lib_and_the_generator_in_analyzers()
+    {
+        Assert.True(package.PackResult.ExitCode == 0, package.PackResult.ToString());
+        using var archive = System.IO.Compression.ZipFile.OpenRead(package.PackagePath);
+        var entries = archive.Entries.Select(e => e.FullName).ToHashSet();
+
+        Assert.Contains("lib/net8.0/SingleFlight.dll", entries);
+        Assert.Contains("lib/netstandard2.0/SingleFlight.dll", entries);
+        Assert.Contains("lib/net8.0/SingleFlight.xml", entries);
+        Assert.Contains("analyzers/dotnet/cs/SingleFlight.Generator.dll", entries);
+        Assert.Contains("analyzers/dotnet/cs/SingleFlight.Generator.CodeFixes.dll", entries);
+        Assert.Contains("README.md", entries);
+        Assert.DoesNotContain(entries, e => e.Contains("CodeAnalysis", StringComparison.OrdinalIgnoreCase));
+
+        var nuspec = new StreamReader(archive.GetEntry("SingleFlight.Generators.nuspec")!.Open()).ReadToEnd();
+        Assert.DoesNotContain("Microsoft.CodeAnalysis", nuspec);
+        Assert.Contains("<license type=\"expression\">MIT</license>", nuspec);
+        Assert.True(File.Exists(Path.ChangeExtension(package.PackagePath, ".snupkg")), "symbols package");
+    }
+
+    [Fact]
+    public void A_fresh_consumer_builds_runs_and_collapses_concurrent_calls()
+    {
+        Assert.True(package.PackResult.ExitCode == 0, package.PackResult.ToString());
+        var consumer = package.CreateConsumer("Consumer", ConsumerSources.Collapsing);
+
+        var build = package.Dotnet(consumer, "build");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        var run = package.DotnetRun(consumer);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("async: 50 callers, 1 execution", run.Output);
+        Assert.Contains("composite: 40 callers, 2 executions", run.Output);
+        Assert.Contains("blocking: 8 callers, 1 execution", run.Output);
+        Assert.Contains("sequential: 3 calls, 3 executions", run.Output);
+    }
+
+    [Fact]
+    public void A_consumer_with_a_clock_in_its_key_gets_SF0005()
+    {
+        Assert.True(package.PackResult.ExitCode == 0, package.PackResult.ToString());
+        var consumer = package.CreateConsumer("ClockKey", ConsumerSources.ClockKey);
+
+        var build = package.Dotnet(consumer, "build");
+
+        Assert.Contains("SF0005", build.Output);
+        Assert.Contains("DateTime.Now", build.Output);
+    }
+}

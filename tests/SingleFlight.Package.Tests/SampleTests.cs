@@ -1,0 +1,56 @@
+namespace SingleFlight.Package.Tests;
+
+/// <summary>The samples the README points at build and show calls being collapsed (small sizes, to stay quick).</summary>
+public sealed class SampleTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
+
+    [Fact]
+    public void The_stampede_demo_runs_one_query_per_expiry_with_single_flight()
+    {
+        var project = Path.Combine(DotNetCli.RepositoryRoot, "samples", "StampedeDemo");
+
+        var run = DotNetCli.Run(project, null, Timeout,
+            "run", "--project", project, "--", "--requests", "200", "--expiries", "2", "--delay", "30", "--reviews", "2000");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var queries = TableRow(run.Output, "database queries");
+        // The single-flight repository re-checks the cache inside the flight: exactly one query per expiry.
+        // The plain one queries for (nearly) every request; how many exactly depends on scheduling.
+        Assert.Equal(2, queries[1]);
+        Assert.InRange(queries[0], 100, 400);
+        Assert.Equal([400, 400], TableRow(run.Output, "requests"));
+    }
+
+    [Fact]
+    public void The_stampede_demo_rejects_bad_options_with_usage()
+    {
+        var project = Path.Combine(DotNetCli.RepositoryRoot, "samples", "StampedeDemo");
+
+        var run = DotNetCli.Run(project, null, Timeout, "run", "--project", project, "--", "--requests", "many");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("Usage:", run.Output);
+    }
+
+    [Fact]
+    public void The_web_sample_load_mode_serves_many_requests_with_few_backend_calls()
+    {
+        var project = Path.Combine(DotNetCli.RepositoryRoot, "samples", "WebApi");
+
+        var run = DotNetCli.Run(project, null, Timeout, "run", "--project", project, "--", "--load", "--requests", "200", "--cities", "4");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("requests:            200 (0 failed)", run.Output);
+        var executions = int.Parse(run.Output.Split('\n').Single(l => l.StartsWith("backend executions:", StringComparison.Ordinal)).Split(':')[1].Trim());
+        Assert.InRange(executions, 4, 199);
+    }
+
+    private static int[] TableRow(string output, string name)
+        => output.Split('\n')
+            .Single(l => l.StartsWith("| " + name, StringComparison.Ordinal))
+            .Split('|', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Skip(1)
+            .Select(c => int.Parse(c.Replace(",", ""), System.Globalization.CultureInfo.InvariantCulture))
+            .ToArray();
+}
