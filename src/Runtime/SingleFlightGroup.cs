@@ -1,7 +1,7 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -29,7 +29,33 @@ namespace SingleFlight;
 public sealed class SingleFlightGroup<TKey, TValue>
     where TKey : notnull
 {
-    private readonly ConcurrentDictionary<TKey, Flight> _flights;
+    // The map of running flights is a hash table of chains threaded through the flights themselves
+    // (Flight.Next), so starting a flight allocates the flight and nothing else. The uncontended path takes no
+    // lock: a flight is published with one compare-and-swap on its bucket's head and, when it ends alone in its
+    // bucket, unpublished with another. The rules that make that safe:
+    //   - A bucket's head changes only by CAS; a chain is only ever extended at its head.
+    //   - Next fields of published flights change only under _slowLock (removal of a flight that is not alone
+    //     in its bucket, and resizing). So a flight that is the head with Next == null can be removed by a CAS
+    //     of the head to null: nobody can have linked a successor to it without changing the head first.
+    //   - An insert CASes the head it read before walking the chain; if no insert happened since (the head is
+    //     unchanged) no flight for the key can have appeared in the chain, and removals only shorten it.
+    //     (Head ABA — a newer flight inserted and removed again — is harmless: the chain still holds no flight
+    //     for the key.) A flight is published at most once, so no removed flight ever comes back.
+    //   - Resizing (under _slowLock) freezes every old bucket by CASing its head to s_moved, relinks the frozen
+    //     chains into the new table and then publishes it. Any CAS on a frozen bucket fails; whoever sees
+    //     s_moved waits on _slowLock for the new table. A lookup that walks a chain while it is being relinked
+    //     may miss a flight, but it then tries to insert into (or re-checks) the frozen bucket and retries.
+    private static readonly Flight s_moved = new(default!, 0, cancellable: false);
+
+    private const int InitialBuckets = 8;
+    private const int MaxBuckets = 1 << 30;
+
+    // A chain this long makes an insert consider growing the table.
+    private const int LongChain = 4;
+
+    private readonly IEqualityComparer<TKey>? _comparer;
+    private readonly object _slowLock = new();
+    private volatile Table _table;
 
     /// <summary>Creates an empty group.</summary>
     /// <param name="comparer">
@@ -38,7 +64,9 @@ public sealed class SingleFlightGroup<TKey, TValue>
     /// </param>
     public SingleFlightGroup(IEqualityComparer<TKey>? comparer = null)
     {
-        _flights = new ConcurrentDictionary<TKey, Flight>(comparer ?? EqualityComparer<TKey>.Default);
+        // null stands for EqualityComparer<TKey>.Default, whose calls the JIT devirtualizes for value types.
+        _comparer = comparer is null || ReferenceEquals(comparer, EqualityComparer<TKey>.Default) ? null : comparer;
+        _table = new Table(InitialBuckets);
     }
 
     /// <summary>
@@ -52,7 +80,16 @@ public sealed class SingleFlightGroup<TKey, TValue>
     /// The number of flights running now. Zero when the group is idle.
     /// </summary>
     /// <remarks>A snapshot for diagnostics: reading it briefly locks the whole group.</remarks>
-    public int InFlightCount => _flights.Count;
+    public int InFlightCount
+    {
+        get
+        {
+            lock (_slowLock)
+            {
+                return _table.Count();
+            }
+        }
+    }
 
     /// <summary>Called with the key each time a caller joins a running flight. A seam for tests.</summary>
     internal Action<TKey>? JoinedHook { get; set; }
@@ -177,9 +214,11 @@ public sealed class SingleFlightGroup<TKey, TValue>
         ThrowHelper.ThrowIfNull(key, nameof(key));
         ThrowHelper.ThrowIfNull(work, nameof(work));
 
+        var hash = GetHash(key);
         while (true)
         {
-            if (_flights.TryGetValue(key, out var existing))
+            var existing = FindOrAdd(key, hash, cancellable: false, out var flight);
+            if (existing is not null)
             {
                 if (ReentrancyGuard.IsRunningOnThisThread(existing))
                 {
@@ -196,12 +235,6 @@ public sealed class SingleFlightGroup<TKey, TValue>
                 continue;
             }
 
-            var flight = new Flight(this, key, cancellable: false);
-            if (!_flights.TryAdd(key, flight))
-            {
-                continue;
-            }
-
             TValue result;
             var observation = SingleFlightTelemetry.FlightObserved ? FlightObservation.Begin(Name) : default;
             flight.Span = observation.Activity;
@@ -213,7 +246,7 @@ public sealed class SingleFlightGroup<TKey, TValue>
             catch (Exception ex)
             {
                 observation.End(ex);
-                flight.Fail(ex);
+                flight.Fail(this, ex);
                 SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Faulted, ex);
                 throw;
             }
@@ -223,7 +256,7 @@ public sealed class SingleFlightGroup<TKey, TValue>
             }
 
             observation.End(null);
-            flight.Succeed(result);
+            flight.Succeed(this, result);
             SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Led);
             return result;
         }
@@ -239,7 +272,22 @@ public sealed class SingleFlightGroup<TKey, TValue>
     public bool Forget(TKey key)
     {
         ThrowHelper.ThrowIfNull(key, nameof(key));
-        return _flights.TryRemove(key, out _);
+        var hash = GetHash(key);
+        while (true)
+        {
+            var flight = Find(key, hash);
+            if (flight is null)
+            {
+                return false;
+            }
+
+            if (RemoveIfPresent(flight))
+            {
+                return true;
+            }
+
+            // The flight left the map between the lookup and the removal: look again.
+        }
     }
 
     private ValueTask<TValue> Start<TState>(
@@ -259,9 +307,11 @@ public sealed class SingleFlightGroup<TKey, TValue>
             return new ValueTask<TValue>(Task.FromCanceled<TValue>(cancellationToken));
         }
 
+        var hash = GetHash(key);
         while (true)
         {
-            if (_flights.TryGetValue(key, out var existing))
+            var existing = FindOrAdd(key, hash, cancellationToken.CanBeCanceled, out var flight);
+            if (existing is not null)
             {
                 if (ReentrancyGuard.IsRunningOnThisThread(existing))
                 {
@@ -281,11 +331,7 @@ public sealed class SingleFlightGroup<TKey, TValue>
                 continue;
             }
 
-            var flight = new Flight(this, key, cancellationToken.CanBeCanceled);
-            if (_flights.TryAdd(key, flight))
-            {
-                return Lead(flight, state, work, cancellationToken);
-            }
+            return Lead(flight, state, work, cancellationToken);
         }
     }
 
@@ -319,7 +365,7 @@ public sealed class SingleFlightGroup<TKey, TValue>
         {
             var result = pending.Result;
             observation.End(null);
-            flight.Succeed(result);
+            flight.Succeed(this, result);
             SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Led);
             return new ValueTask<TValue>(result);
         }
@@ -328,16 +374,23 @@ public sealed class SingleFlightGroup<TKey, TValue>
         {
             // The leader can never leave early, so it awaits the work itself; joiners get the result
             // through the flight's completion.
-            return CompleteAsync(flight, pending, observation, leaderOperation: Name, rethrow: true);
+            return CompleteAsync(this, flight, pending, observation, leaderOperation: Name, rethrow: true);
         }
 
         // The leader may cancel its own wait while the work goes on for the joiners, so it waits like a joiner.
         flight.ExpectWaiters();
-        _ = CompleteAsync(flight, pending, observation, leaderOperation: null, rethrow: false);
+        _ = CompleteAsync(this, flight, pending, observation, leaderOperation: null, rethrow: false);
         return Wait(flight, cancellationToken, led: true);
     }
 
+#if NET6_0_OR_GREATER
+    // Pooled state machine: the leader's await on asynchronous work allocates no box per call. Safe because
+    // the ValueTask it returns is awaited once: by the leader's caller (rethrow: true; awaiting a ValueTask
+    // twice was never allowed) or by nobody (rethrow: false).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
     private static async ValueTask<TValue> CompleteAsync(
+        SingleFlightGroup<TKey, TValue> owner,
         Flight flight,
         ValueTask<TValue> pending,
         FlightObservation observation,
@@ -352,7 +405,7 @@ public sealed class SingleFlightGroup<TKey, TValue>
         catch (Exception ex)
         {
             observation.End(ex);
-            flight.Fail(ex);
+            flight.Fail(owner, ex);
             if (rethrow)
             {
                 SingleFlightTelemetry.RecordCall(leaderOperation, SingleFlightTelemetry.Faulted, ex);
@@ -364,7 +417,7 @@ public sealed class SingleFlightGroup<TKey, TValue>
         }
 
         observation.End(null);
-        flight.Succeed(result);
+        flight.Succeed(owner, result);
         if (rethrow)
         {
             SingleFlightTelemetry.RecordCall(leaderOperation, SingleFlightTelemetry.Led);
@@ -375,10 +428,10 @@ public sealed class SingleFlightGroup<TKey, TValue>
 
     private ValueTask<TValue> Wait(Flight flight, CancellationToken cancellationToken, bool led)
     {
-        var completion = flight.GetCompletion().Task;
-        var wait = !cancellationToken.CanBeCanceled || completion.IsCompleted
-            ? new ValueTask<TValue>(completion)
-            : new ValueTask<TValue>(CancellableWaiter.Start(flight, completion, cancellationToken));
+        var completion = flight.GetCompletion();
+        var wait = !cancellationToken.CanBeCanceled || completion.Task.IsCompleted
+            ? new ValueTask<TValue>(completion.Task)
+            : new ValueTask<TValue>(CancellableWaiter.Start(this, flight, completion, cancellationToken));
 
         return SingleFlightTelemetry.JoinObserved ? ObserveAsync(wait, Name, flight.Span, led, cancellationToken) : wait;
 
@@ -425,10 +478,229 @@ public sealed class SingleFlightGroup<TKey, TValue>
         }
     }
 
-    private void RemoveIfPresent(Flight flight)
+    private int GetHash(TKey key) => _comparer is null ? EqualityComparer<TKey>.Default.GetHashCode(key) : _comparer.GetHashCode(key);
+
+    private bool KeyEquals(TKey x, TKey y) => _comparer is null ? EqualityComparer<TKey>.Default.Equals(x, y) : _comparer.Equals(x, y);
+
+    /// <summary>
+    /// Returns the flight running for <paramref name="key"/>; or, when there is none, publishes a new one as
+    /// <paramref name="added"/> and returns <see langword="null"/>.
+    /// </summary>
+    private Flight? FindOrAdd(TKey key, int hash, bool cancellable, out Flight added)
     {
-        // Removes the entry only while it still maps to this very flight, never a newer one for the key.
-        ((ICollection<KeyValuePair<TKey, Flight>>)_flights).Remove(new KeyValuePair<TKey, Flight>(flight.Key, flight));
+        Flight? candidate = null;
+        while (true)
+        {
+            var table = _table;
+            var buckets = table.Buckets;
+            var index = table.IndexOf(hash);
+            var head = Volatile.Read(ref buckets[index]);
+            if (ReferenceEquals(head, s_moved))
+            {
+                WaitForResize();
+                continue;
+            }
+
+            var length = 0;
+            for (var flight = head; flight is not null; flight = Volatile.Read(ref flight.Next))
+            {
+                if (flight.Hash == hash && KeyEquals(flight.Key, key))
+                {
+                    added = null!;
+                    return flight;
+                }
+
+                length++;
+            }
+
+            if (length >= LongChain && TryGrow(table))
+            {
+                continue;
+            }
+
+            candidate ??= new Flight(key, hash, cancellable);
+            candidate.Next = head;
+
+            // Succeeds only if the head is still the one whose chain was searched (see the map's rules above).
+            if (ReferenceEquals(Interlocked.CompareExchange(ref buckets[index], candidate, head), head))
+            {
+                added = candidate;
+                return null;
+            }
+        }
+    }
+
+    /// <summary>The flight running for <paramref name="key"/>, if any.</summary>
+    private Flight? Find(TKey key, int hash)
+    {
+        while (true)
+        {
+            var table = _table;
+            var buckets = table.Buckets;
+            var index = table.IndexOf(hash);
+            var head = Volatile.Read(ref buckets[index]);
+            if (!ReferenceEquals(head, s_moved))
+            {
+                for (var flight = head; flight is not null; flight = Volatile.Read(ref flight.Next))
+                {
+                    if (flight.Hash == hash && KeyEquals(flight.Key, key))
+                    {
+                        return flight;
+                    }
+                }
+
+                // A miss counts only if the chain was not being relinked by a resize meanwhile.
+                if (!ReferenceEquals(Volatile.Read(ref buckets[index]), s_moved))
+                {
+                    return null;
+                }
+            }
+
+            WaitForResize();
+        }
+    }
+
+    /// <summary>
+    /// Takes <paramref name="flight"/> out of the map if it is still there, never a newer flight for its key.
+    /// </summary>
+    /// <returns><see langword="true"/> if this call removed it.</returns>
+    private bool RemoveIfPresent(Flight flight)
+    {
+        // The uncontended case: the flight is alone in its bucket, so one CAS of the head to null removes it.
+        var table = _table;
+        var buckets = table.Buckets;
+        var index = table.IndexOf(flight.Hash);
+        if (ReferenceEquals(Volatile.Read(ref buckets[index]), flight)
+            && Volatile.Read(ref flight.Next) is null
+            && ReferenceEquals(Interlocked.CompareExchange(ref buckets[index], null, flight), flight))
+        {
+            return true;
+        }
+
+        lock (_slowLock)
+        {
+            // No resize can run now, so the current table holds no frozen bucket, and no Next field changes.
+            table = _table;
+            buckets = table.Buckets;
+            index = table.IndexOf(flight.Hash);
+            while (true)
+            {
+                var head = Volatile.Read(ref buckets[index]);
+                if (ReferenceEquals(head, flight))
+                {
+                    if (ReferenceEquals(Interlocked.CompareExchange(ref buckets[index], flight.Next, flight), flight))
+                    {
+                        return true;
+                    }
+
+                    // A new flight was pushed in front of it (or it was removed by the lock-free path): look again.
+                    continue;
+                }
+
+                for (var previous = head; previous is not null; previous = previous.Next)
+                {
+                    if (ReferenceEquals(previous.Next, flight))
+                    {
+                        Volatile.Write(ref previous.Next, flight.Next);
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Doubles the table if it is at least half full. Returns <see langword="true"/> if the caller should look
+    /// again (the table changed).
+    /// </summary>
+    private bool TryGrow(Table table)
+    {
+        lock (_slowLock)
+        {
+            if (!ReferenceEquals(_table, table))
+            {
+                return true;
+            }
+
+            var buckets = table.Buckets;
+
+            // A long chain in a table that is mostly empty comes from colliding hash codes: growing won't help.
+            if (buckets.Length >= MaxBuckets || table.Count() < buckets.Length / 2)
+            {
+                return false;
+            }
+
+            var bigger = new Table(buckets.Length * 2);
+            for (var i = 0; i < buckets.Length; i++)
+            {
+                Flight? head;
+                do
+                {
+                    head = Volatile.Read(ref buckets[i]);
+                }
+                while (!ReferenceEquals(Interlocked.CompareExchange(ref buckets[i], s_moved, head), head));
+
+                // The chain is frozen now: its head can't change, and its Next fields change only under the lock.
+                for (var flight = head; flight is not null;)
+                {
+                    var next = flight.Next;
+                    ref var target = ref bigger.Buckets[bigger.IndexOf(flight.Hash)];
+                    Volatile.Write(ref flight.Next, target);
+                    target = flight;
+                    flight = next;
+                }
+            }
+
+            _table = bigger;
+            return true;
+        }
+    }
+
+    private void WaitForResize()
+    {
+        // A resize holds the lock until it has published the new table.
+        lock (_slowLock)
+        {
+        }
+    }
+
+    /// <summary>A fixed-size array of chains; the map replaces it with a bigger one as it fills.</summary>
+    private sealed class Table
+    {
+        internal readonly Flight?[] Buckets;
+        private readonly int _shift;
+
+        internal Table(int size)
+        {
+            Buckets = new Flight?[size];
+            var bits = 0;
+            while ((1 << bits) < size)
+            {
+                bits++;
+            }
+
+            _shift = 32 - bits;
+        }
+
+        // Fibonacci hashing: the top bits of the product, so that keys with equal low bits (ids that are
+        // multiples of a power of two) still spread.
+        internal int IndexOf(int hash) => (int)(((uint)hash * 2654435769u) >> _shift);
+
+        internal int Count()
+        {
+            var count = 0;
+            foreach (var head in Buckets)
+            {
+                for (var flight = head; flight is not null && !ReferenceEquals(flight, s_moved); flight = Volatile.Read(ref flight.Next))
+                {
+                    count++;
+                }
+            }
+
+            return count;
+        }
     }
 
     /// <summary>One execution of the work for one key, and the callers waiting for it.</summary>
@@ -441,15 +713,20 @@ public sealed class SingleFlightGroup<TKey, TValue>
         private const int Waited = 1 << 29;   // someone waits on the completion: the result must be published
         private const int Closed = 1 << 30;   // completed or abandoned: admits no more callers
 
-        private readonly SingleFlightGroup<TKey, TValue> _owner;
+        // The next flight in this flight's bucket of the group's map. Written before the flight is published,
+        // then only under the group's _slowLock (see the map's rules).
+        internal Flight? Next;
+
+        // No reference to the group (the callers pass it in) and the span kept on the completion: the
+        // uncontended call's only allocation, this object, stays at 56 bytes for a small key.
         private readonly CancellationTokenSource? _cancellation;
-        private TaskCompletionSource<TValue>? _completion;
+        private Completion? _completion;
         private int _state;
 
-        internal Flight(SingleFlightGroup<TKey, TValue> owner, TKey key, bool cancellable)
+        internal Flight(TKey key, int hash, bool cancellable)
         {
-            _owner = owner;
             Key = key;
+            Hash = hash;
             if (cancellable)
             {
                 _state = 1;
@@ -465,8 +742,24 @@ public sealed class SingleFlightGroup<TKey, TValue>
 
         internal TKey Key { get; }
 
+        internal int Hash { get; }
+
         /// <summary>The flight's span when it is traced, so that joiners can link to it.</summary>
-        internal Activity? Span { get; set; }
+        /// <remarks>
+        /// Kept on the completion, which is created here only when there is a span: an untraced flight pays
+        /// no field for it.
+        /// </remarks>
+        internal Activity? Span
+        {
+            get => Volatile.Read(ref _completion)?.Span;
+            set
+            {
+                if (value is not null)
+                {
+                    GetCompletion().Span = value;
+                }
+            }
+        }
 
         internal CancellationToken WorkToken => _cancellation?.Token ?? CancellationToken.None;
 
@@ -514,7 +807,7 @@ public sealed class SingleFlightGroup<TKey, TValue>
         }
 
         /// <summary>A caller that could cancel has cancelled and left.</summary>
-        internal void Release()
+        internal void Release(SingleFlightGroup<TKey, TValue> owner)
         {
             var spinner = default(SpinWait);
             while (true)
@@ -542,7 +835,7 @@ public sealed class SingleFlightGroup<TKey, TValue>
                 {
                     // Out of the map first, so that a caller arriving now starts a fresh flight instead of
                     // finding one whose work is being cancelled.
-                    _owner.RemoveIfPresent(this);
+                    owner.RemoveIfPresent(this);
                     try
                     {
                         _cancellation!.Cancel();
@@ -559,17 +852,19 @@ public sealed class SingleFlightGroup<TKey, TValue>
             }
         }
 
-        internal void Succeed(TValue result)
+        internal void Succeed(SingleFlightGroup<TKey, TValue> owner, TValue result)
         {
-            if ((Close() & Waited) != 0)
+            if ((Close(owner) & Waited) != 0)
             {
-                GetCompletion().TrySetResult(result);
+                var completion = GetCompletion();
+                completion.TrySetResult(result);
+                completion.ReleaseWaiters();
             }
         }
 
-        internal void Fail(Exception exception)
+        internal void Fail(SingleFlightGroup<TKey, TValue> owner, Exception exception)
         {
-            if ((Close() & Waited) != 0)
+            if ((Close(owner) & Waited) != 0)
             {
                 var completion = GetCompletion();
                 completion.TrySetException(exception);
@@ -577,10 +872,11 @@ public sealed class SingleFlightGroup<TKey, TValue>
                 // Waiters that received the exception observed it; waiters that all cancelled never will.
                 // Mark it observed so it never surfaces as an UnobservedTaskException.
                 _ = completion.Task.Exception;
+                completion.ReleaseWaiters();
             }
         }
 
-        internal TaskCompletionSource<TValue> GetCompletion()
+        internal Completion GetCompletion()
         {
             var completion = Volatile.Read(ref _completion);
             if (completion is not null)
@@ -590,12 +886,12 @@ public sealed class SingleFlightGroup<TKey, TValue>
 
             // Continuations run asynchronously: the leader's thread must not run every joiner's continuation
             // before it returns to its own caller.
-            completion = new TaskCompletionSource<TValue>(TaskCreationOptions.RunContinuationsAsynchronously);
+            completion = new Completion();
             return Interlocked.CompareExchange(ref _completion, completion, null) ?? completion;
         }
 
         /// <summary>Closes the flight to new callers, takes it out of the map, and returns the prior state.</summary>
-        private int Close()
+        private int Close(SingleFlightGroup<TKey, TValue> owner)
         {
             var spinner = default(SpinWait);
             int state;
@@ -612,47 +908,116 @@ public sealed class SingleFlightGroup<TKey, TValue>
 
             // Leave the map before anyone is told the result: a caller that reacts to it by calling again
             // must start a new flight, never find this one.
-            _owner.RemoveIfPresent(this);
+            owner.RemoveIfPresent(this);
             return state;
+        }
+    }
+
+    /// <summary>
+    /// A flight's shared result, and the list of the cancellable joiners waiting for it. Joiners that cannot
+    /// cancel await its task directly; cancellable ones each have a task of their own, and the flight completes
+    /// those itself — no continuation object per joiner on the shared task.
+    /// </summary>
+    private sealed class Completion : TaskCompletionSource<TValue>
+    {
+        // Marks a list whose waiters have been released: a waiter that finds it completes from the task.
+        private static readonly CancellableWaiter s_released = CancellableWaiter.CreateSentinel();
+
+        /// <summary>The flight's span when it is traced (see Flight.Span).</summary>
+        internal Activity? Span { get; set; }
+
+        // A lock-free stack of waiters (CancellableWaiter.Next). Pushed by joiners; taken whole, once, by
+        // ReleaseWaiters after the task has completed.
+        private CancellableWaiter? _waiters;
+
+        // Continuations run asynchronously: the leader's thread must not run every joiner's continuation
+        // before it returns to its own caller.
+        internal Completion()
+            : base(TaskCreationOptions.RunContinuationsAsynchronously)
+        {
+        }
+
+        /// <summary>Adds a waiter; returns false if the waiters were already released (the task is complete).</summary>
+        internal bool TryAdd(CancellableWaiter waiter)
+        {
+            while (true)
+            {
+                var head = Volatile.Read(ref _waiters);
+                if (ReferenceEquals(head, s_released))
+                {
+                    return false;
+                }
+
+                waiter.Next = head;
+                if (ReferenceEquals(Interlocked.CompareExchange(ref _waiters, waiter, head), head))
+                {
+                    return true;
+                }
+            }
+        }
+
+        /// <summary>Completes every waiter added so far; later ones see the list released. Call after the task completed.</summary>
+        internal void ReleaseWaiters()
+        {
+            var waiter = Interlocked.Exchange(ref _waiters, s_released);
+            while (waiter is not null)
+            {
+                var next = waiter.Next;
+                waiter.Next = null;
+                waiter.OnCompleted(Task);
+                waiter = next;
+            }
         }
     }
 
     /// <summary>A joiner whose token can cancel: its own task, completed by the flight or by its token.</summary>
     private sealed class CancellableWaiter : TaskCompletionSource<TValue>
     {
-        private readonly Flight _flight;
+        private readonly SingleFlightGroup<TKey, TValue>? _owner;
+        private readonly Flight? _flight;
         private readonly CancellationToken _cancellationToken;
         private CancellationTokenRegistration _registration;
 
-        private CancellableWaiter(Flight flight, CancellationToken cancellationToken)
+        private CancellableWaiter(SingleFlightGroup<TKey, TValue>? owner, Flight? flight, CancellationToken cancellationToken)
             : base(TaskCreationOptions.RunContinuationsAsynchronously)
         {
+            _owner = owner;
             _flight = flight;
             _cancellationToken = cancellationToken;
         }
 
-        internal static Task<TValue> Start(Flight flight, Task<TValue> completion, CancellationToken cancellationToken)
+        /// <summary>The next waiter in its completion's list.</summary>
+        internal CancellableWaiter? Next;
+
+        internal static CancellableWaiter CreateSentinel() => new(null, null, CancellationToken.None);
+
+        internal static Task<TValue> Start(
+            SingleFlightGroup<TKey, TValue> owner,
+            Flight flight,
+            Completion completion,
+            CancellationToken cancellationToken)
         {
-            var waiter = new CancellableWaiter(flight, cancellationToken);
+            var waiter = new CancellableWaiter(owner, flight, cancellationToken);
             waiter._registration = cancellationToken.Register(static s => ((CancellableWaiter)s!).OnCanceled(), waiter);
-            completion.ContinueWith(
-                static (task, s) => ((CancellableWaiter)s!).OnCompleted(task),
-                waiter,
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
+            if (!completion.TryAdd(waiter))
+            {
+                // The flight published its result between the caller's check and now.
+                waiter.OnCompleted(completion.Task);
+            }
+
             return waiter.Task;
         }
 
         private void OnCanceled()
         {
             // Leave the flight before the caller sees its cancellation: once it has, a new call for the key
-            // must not find a flight that no caller wants any more.
-            _flight.Release();
+            // must not find a flight that no caller wants any more. The waiter stays in the completion's list
+            // until the flight ends (as a continuation on the shared task would); completing it then is a no-op.
+            _flight!.Release(_owner!);
             TrySetCanceled(_cancellationToken);
         }
 
-        private void OnCompleted(Task<TValue> completion)
+        internal void OnCompleted(Task<TValue> completion)
         {
             _registration.Dispose();
             switch (completion.Status)

@@ -62,7 +62,11 @@ public static class SingleFlightTelemetry
     internal static bool FlightObserved => ActiveFlights.Enabled || FlightDuration.Enabled || Calls.Enabled || ActivitySource.HasListeners();
 
     /// <summary>Whether anything listens to a joiner's wait.</summary>
-    internal static bool JoinObserved => Calls.Enabled || JoinDuration.Enabled || (Activity.Current is not null && ActivitySource.HasListeners());
+    /// <remarks>
+    /// <c>HasListeners()</c> before <c>Activity.Current</c>: the first is a field read, the second an
+    /// async-local lookup that every joiner would otherwise pay when nothing listens.
+    /// </remarks>
+    internal static bool JoinObserved => Calls.Enabled || JoinDuration.Enabled || (ActivitySource.HasListeners() && Activity.Current is not null);
 
     internal static long Timestamp() => Stopwatch.GetTimestamp();
 
