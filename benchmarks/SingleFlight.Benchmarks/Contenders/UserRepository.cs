@@ -5,8 +5,8 @@ using System.Threading.Tasks;
 namespace SingleFlight.Benchmarks.Contenders;
 
 /// <summary>
-/// What a user writes: a repository with a core method. The single-flight wrapper for it lives in
-/// UserRepository.Generated.cs.
+/// What a user writes: a repository with a core method. The <c>[SingleFlight]</c> declarations are in
+/// UserRepository.SingleFlight.cs; the generator writes their bodies.
 /// </summary>
 public sealed partial class UserRepository(UserStore store)
 {
