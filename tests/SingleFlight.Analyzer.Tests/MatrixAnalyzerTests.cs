@@ -43,7 +43,7 @@ public sealed class MatrixAnalyzerTests
         var (name, text) = targets[seed % targets.Length];
         for (var edits = random.Next(1, 4); edits > 0; edits--)
         {
-            text = Mutate(text, random);
+            text = SourceMutator.Mutate(text, random, s_tokens);
         }
 
         var sources = s_inputs.Where(i => i.Name is "Harness.cs" || i.Name == name).Select(i => i.Name == name ? (i.Name, text) : i);
@@ -58,25 +58,5 @@ public sealed class MatrixAnalyzerTests
         var run = TestCompiler.Run(compilation);
         var withAnalyzers = run.Output.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new SingleFlightAnalyzer()), new AnalyzerOptions([]));
         return await withAnalyzers.GetAnalyzerDiagnosticsAsync();
-    }
-
-    private static string Mutate(string text, Random random)
-    {
-        var position = random.Next(text.Length);
-        switch (random.Next(4))
-        {
-            case 0:
-                return text.Remove(position, Math.Min(random.Next(1, 6), text.Length - position));
-            case 1:
-                var token = s_tokens[random.Next(s_tokens.Length)];
-                var at = text.IndexOf(token, position, StringComparison.Ordinal);
-                return at < 0 ? text : text.Remove(at, token.Length);
-            case 2:
-                return text.Insert(position, s_tokens[random.Next(s_tokens.Length)]);
-            default:
-                var start = text.LastIndexOf('\n', Math.Max(position - 1, 0)) + 1;
-                var end = text.IndexOf('\n', position);
-                return end < 0 ? text : text.Insert(start, text.Substring(start, end - start + 1));
-        }
     }
 }

@@ -33,7 +33,7 @@ public sealed class FuzzTests
         var text = s_inputs[seed % s_inputs.Length];
         for (var edits = random.Next(1, 4); edits > 0; edits--)
         {
-            text = Mutate(text, random);
+            text = SourceMutator.Mutate(text, random, s_tokens);
         }
 
         var compilation = TestCompiler.Create([("Harness.cs", s_harness), ("Mutated.cs", text)]);
@@ -46,35 +46,6 @@ public sealed class FuzzTests
             .Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Location.SourceTree is { } t && generated.Contains(t))
             .ToArray();
         Assert.True(ours.Length == 0, $"seed {seed}:\n{TestCompiler.Format(ours)}\n--- input ---\n{text}");
-    }
-
-    private static string Mutate(string text, Random random)
-    {
-        var position = random.Next(text.Length);
-        switch (random.Next(4))
-        {
-            case 0:
-                // Delete a short run of characters.
-                return text.Remove(position, Math.Min(random.Next(1, 6), text.Length - position));
-            case 1:
-                // Delete one occurrence of a meaningful token.
-                var token = s_tokens[random.Next(s_tokens.Length)];
-                var at = text.IndexOf(token, position, StringComparison.Ordinal);
-                return at < 0 ? text : text.Remove(at, token.Length);
-            case 2:
-                // Insert a token.
-                return text.Insert(position, s_tokens[random.Next(s_tokens.Length)]);
-            default:
-                // Duplicate a line.
-                var start = text.LastIndexOf('\n', Math.Max(position - 1, 0)) + 1;
-                var end = text.IndexOf('\n', position);
-                if (end < 0)
-                {
-                    return text;
-                }
-
-                return text.Insert(start, text.Substring(start, end - start + 1));
-        }
     }
 }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using SingleFlight.Generator.Tests.Infrastructure;
@@ -14,16 +13,13 @@ namespace SingleFlight.Generator.Tests;
 /// </summary>
 public sealed class PerformanceTests(ITestOutputHelper output)
 {
-    private const int Types = 50;
-    private const int MethodsPerType = 20;
-
     // SINGLEFLIGHT_PERF_SHAPE=0..3 measures one shape only (see TypeSource); unset: a mix of all four.
     private static readonly int? s_shape = int.TryParse(Environment.GetEnvironmentVariable("SINGLEFLIGHT_PERF_SHAPE"), out var shape) ? shape : null;
 
     [Fact]
     public void Thousand_methods_cold_and_after_an_unrelated_edit()
     {
-        var sources = Enumerable.Range(0, Types).Select(static t => ($"Type{t}.cs", TypeSource(t))).ToList();
+        var sources = ThousandMethods.Sources(s_shape);
         sources.Add(("Unrelated.cs", "namespace Perf; public static class Unrelated { public static int F(int x) => x * 2; }"));
         var compilation = TestCompiler.Create(sources);
 
@@ -33,12 +29,12 @@ public sealed class PerformanceTests(ITestOutputHelper output)
         var first = Measure.Start();
         var run = TestCompiler.Run(compilation);
         first.Stop();
-        Assert.Equal(Types * MethodsPerType, run.Sources.Length);
+        Assert.Equal(ThousandMethods.Count, run.Sources.Length);
 
         var cold = Measure.Start();
         var coldRun = TestCompiler.Run(compilation.Clone());
         cold.Stop();
-        Assert.Equal(Types * MethodsPerType, coldRun.Sources.Length);
+        Assert.Equal(ThousandMethods.Count, coldRun.Sources.Length);
 
         var unrelated = compilation.SyntaxTrees.Single(static t => t.FilePath == "Unrelated.cs");
         var edited = compilation.ReplaceSyntaxTree(
@@ -51,7 +47,7 @@ public sealed class PerformanceTests(ITestOutputHelper output)
         var reasons = warmRun.Result.Results.Single().TrackedSteps
             .Where(static s => TrackingNames.All.Contains(s.Key))
             .SelectMany(static s => s.Value).SelectMany(static s => s.Outputs).Select(static o => o.Reason).ToArray();
-        Assert.Equal(Types * MethodsPerType, reasons.Count(static r => r == IncrementalStepRunReason.Cached || r == IncrementalStepRunReason.Unchanged) / TrackingNames.All.Length);
+        Assert.Equal(ThousandMethods.Count, reasons.Count(static r => r == IncrementalStepRunReason.Cached || r == IncrementalStepRunReason.Unchanged) / TrackingNames.All.Length);
         Assert.All(reasons, static r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
 
         // Wall time and the process's CPU time: on a shared machine the CPU time is the steadier figure.
@@ -73,44 +69,5 @@ public sealed class PerformanceTests(ITestOutputHelper output)
         }
 
         public override string ToString() => $"{_wall.ElapsedMilliseconds} ms wall / {(long)_cpu.TotalMilliseconds} ms CPU";
-    }
-
-    private static string TypeSource(int type)
-    {
-        var builder = new StringBuilder();
-        builder.AppendLine("using System.Globalization;");
-        builder.AppendLine("using System.Threading;");
-        builder.AppendLine("using System.Threading.Tasks;");
-        builder.AppendLine("using SingleFlight;");
-        builder.AppendLine("namespace Perf;");
-        builder.AppendLine($"public sealed partial class Service{type}");
-        builder.AppendLine("{");
-        for (var m = 0; m < MethodsPerType; m++)
-        {
-            // A mix of shapes: KeyFrom on a parameter (resolved from symbols), KeyFrom with a method call (bound
-        // speculatively), default keys; async and blocking.
-            switch (s_shape ?? m % 4)
-            {
-                case 0:
-                    builder.AppendLine($"    [SingleFlight(KeyFrom = \"id\")] public partial Task<string> Get{m}Async(int id, CancellationToken cancellationToken = default);");
-                    builder.AppendLine($"    private Task<string> Get{m}CoreAsync(int id, CancellationToken cancellationToken) => Task.FromResult(\"\" + id);");
-                    break;
-                case 1:
-                    builder.AppendLine($"    [SingleFlight] public partial ValueTask<int> Get{m}Async(string tenant, int id);");
-                    builder.AppendLine($"    private ValueTask<int> Get{m}CoreAsync(string tenant, int id) => new(id);");
-                    break;
-                case 2:
-                    builder.AppendLine($"    [SingleFlight(KeyFrom = \"tenant, id.ToString(CultureInfo.InvariantCulture)\")] public partial string Get{m}(string tenant, int id);");
-                    builder.AppendLine($"    private string Get{m}Core(string tenant, int id) => tenant;");
-                    break;
-                default:
-                    builder.AppendLine($"    [SingleFlight] public static partial Task Run{m}Async(int id, CancellationToken cancellationToken);");
-                    builder.AppendLine($"    private static Task Run{m}CoreAsync(int id, CancellationToken cancellationToken) => Task.CompletedTask;");
-                    break;
-            }
-        }
-
-        builder.AppendLine("}");
-        return builder.ToString();
     }
 }

@@ -55,7 +55,8 @@ internal static class Emitter
             w.Open();
         }
 
-        var generatedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"SingleFlight.Generator\", \"" + model.GeneratorVersion + "\")]";
+        // The analyzer recognises the generated implementation by this tool name: one constant for both.
+        var generatedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"" + SingleFlightMethodParser.GeneratedCodeToolName + "\", \"" + model.GeneratorVersion + "\")]";
         var groupType = Group + "<" + model.KeyType + ", " + model.FlightValueType + ">";
         string groupAccess;
         if (model.HolderClassName.Length > 0)

@@ -177,49 +177,17 @@ internal sealed class SingleFlightMethodInfo
 
     /// <summary>
     /// Where to report something about <c>KeyFrom</c>: the <paramref name="spanInKeyFrom"/> part of the string
-    /// literal when it can be mapped exactly (a regular literal without escapes), otherwise the whole
-    /// <c>KeyFrom = ...</c> argument; the attribute when there is no <c>KeyFrom</c> argument; the method name
-    /// when the attribute's syntax is not available.
+    /// literal (escapes, verbatim and raw strings included), otherwise the whole <c>KeyFrom</c> expression; the
+    /// attribute when there is no <c>KeyFrom</c> argument; the method name when the attribute's syntax is not
+    /// available.
     /// </summary>
     /// <param name="spanInKeyFrom">A span inside the <c>KeyFrom</c> value (for example
     /// <see cref="FailureSpanInKeyFrom"/> or <see cref="SingleFlightKeyPart.SpanInKeyFrom"/>), or null.</param>
     /// <param name="cancellationToken">Cancels fetching the attribute's syntax.</param>
     public Location GetKeyFromLocation(TextSpan? spanInKeyFrom, System.Threading.CancellationToken cancellationToken = default)
-    {
-        if (Attribute?.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is not AttributeSyntax attribute)
-        {
-            return Declaration.Identifier.GetLocation();
-        }
-
-        AttributeArgumentSyntax? argument = null;
-        if (attribute.ArgumentList is { } arguments)
-        {
-            foreach (var candidate in arguments.Arguments)
-            {
-                if (candidate.NameEquals?.Name.Identifier.ValueText == "KeyFrom")
-                {
-                    argument = candidate;
-                }
-            }
-        }
-
-        if (argument is null)
-        {
-            return attribute.GetLocation();
-        }
-
-        if (spanInKeyFrom is { } span
-            && argument.Expression is LiteralExpressionSyntax { Token: var token } literal
-            && literal.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.StringLiteralExpression)
-            && token.Text.Length == token.ValueText.Length + 2
-            && token.Text[0] == '"'
-            && span.End <= token.ValueText.Length)
-        {
-            return Location.Create(attribute.SyntaxTree, new TextSpan(token.SpanStart + 1 + span.Start, span.Length));
-        }
-
-        return argument.GetLocation();
-    }
+        => Attribute?.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax attribute
+            ? Analyzers.KeyFromSource.Find(attribute)?.GetLocation(spanInKeyFrom) ?? attribute.GetLocation()
+            : Declaration.Identifier.GetLocation();
 
     // ---- failure data ----------------------------------------------------------------------------------
 
