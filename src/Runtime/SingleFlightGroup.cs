@@ -383,12 +383,10 @@ public sealed class SingleFlightGroup<TKey, TValue>
         return Wait(flight, cancellationToken, led: true);
     }
 
-#if NET6_0_OR_GREATER
-    // Pooled state machine: the leader's await on asynchronous work allocates no box per call. Safe because
-    // the ValueTask it returns is awaited once: by the leader's caller (rethrow: true; awaiting a ValueTask
-    // twice was never allowed) or by nobody (rethrow: false).
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-#endif
+    // Deliberately not pooled (PoolingAsyncValueTaskMethodBuilder): the ValueTask goes straight to user code, and
+    // one caller misusing it (GetResult before completion, awaiting it twice) would return a box that is still
+    // running to the pool — a crash or a key whose flight never ends, for every caller. Task-backed, the same
+    // misuse stays the offender's own exception.
     private static async ValueTask<TValue> CompleteAsync(
         SingleFlightGroup<TKey, TValue> owner,
         Flight flight,
@@ -510,7 +508,12 @@ public sealed class SingleFlightGroup<TKey, TValue>
                     return flight;
                 }
 
-                length++;
+                // Only entries with another hash code count: growing the table cannot split equal hash codes,
+                // so a chain of them must not make every insert try (and scan the table) again.
+                if (flight.Hash != hash)
+                {
+                    length++;
+                }
             }
 
             if (length >= LongChain && TryGrow(table))
@@ -960,11 +963,28 @@ public sealed class SingleFlightGroup<TKey, TValue>
         internal void ReleaseWaiters()
         {
             var waiter = Interlocked.Exchange(ref _waiters, s_released);
+            if (waiter is null)
+            {
+                return;
+            }
+
+#if NETCOREAPP3_0_OR_GREATER
+            CompleteAll(waiter, Task);
+#else
+            // Without CancellationTokenRegistration.Unregister, completing a waiter disposes its registration,
+            // which waits for a cancellation callback running on another thread. The thread that finished the
+            // work must never wait for that (it may hold a lock that callback needs): hand the list over.
+            ThreadPool.QueueUserWorkItem(static s => CompleteAll((CancellableWaiter)((object[])s!)[0], (Task<TValue>)((object[])s!)[1]), new object[] { waiter, Task });
+#endif
+        }
+
+        private static void CompleteAll(CancellableWaiter? waiter, Task<TValue> task)
+        {
             while (waiter is not null)
             {
                 var next = waiter.Next;
                 waiter.Next = null;
-                waiter.OnCompleted(Task);
+                waiter.OnCompleted(task);
                 waiter = next;
             }
         }
@@ -1019,7 +1039,13 @@ public sealed class SingleFlightGroup<TKey, TValue>
 
         internal void OnCompleted(Task<TValue> completion)
         {
+#if NETCOREAPP3_0_OR_GREATER
+            // Unregister, not Dispose: Dispose waits for a cancellation callback running on another thread, and
+            // this runs on the thread that finished the work (see Completion.ReleaseWaiters).
+            _registration.Unregister();
+#else
             _registration.Dispose();
+#endif
             switch (completion.Status)
             {
                 case TaskStatus.RanToCompletion:
