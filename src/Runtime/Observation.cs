@@ -29,7 +29,23 @@ internal readonly struct FlightObservation
     public Activity? Activity { get; }
 
     /// <summary>Starts observing a flight. The flight's span becomes current, so the work runs inside it.</summary>
+    /// <remarks>
+    /// A listener that throws must not leave a published flight unfinished (every later caller of the key
+    /// would wait for it forever): its exception is dropped, and the flight goes unobserved.
+    /// </remarks>
     public static FlightObservation Begin(string? operation)
+    {
+        try
+        {
+            return BeginCore(operation);
+        }
+        catch (Exception)
+        {
+            return default;
+        }
+    }
+
+    private static FlightObservation BeginCore(string? operation)
     {
         var countedActive = SingleFlightTelemetry.ActiveFlights.Enabled;
         if (countedActive)
@@ -56,8 +72,20 @@ internal readonly struct FlightObservation
         }
     }
 
-    /// <summary>The work has ended, with <paramref name="error"/> or a value.</summary>
+    /// <summary>The work has ended, with <paramref name="error"/> or a value. Never throws (see <see cref="Begin"/>).</summary>
     public void End(Exception? error)
+    {
+        try
+        {
+            EndCore(error);
+        }
+        catch (Exception)
+        {
+            // A throwing listener: the flight must still complete.
+        }
+    }
+
+    private void EndCore(Exception? error)
     {
         if (_countedActive)
         {
@@ -111,6 +139,18 @@ internal readonly struct WaitObservation
 
     public static WaitObservation Begin(string? operation, Activity? flightActivity, bool led)
     {
+        try
+        {
+            return BeginCore(operation, flightActivity, led);
+        }
+        catch (Exception)
+        {
+            return default;
+        }
+    }
+
+    private static WaitObservation BeginCore(string? operation, Activity? flightActivity, bool led)
+    {
         if (led)
         {
             return new WaitObservation(operation, led, 0, null);
@@ -129,7 +169,20 @@ internal readonly struct WaitObservation
         return new WaitObservation(operation, led, start, span);
     }
 
+    /// <summary>The caller's wait has ended. Never throws: a throwing listener must not change what the caller gets.</summary>
     public void End(Exception? error, CancellationToken callerToken)
+    {
+        try
+        {
+            EndCore(error, callerToken);
+        }
+        catch (Exception)
+        {
+            // Dropped: see FlightObservation.Begin.
+        }
+    }
+
+    private void EndCore(Exception? error, CancellationToken callerToken)
     {
         var outcome = error is null
             ? (_led ? SingleFlightTelemetry.Led : SingleFlightTelemetry.Joined)

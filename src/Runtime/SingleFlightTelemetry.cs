@@ -82,13 +82,20 @@ public static class SingleFlightTelemetry
             return;
         }
 
-        if (error is null)
+        try
         {
-            Calls.Add(1, Operation(operation), new KeyValuePair<string, object?>(OutcomeTag, outcome));
+            if (error is null)
+            {
+                Calls.Add(1, Operation(operation), new KeyValuePair<string, object?>(OutcomeTag, outcome));
+            }
+            else
+            {
+                Calls.Add(1, Operation(operation), new KeyValuePair<string, object?>(OutcomeTag, outcome), ErrorType(error));
+            }
         }
-        else
+        catch (Exception)
         {
-            Calls.Add(1, Operation(operation), new KeyValuePair<string, object?>(OutcomeTag, outcome), ErrorType(error));
+            // A throwing listener must not change what the caller receives.
         }
     }
 

@@ -209,3 +209,38 @@ public sealed class TelemetryTests
         }
     }
 }
+
+/// <summary>A listener that throws must not break flights.</summary>
+[Collection(nameof(TelemetryCollection))]
+public sealed class ThrowingListenerTests
+{
+    [Fact]
+    public async Task A_throwing_meter_listener_neither_fails_calls_nor_wedges_the_key()
+    {
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == SingleFlightTelemetry.Name)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, _, _) => throw new InvalidOperationException("listener bug"));
+        listener.SetMeasurementEventCallback<double>((_, _, _, _) => throw new InvalidOperationException("listener bug"));
+        listener.Start();
+
+        var group = new SingleFlightGroup<int, int> { Name = "throwing-listener" };
+        var work = new GatedWork<int>();
+        var leader = group.DoAsync(1, work.RunAsync);
+        var joiner = group.DoAsync(1, work.RunAsync);
+        work.Gate.SetResult(4);
+
+        Assert.Equal(4, await Bounded.Wait(leader));
+        Assert.Equal(4, await Bounded.Wait(joiner));
+        Assert.Equal(0, group.InFlightCount);
+        Assert.Equal(5, group.Do(1, () => 5));
+        Assert.Equal(6, await Bounded.Wait(group.DoAsync(1, _ => new ValueTask<int>(6))));
+    }
+}
