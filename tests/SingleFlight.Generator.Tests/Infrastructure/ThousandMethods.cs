@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Linq;
 using System.Text;
 
 namespace SingleFlight.Generator.Tests.Infrastructure;
