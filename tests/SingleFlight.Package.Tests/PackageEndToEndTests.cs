@@ -145,5 +145,6 @@ public sealed class PackageEndToEndTests(PackageFixture package) : IClassFixture
 
         Assert.Contains("SF0005", build.Output);
         Assert.Contains("DateTime.Now", build.Output);
+        Assert.Contains("docs/diagnostics/SF0005.md", build.Output);
     }
 }
