@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace SingleFlight.Redis;
@@ -14,7 +15,9 @@ namespace SingleFlight.Redis;
 /// <para>
 /// Each value is written as a one-letter type tag, its length in UTF-16 code units (decimal, invariant
 /// culture), a colon and its invariant text: <c>"a:b"</c> becomes <c>s3:a:b</c>, <c>42</c> becomes
-/// <c>i2:42</c>. A tuple is <c>t</c>, its element count, a colon and its elements one after another:
+/// <c>i2:42</c>. A string that is not well-formed UTF-16 (a lone surrogate) is written as <c>x</c> and the hex of
+/// its UTF-16 code units (little-endian), because Redis keys are UTF-8 and a lone surrogate would otherwise become
+/// U+FFFD; a <see cref="char"/> is written as its code unit number. A tuple is <c>t</c>, its element count, a colon and its elements one after another:
 /// <c>("a:b", "c")</c> becomes <c>t2:s3:a:bs1:c</c> and <c>("a", "b:c")</c> becomes <c>t2:s1:as3:b:c</c>.
 /// Because every part says how long it is, no choice of characters inside a string can make two different
 /// keys encode the same.
@@ -119,11 +122,16 @@ public static class DistributedKey
             case null:
                 builder.Append('n');
                 return;
-            case string s:
+            case string s when IsWellFormed(s):
                 Part(builder, 's', s);
                 return;
+            case string s:
+                // Redis keys are UTF-8: a lone surrogate would become U+FFFD and meet the string that holds a real
+                // U+FFFD. Such strings are written as their UTF-16 code units in hex instead.
+                Part(builder, 'x', Convert.ToHexString(MemoryMarshal.AsBytes(s.AsSpan())));
+                return;
             case char c:
-                Part(builder, 'c', c.ToString());
+                Part(builder, 'c', ((int)c).ToString(CultureInfo.InvariantCulture));
                 return;
             case bool b:
                 Part(builder, 'b', b ? "1" : "0");
@@ -173,6 +181,24 @@ public static class DistributedKey
                 EnsureSupported(value.GetType());
                 throw new NotSupportedException($"The key element type '{value.GetType()}' has no canonical distributed encoding.");
         }
+    }
+
+    private static bool IsWellFormed(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static void Part(StringBuilder builder, char tag, string text)

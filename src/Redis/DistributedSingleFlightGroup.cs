@@ -173,6 +173,9 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
     /// <summary>The number of flights running in this process now. Zero when the group is idle.</summary>
     public int InFlightCount => _local.InFlightCount;
 
+    /// <summary>How many local flights are now waiting for another process's flight. A seam for tests.</summary>
+    internal int RemoteWaiterCount => _waiters.Count;
+
     /// <summary>
     /// Runs <paramref name="work"/> for <paramref name="key"/>, unless a flight for an equal key is running in
     /// this process or in another process that shares the Redis, in which case it returns that flight's result.
