@@ -176,6 +176,9 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
     /// <summary>How many local flights are now waiting for another process's flight. A seam for tests.</summary>
     internal int RemoteWaiterCount => _waiters.Count;
 
+    /// <summary>Called with the leader's token each time a local flight starts waiting for another process's flight. A seam for tests.</summary>
+    internal Action<string>? WaitingHook { get; set; }
+
     /// <summary>
     /// Runs <paramref name="work"/> for <paramref name="key"/>, unless a flight for an equal key is running in
     /// this process or in another process that shares the Redis, in which case it returns that flight's result.
@@ -462,6 +465,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         CancellationToken flightToken)
     {
         var resultKey = (RedisKey)(lockKey.ToString()[..^"lock".Length] + "result:" + holder);
+        WaitingHook?.Invoke(holder);
         try
         {
             while (true)

@@ -3,7 +3,8 @@
 // Fires <callers> concurrent calls at the key "hot". The work records each execution as a file
 // exec-<pid>-<guid> in <directory> (counted by the test, independent of the code under test), then waits until
 // the test creates <directory>/go. Prints "in-flight" once this process leads or waits for another process's
-// flight, then one "result <value>" line per caller.
+// flight, "waiting <leader token>" each time it starts waiting for another process's flight, then one
+// "result <value>" line per caller.
 using System.Net;
 using SingleFlight.Redis;
 using StackExchange.Redis;
@@ -28,6 +29,7 @@ using var group = new DistributedSingleFlightGroup<string, string>(
         RedisTimeout = TimeSpan.FromSeconds(2),
     });
 
+group.WaitingHook = holder => Console.WriteLine("waiting " + holder);
 var leading = 0;
 var go = Path.Combine(directory, "go");
 var calls = Enumerable.Range(0, callers).Select(_ => group.DoAsync("hot", async ct =>

@@ -59,7 +59,7 @@ public sealed class MultiProcessTests : IDisposable
         var operation = "multi-" + Guid.NewGuid().ToString("N");
         for (var i = 0; i < Processes; i++)
         {
-            _children.Add(Child.Start(_server.EndPoint, operation, _directory, CallersPerProcess, leaseMs: 1_000));
+            _children.Add(Child.Start(_server.EndPoint, operation, _directory, CallersPerProcess, leaseMs: 2_000));
         }
 
         await Task.WhenAll(_children.Select(c => c.InFlight)).WaitAsync(Bounded.Timeout);
@@ -67,6 +67,15 @@ public sealed class MultiProcessTests : IDisposable
         var leaderPid = int.Parse(first.Split('-')[1], System.Globalization.CultureInfo.InvariantCulture);
         var leader = Assert.Single(_children, c => c.Pid == leaderPid);
         leader.Kill();
+
+        // Open the gate only once the takeover runs and the other survivor waits for it (its second leader):
+        // otherwise a takeover that finished at once could end before the other survivor re-elects, which then
+        // rightly runs the work again (no caching).
+        await Bounded.Until(() => Executions().Count == 2, "a survivor takes over");
+        var takeover = Executions().Single(e => e != first);
+        var takeoverPid = int.Parse(takeover.Split('-')[1], System.Globalization.CultureInfo.InvariantCulture);
+        var other = Assert.Single(_children, c => c != leader && c.Pid != takeoverPid);
+        await Bounded.Until(() => other.LeadersWaitedFor.Distinct().Count() == 2, "the other survivor waits for the takeover");
         File.WriteAllText(Path.Combine(_directory, "go"), string.Empty);
 
         foreach (var child in _children.Where(c => c != leader))
@@ -90,6 +99,7 @@ public sealed class MultiProcessTests : IDisposable
         private readonly TaskCompletionSource _inFlight = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly ConcurrentQueue<string> _results = new();
+        private readonly ConcurrentQueue<string> _waitedFor = new();
         private readonly ConcurrentQueue<string> _errors = new();
 
         private Child(Process process)
@@ -104,6 +114,8 @@ public sealed class MultiProcessTests : IDisposable
         public Task<int> Exited => _exited.Task;
 
         public IReadOnlyList<string> Results => _results.ToArray();
+
+        public IReadOnlyList<string> LeadersWaitedFor => _waitedFor.ToArray();
 
         public static Child Start(string endpoint, string operation, string directory, int callers, int leaseMs)
         {
@@ -130,6 +142,10 @@ public sealed class MultiProcessTests : IDisposable
                 else if (e.Data is { } line && line.StartsWith("result ", StringComparison.Ordinal))
                 {
                     child._results.Enqueue(line);
+                }
+                else if (e.Data is { } waiting && waiting.StartsWith("waiting ", StringComparison.Ordinal))
+                {
+                    child._waitedFor.Enqueue(waiting["waiting ".Length..]);
                 }
             };
             process.ErrorDataReceived += (_, e) =>
