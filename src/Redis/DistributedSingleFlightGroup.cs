@@ -308,9 +308,10 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
 
             if (holder.Length == 0)
             {
-                // The key was released between SET and GET inside the script cannot happen (scripts are atomic);
-                // an empty holder means an unexpected reply, so elect again.
-                continue;
+                // Scripts are atomic, so a failed SET NX always finds a holder; an empty one is a reply this code does
+                // not understand. Answer locally rather than loop on Redis.
+                RedisTelemetry.Record(Name, RedisTelemetry.LocalFallback, "unexpected-reply");
+                return await work(state, flightToken).ConfigureAwait(false);
             }
 
             PollOutcome outcome;
@@ -466,6 +467,21 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
     {
         var resultKey = (RedisKey)(lockKey.ToString()[..^"lock".Length] + "result:" + holder);
         WaitingHook?.Invoke(holder);
+        var subscription = _subscription;
+        if (subscription is { IsCompleted: false })
+        {
+            // The first wait of a group: let the subscription go live so the announcement is not missed (polling
+            // would still find the result, but up to a poll interval later).
+            try
+            {
+                await subscription.WaitAsync(_options.RedisTimeout, flightToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsRedisFailure(ex))
+            {
+                // Polling covers it.
+            }
+        }
+
         try
         {
             while (true)
@@ -515,7 +531,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
 
     private void OnMessage(RedisChannel channel, RedisValue message)
     {
-        if (_waiters.TryGetValue(message!, out var signal))
+        if (!message.IsNullOrEmpty && _waiters.TryGetValue(message!, out var signal))
         {
             signal.TrySetResult(true);
         }

@@ -6,6 +6,7 @@ namespace SingleFlight.Redis.Tests;
 public sealed record Blob(string Name, byte[] Data);
 
 [JsonSerializable(typeof(Blob))]
+[JsonSerializable(typeof(string))]
 internal sealed partial class TestJson : JsonSerializerContext
 {
 }
