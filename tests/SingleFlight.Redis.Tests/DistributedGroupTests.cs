@@ -412,6 +412,55 @@ public sealed class DistributedGroupTests : IDisposable
     }
 
     [RedisFact]
+    public async Task A_Redis_slower_than_the_timeout_makes_the_call_run_locally()
+    {
+        var operation = NewOperation();
+        using var metric = new RedisFlightsMetric(operation);
+        using var server = RedisServer.Start();
+        var options = Fast();
+        options.RedisTimeout = TimeSpan.FromMilliseconds(300);
+        var connection = Connect(server);
+        var a = Group<int, string>(connection, operation, options);
+        Assert.Equal("warm", await Bounded.Wait(a.DoAsync(0, _ => new ValueTask<string>("warm"))));
+        Assert.Equal(1, metric.Count("led"));
+
+        // The server stops answering every client for 5 s: connected, but slow.
+        Assert.Equal("+OK", server.Command("CLIENT", "PAUSE", "5000", "ALL"));
+        var work = new GatedWork<string>();
+        work.Gate.SetResult("answered locally");
+        var started = DateTime.UtcNow;
+
+        Assert.Equal("answered locally", await Bounded.Wait(a.DoAsync(1, work.RunAsync)));
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(4), "the call did not wait for the paused server");
+        Assert.Equal(1, work.Executions);
+        Assert.Contains(metric.All, m => m.Outcome == "local_fallback" && m.Reason == nameof(TimeoutException));
+    }
+
+    [RedisFact]
+    public async Task When_every_caller_in_a_waiting_process_cancels_only_that_process_stops_waiting()
+    {
+        var operation = NewOperation();
+        var a = Group<int, string>(Connect(), operation);
+        var b = Group<int, string>(Connect(), operation);
+        var work = new GatedWork<string>();
+        using var cancel = new CancellationTokenSource();
+
+        var leader = a.DoAsync(1, work.RunAsync).AsTask();
+        await Bounded.Wait(work.Started);
+        var follower = b.DoAsync(1, work.RunAsync, cancel.Token).AsTask();
+        await Bounded.Until(() => b.RemoteWaiterCount == 1, "B waits for A's flight");
+
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Bounded.Wait(follower));
+        await Bounded.Until(() => b.RemoteWaiterCount == 0 && b.InFlightCount == 0, "B's flight ends");
+        Assert.False(leader.IsCompleted);
+
+        work.Gate.SetResult("A finished");
+        Assert.Equal("A finished", await Bounded.Wait(leader));
+        Assert.Equal(1, work.Executions);
+    }
+
+    [RedisFact]
     public void Construction_validates_its_arguments_with_clear_exceptions()
     {
         var connection = Connect();

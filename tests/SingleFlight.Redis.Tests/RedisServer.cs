@@ -145,6 +145,25 @@ internal sealed class RedisServer : IDisposable
         return connection;
     }
 
+    /// <summary>Sends one command on a fresh raw connection (no client-side admin checks) and returns the first reply line.</summary>
+    public string Command(params string[] parts)
+    {
+        using var client = new TcpClient();
+        client.Connect(IPAddress.Loopback, Port);
+        client.ReceiveTimeout = 5000;
+        var request = new StringBuilder().Append('*').Append(parts.Length).Append("\r\n");
+        foreach (var part in parts)
+        {
+            request.Append('$').Append(Encoding.UTF8.GetByteCount(part)).Append("\r\n").Append(part).Append("\r\n");
+        }
+
+        var stream = client.GetStream();
+        stream.Write(Encoding.UTF8.GetBytes(request.ToString()));
+        var buffer = new byte[256];
+        var read = stream.Read(buffer, 0, buffer.Length);
+        return Encoding.UTF8.GetString(buffer, 0, read).TrimEnd();
+    }
+
     private bool Pings()
     {
         try
