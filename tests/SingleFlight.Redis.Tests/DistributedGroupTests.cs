@@ -109,6 +109,35 @@ public sealed class DistributedGroupTests : IDisposable
     }
 
     [RedisFact]
+    public async Task A_lost_announcement_is_made_up_for_by_polling()
+    {
+        var operation = NewOperation();
+        var a = Group<int, string>(Connect(), operation);
+        var connectionB = Connect();
+        var b = Group<int, string>(connectionB, operation);
+        var warmUp = new GatedWork<string>();
+        var warmA = a.DoAsync(0, warmUp.RunAsync).AsTask();
+        await Bounded.Wait(warmUp.Started);
+        var warmB = b.DoAsync(0, warmUp.RunAsync).AsTask();
+        await Bounded.Until(() => b.RemoteWaiterCount == 1, "B subscribed and waits");
+        warmUp.Gate.SetResult("warm");
+        await Bounded.Wait(Task.WhenAll(warmA, warmB));
+
+        // B no longer hears announcements: only its polls can find the result.
+        await connectionB.GetSubscriber().UnsubscribeAllAsync();
+        var work = new GatedWork<string>();
+        var leader = a.DoAsync(1, work.RunAsync).AsTask();
+        await Bounded.Wait(work.Started);
+        var follower = b.DoAsync(1, work.RunAsync).AsTask();
+        await Bounded.Until(() => b.RemoteWaiterCount == 1, "B waits for A's flight");
+        work.Gate.SetResult("polled");
+
+        Assert.Equal("polled", await Bounded.Wait(leader));
+        Assert.Equal("polled", await Bounded.Wait(follower));
+        Assert.Equal(1, work.Executions);
+    }
+
+    [RedisFact]
     public async Task Different_keys_do_not_wait_for_each_other()
     {
         var operation = NewOperation();
