@@ -280,15 +280,17 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
 
         while (true)
         {
+            // The work never runs inside a try that catches Redis failures: an exception of the work that happens to
+            // look like one (InvalidOperationException, TimeoutException) must reach the callers, not run it again.
+            if (!_redis.IsConnected)
+            {
+                RedisTelemetry.Record(Name, RedisTelemetry.LocalFallback, "disconnected");
+                return await work(state, flightToken).ConfigureAwait(false);
+            }
+
             string holder;
             try
             {
-                if (!_redis.IsConnected)
-                {
-                    RedisTelemetry.Record(Name, RedisTelemetry.LocalFallback, "disconnected");
-                    return await work(state, flightToken).ConfigureAwait(false);
-                }
-
                 EnsureSubscribed();
                 var result = await Redis(
                     db => db.ScriptEvaluateAsync(AcquireScript, [lockKey], [myToken, Milliseconds(_options.LeaseDuration)]),
@@ -611,9 +613,16 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
             return ("unknown", "The flight's leader wrote a result this version cannot read.");
         }
 
-        using var document = JsonDocument.Parse(payload.AsMemory(1));
-        var root = document.RootElement;
-        return (root.GetProperty("type").GetString() ?? "unknown", root.GetProperty("message").GetString() ?? string.Empty);
+        try
+        {
+            using var document = JsonDocument.Parse(payload.AsMemory(1));
+            var root = document.RootElement;
+            return (root.GetProperty("type").GetString() ?? "unknown", root.GetProperty("message").GetString() ?? string.Empty);
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return ("unknown", "The flight's leader wrote a failure this version cannot read.");
+        }
     }
 
     private static bool IsRedisFailure(Exception error)

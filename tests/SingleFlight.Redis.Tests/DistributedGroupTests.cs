@@ -388,6 +388,16 @@ public sealed class DistributedGroupTests : IDisposable
         Assert.All(await Bounded.Wait(Task.WhenAll(callers)), r => Assert.Equal("local", r));
         Assert.Equal(1, work.Executions);
         Assert.Equal(1, metric.Count("local_fallback"));
+
+        // The work's own failure is delivered once, even when it looks like a Redis failure.
+        var failures = 0;
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Bounded.Wait(a.DoAsync(2, _ =>
+        {
+            Interlocked.Increment(ref failures);
+            throw new InvalidOperationException("the work failed");
+        })));
+        Assert.Equal("the work failed", error.Message);
+        Assert.Equal(1, failures);
     }
 
     [RedisFact]
