@@ -1,0 +1,104 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using StackExchange.Redis;
+
+namespace SingleFlight.Redis;
+
+/// <summary>
+/// Configured once at start-up (by hand, or by <see cref="DistributedSingleFlightServiceCollectionExtensions.AddSingleFlightRedis(Microsoft.Extensions.DependencyInjection.IServiceCollection, Action{DistributedSingleFlightOptions}?)"/>),
+/// hands out one <see cref="DistributedSingleFlightGroup{TKey, TValue}"/> per operation name, so every caller of an
+/// operation in the process shares the same group.
+/// </summary>
+public sealed class DistributedSingleFlight : IDisposable
+{
+    private readonly IConnectionMultiplexer _redis;
+    private readonly DistributedSingleFlightOptions _options;
+    private readonly ConcurrentDictionary<string, IDisposable> _groups = new(StringComparer.Ordinal);
+    private volatile bool _disposed;
+
+    /// <summary>Creates the registry.</summary>
+    /// <param name="redis">The connection to Redis. Not owned: dispose it yourself.</param>
+    /// <param name="options">Settings for every group; <see langword="null"/> for the defaults. Validated now.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="redis"/> is null.</exception>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public DistributedSingleFlight(IConnectionMultiplexer redis, DistributedSingleFlightOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        _redis = redis;
+        _options = (options ?? new DistributedSingleFlightOptions()).Validated();
+    }
+
+    /// <summary>The group for <paramref name="operationName"/>, created on first use with this registry's settings.</summary>
+    /// <typeparam name="TKey">The key type.</typeparam>
+    /// <typeparam name="TValue">The result type.</typeparam>
+    /// <param name="operationName">The operation; every process that shares flights uses the same name.</param>
+    /// <param name="jsonTypeInfo">The JSON contract of <typeparamref name="TValue"/>.</param>
+    /// <param name="keyEncoder">A custom key encoding, or <see langword="null"/> for <see cref="DistributedKey.Encode{TKey}(TKey)"/>. Used on first use only.</param>
+    /// <returns>The group.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="operationName"/> or <paramref name="jsonTypeInfo"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The operation name is already used with other key or result types.</exception>
+    /// <exception cref="ObjectDisposedException">The registry was disposed.</exception>
+    public DistributedSingleFlightGroup<TKey, TValue> GetGroup<TKey, TValue>(
+        string operationName,
+        JsonTypeInfo<TValue> jsonTypeInfo,
+        Func<TKey, string>? keyEncoder = null)
+        where TKey : notnull
+    {
+        ArgumentNullException.ThrowIfNull(operationName);
+        ArgumentNullException.ThrowIfNull(jsonTypeInfo);
+        return Get(operationName, () => new DistributedSingleFlightGroup<TKey, TValue>(_redis, operationName, jsonTypeInfo, _options, keyEncoder));
+    }
+
+    /// <summary>The group for <paramref name="operationName"/>, with reflection-based JSON for <typeparamref name="TValue"/>.</summary>
+    /// <typeparam name="TKey">The key type.</typeparam>
+    /// <typeparam name="TValue">The result type.</typeparam>
+    /// <param name="operationName">The operation; every process that shares flights uses the same name.</param>
+    /// <param name="jsonOptions">Serializer options, or <see langword="null"/> for <see cref="JsonSerializerOptions.Default"/>. Used on first use only.</param>
+    /// <returns>The group.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="operationName"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The operation name is already used with other key or result types.</exception>
+    /// <exception cref="ObjectDisposedException">The registry was disposed.</exception>
+    [RequiresUnreferencedCode("Reflection-based JSON serialization. Use the overload that takes a JsonTypeInfo for trimming and AOT.")]
+    [RequiresDynamicCode("Reflection-based JSON serialization. Use the overload that takes a JsonTypeInfo for trimming and AOT.")]
+    public DistributedSingleFlightGroup<TKey, TValue> GetGroup<TKey, TValue>(string operationName, JsonSerializerOptions? jsonOptions = null)
+        where TKey : notnull
+    {
+        ArgumentNullException.ThrowIfNull(operationName);
+        return Get(operationName, () => new DistributedSingleFlightGroup<TKey, TValue>(_redis, operationName, jsonOptions, _options));
+    }
+
+    /// <summary>Disposes every group handed out.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        foreach (var group in _groups.Values)
+        {
+            group.Dispose();
+        }
+
+        _groups.Clear();
+    }
+
+    private DistributedSingleFlightGroup<TKey, TValue> Get<TKey, TValue>(string operationName, Func<DistributedSingleFlightGroup<TKey, TValue>> create)
+        where TKey : notnull
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_groups.TryGetValue(operationName, out var existing))
+        {
+            var created = create();
+            existing = _groups.GetOrAdd(operationName, created);
+            if (!ReferenceEquals(existing, created))
+            {
+                created.Dispose();
+            }
+        }
+
+        return existing as DistributedSingleFlightGroup<TKey, TValue>
+            ?? throw new InvalidOperationException(
+                $"The operation '{operationName}' is already used with the group type '{existing.GetType()}'; one operation name has one key type and one result type.");
+    }
+}

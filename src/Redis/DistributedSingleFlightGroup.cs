@@ -1,0 +1,641 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Runtime.ExceptionServices;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using System.Threading;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+
+namespace SingleFlight.Redis;
+
+/// <summary>
+/// A single-flight group shared by every process that uses the same Redis, operation name and key: concurrent
+/// calls with equal keys, in this process or in others, run the work once and share its result.
+/// </summary>
+/// <typeparam name="TKey">The key type: see <see cref="DistributedKey"/> for the types it encodes, or pass a key encoder.</typeparam>
+/// <typeparam name="TValue">The result type; results cross processes as JSON.</typeparam>
+/// <remarks>
+/// <para>
+/// Callers in one process coalesce in an in-process <see cref="SingleFlightGroup{TKey, TValue}"/> first; only
+/// that local flight talks to Redis. It claims the key with <c>SET NX PX</c>. The winner runs the work, renews
+/// its lease while the work runs, writes the result (or the failure) under a short-lived key and publishes
+/// completion; the other processes wait for that message, poll for the result in case the message is lost, and
+/// take over if the lease ends without a result. The protocol is described in docs/distributed.md.
+/// </para>
+/// <para>
+/// If Redis is unreachable, fails or answers slower than <see cref="DistributedSingleFlightOptions.RedisTimeout"/>,
+/// the call falls back to in-process coalescing and is counted in the <c>singleflight.redis.flights</c> metric
+/// with the outcome <c>local_fallback</c>: an outage of Redis never fails a call.
+/// </para>
+/// <para>
+/// Cancellation is per caller, as in-process. The work's token is cancelled when every caller in this process
+/// has left; callers in other processes then stop waiting for this process and elect a new leader.
+/// </para>
+/// </remarks>
+public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
+    where TKey : notnull
+{
+    // Returns the holder's token: ARGV[1] when this call won the key.
+    private const string AcquireScript = """
+        if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return ARGV[1] end
+        return redis.call('GET', KEYS[1])
+        """;
+
+    // Compare-and-renew: only the holder extends its lease.
+    private const string RenewScript = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+        return 0
+        """;
+
+    // Writes the outcome under the leader's own result key, releases the lease if still held, announces.
+    private const string CompleteScript = """
+        redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+        if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+        redis.call('PUBLISH', ARGV[4], ARGV[1])
+        return 1
+        """;
+
+    // Compare-and-delete without a result: the waiting processes elect a new leader.
+    private const string AbandonScript = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+        redis.call('PUBLISH', ARGV[2], ARGV[1])
+        return 1
+        """;
+
+    // {1, payload}: the flight ended; {0}: its leader still holds the key; {2}: the lease is gone without a result.
+    private const string PollScript = """
+        local r = redis.call('GET', KEYS[2])
+        if r then return {1, r} end
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return {0} end
+        return {2}
+        """;
+
+    private const byte ValueMarker = (byte)'V';
+    private const byte FailureMarker = (byte)'E';
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly JsonTypeInfo<TValue> _jsonTypeInfo;
+    private readonly DistributedSingleFlightOptions _options;
+    private readonly Func<TKey, string> _keyEncoder;
+    private readonly SingleFlightGroup<TKey, TValue> _local;
+    private readonly string _keyPrefix;
+    private readonly RedisChannel _channel;
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<bool>> _waiters = new(StringComparer.Ordinal);
+    private readonly object _subscriptionGate = new();
+    private Task? _subscription;
+    private bool _disposed;
+
+    /// <summary>Creates a group whose results cross processes with the given JSON contract (AOT and trimming safe).</summary>
+    /// <param name="redis">The connection to Redis. The group does not own it.</param>
+    /// <param name="operationName">
+    /// The name of the operation: processes share flights only when they use the same name (and key). Also the
+    /// <c>singleflight.operation</c> tag of metrics. Never put keys or personal data in it.
+    /// </param>
+    /// <param name="jsonTypeInfo">The JSON contract of <typeparamref name="TValue"/>, e.g. from a <c>JsonSerializerContext</c>.</param>
+    /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
+    /// <param name="keyEncoder">
+    /// Turns a key into a stable string that is unique per key, the same in every process; <see langword="null"/>
+    /// for <see cref="DistributedKey.Encode{TKey}(TKey)"/>.
+    /// </param>
+    /// <param name="comparer">The comparer for in-process coalescing; <see langword="null"/> for the default.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="redis"/>, <paramref name="operationName"/> or <paramref name="jsonTypeInfo"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="operationName"/> is empty, or an option is out of range.</exception>
+    /// <exception cref="NotSupportedException">
+    /// No <paramref name="keyEncoder"/> was given and <typeparamref name="TKey"/> has no canonical encoding.
+    /// </exception>
+    public DistributedSingleFlightGroup(
+        IConnectionMultiplexer redis,
+        string operationName,
+        JsonTypeInfo<TValue> jsonTypeInfo,
+        DistributedSingleFlightOptions? options = null,
+        Func<TKey, string>? keyEncoder = null,
+        IEqualityComparer<TKey>? comparer = null)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        ArgumentNullException.ThrowIfNull(operationName);
+        ArgumentNullException.ThrowIfNull(jsonTypeInfo);
+        if (operationName.Length == 0)
+        {
+            throw new ArgumentException("The operation name must not be empty.", nameof(operationName));
+        }
+
+        if (keyEncoder is null)
+        {
+            DistributedKey.EnsureSupported(typeof(TKey));
+        }
+
+        _redis = redis;
+        _jsonTypeInfo = jsonTypeInfo;
+        _options = (options ?? new DistributedSingleFlightOptions()).Validated();
+        _keyEncoder = keyEncoder ?? DistributedKey.Encode;
+        Name = operationName;
+        _local = new SingleFlightGroup<TKey, TValue>(comparer) { Name = operationName };
+
+        // Length-prefixed like every part of a key, so operation "a" with key "bc" never meets operation "ab" with "c".
+        var operation = "o" + operationName.Length.ToString(CultureInfo.InvariantCulture) + ":" + operationName;
+        _keyPrefix = _options.KeyPrefix + ":{" + operation;
+        _channel = RedisChannel.Literal(_options.KeyPrefix + ":done:" + operation);
+    }
+
+    /// <summary>Creates a group whose results cross processes as JSON with the given serializer options.</summary>
+    /// <param name="redis">The connection to Redis. The group does not own it.</param>
+    /// <param name="operationName">The name of the operation: processes share flights only when they use the same name.</param>
+    /// <param name="jsonOptions">Serializer options; <see langword="null"/> for <see cref="JsonSerializerOptions.Default"/>.</param>
+    /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
+    /// <param name="keyEncoder">Turns a key into a stable, unique string; <see langword="null"/> for <see cref="DistributedKey.Encode{TKey}(TKey)"/>.</param>
+    /// <param name="comparer">The comparer for in-process coalescing; <see langword="null"/> for the default.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="redis"/> or <paramref name="operationName"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="operationName"/> is empty, or an option is out of range.</exception>
+    /// <exception cref="NotSupportedException">
+    /// No <paramref name="keyEncoder"/> was given and <typeparamref name="TKey"/> has no canonical encoding.
+    /// </exception>
+    [RequiresUnreferencedCode("Reflection-based JSON serialization. Use the constructor that takes a JsonTypeInfo for trimming and AOT.")]
+    [RequiresDynamicCode("Reflection-based JSON serialization. Use the constructor that takes a JsonTypeInfo for trimming and AOT.")]
+    public DistributedSingleFlightGroup(
+        IConnectionMultiplexer redis,
+        string operationName,
+        JsonSerializerOptions? jsonOptions = null,
+        DistributedSingleFlightOptions? options = null,
+        Func<TKey, string>? keyEncoder = null,
+        IEqualityComparer<TKey>? comparer = null)
+        : this(redis, operationName, TypeInfo(jsonOptions), options, keyEncoder, comparer)
+    {
+    }
+
+    /// <summary>The operation name the group was created with.</summary>
+    public string Name { get; }
+
+    /// <summary>The number of flights running in this process now. Zero when the group is idle.</summary>
+    public int InFlightCount => _local.InFlightCount;
+
+    /// <summary>How many local flights are now waiting for another process's flight. A seam for tests.</summary>
+    internal int RemoteWaiterCount => _waiters.Count;
+
+    /// <summary>Called with the leader's token each time a local flight starts waiting for another process's flight. A seam for tests.</summary>
+    internal Action<string>? WaitingHook { get; set; }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> for <paramref name="key"/>, unless a flight for an equal key is running in
+    /// this process or in another process that shares the Redis, in which case it returns that flight's result.
+    /// </summary>
+    /// <param name="key">The key that identifies the work.</param>
+    /// <param name="work">The work; it receives a token cancelled when every caller in this process has cancelled.</param>
+    /// <param name="cancellationToken">Cancels this caller's wait only.</param>
+    /// <returns>The flight's result.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="key"/> or <paramref name="work"/> is null.</exception>
+    /// <exception cref="OperationCanceledException">This caller's <paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="DistributedSingleFlightException">The flight ran in another process and its work failed.</exception>
+    public ValueTask<TValue> DoAsync(TKey key, Func<CancellationToken, ValueTask<TValue>> work, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return DoAsync(key, work, static (w, ct) => w(ct), cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> with <paramref name="state"/> for <paramref name="key"/>, unless a flight for
+    /// an equal key is running in this process or in another process that shares the Redis, in which case it
+    /// returns that flight's result.
+    /// </summary>
+    /// <typeparam name="TState">The type of the state passed to the work.</typeparam>
+    /// <param name="key">The key that identifies the work.</param>
+    /// <param name="state">The state passed to <paramref name="work"/> if this process runs it.</param>
+    /// <param name="work">The work; it receives a token cancelled when every caller in this process has cancelled.</param>
+    /// <param name="cancellationToken">Cancels this caller's wait only.</param>
+    /// <returns>The flight's result.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="key"/> or <paramref name="work"/> is null.</exception>
+    /// <exception cref="OperationCanceledException">This caller's <paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="DistributedSingleFlightException">The flight ran in another process and its work failed.</exception>
+    public ValueTask<TValue> DoAsync<TState>(
+        TKey key,
+        TState state,
+        Func<TState, CancellationToken, ValueTask<TValue>> work,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(work);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _local.DoAsync(
+            key,
+            new Call<TState>(this, key, state, work),
+            static (call, flightToken) => call.Group.RunAsync(call.Key, call.State, call.Work, flightToken),
+            cancellationToken);
+    }
+
+    /// <summary>Stops listening for completion messages. Calls already running finish by polling.</summary>
+    public void Dispose()
+    {
+        Task? subscription;
+        lock (_subscriptionGate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            subscription = _subscription;
+        }
+
+        if (subscription is { IsCompletedSuccessfully: true })
+        {
+            try
+            {
+                _redis.GetSubscriber().Unsubscribe(_channel, OnMessage, CommandFlags.FireAndForget);
+            }
+            catch (Exception ex) when (IsRedisFailure(ex))
+            {
+                // The connection is gone: so is the subscription.
+            }
+        }
+    }
+
+    private readonly record struct Call<TState>(
+        DistributedSingleFlightGroup<TKey, TValue> Group,
+        TKey Key,
+        TState State,
+        Func<TState, CancellationToken, ValueTask<TValue>> Work);
+
+    private enum PollOutcome
+    {
+        Running,
+        Done,
+        LeaseLost,
+    }
+
+    /// <summary>The local leader's path: elect, then lead or wait; any Redis trouble runs the work here.</summary>
+    private async ValueTask<TValue> RunAsync<TState>(
+        TKey key,
+        TState state,
+        Func<TState, CancellationToken, ValueTask<TValue>> work,
+        CancellationToken flightToken)
+    {
+        var lockKey = (RedisKey)(_keyPrefix + _keyEncoder(key) + "}:lock");
+        var started = Stopwatch.GetTimestamp();
+        var myToken = Guid.NewGuid().ToString("N");
+
+        while (true)
+        {
+            // The work never runs inside a try that catches Redis failures: an exception of the work that happens to
+            // look like one (InvalidOperationException, TimeoutException) must reach the callers, not run it again.
+            if (!_redis.IsConnected)
+            {
+                RedisTelemetry.Record(Name, RedisTelemetry.LocalFallback, "disconnected");
+                return await work(state, flightToken).ConfigureAwait(false);
+            }
+
+            string holder;
+            try
+            {
+                EnsureSubscribed();
+                var result = await Redis(
+                    db => db.ScriptEvaluateAsync(AcquireScript, [lockKey], [myToken, Milliseconds(_options.LeaseDuration)]),
+                    flightToken).ConfigureAwait(false);
+                holder = (string?)result ?? string.Empty;
+            }
+            catch (Exception ex) when (IsRedisFailure(ex) && !flightToken.IsCancellationRequested)
+            {
+                RedisTelemetry.Record(Name, RedisTelemetry.LocalFallback, RedisTelemetry.ReasonOf(ex));
+                return await work(state, flightToken).ConfigureAwait(false);
+            }
+
+            if (holder == myToken)
+            {
+                return await LeadAsync(lockKey, myToken, state, work, flightToken).ConfigureAwait(false);
+            }
+
+            if (holder.Length == 0)
+            {
+                // Scripts are atomic, so a failed SET NX always finds a holder; an empty one is a reply this code does
+                // not understand. Answer locally rather than loop on Redis.
+                RedisTelemetry.Record(Name, RedisTelemetry.LocalFallback, "unexpected-reply");
+                return await work(state, flightToken).ConfigureAwait(false);
+            }
+
+            PollOutcome outcome;
+            RedisValue payload;
+            try
+            {
+                (outcome, payload) = await WaitForAsync(lockKey, holder, started, flightToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsRedisFailure(ex) && !flightToken.IsCancellationRequested)
+            {
+                RedisTelemetry.Record(Name, RedisTelemetry.LocalFallback, RedisTelemetry.ReasonOf(ex));
+                return await work(state, flightToken).ConfigureAwait(false);
+            }
+
+            switch (outcome)
+            {
+                case PollOutcome.Done:
+                    byte[] bytes = payload!;
+                    if (bytes.Length > 0 && bytes[0] == ValueMarker)
+                    {
+                        TValue received;
+                        try
+                        {
+                            received = JsonSerializer.Deserialize(bytes.AsSpan(1), _jsonTypeInfo)!;
+                        }
+                        catch (JsonException ex)
+                        {
+                            // Another version of the type wrote it, say: this process can still answer on its own.
+                            RedisTelemetry.Record(Name, RedisTelemetry.LocalFallback, "deserialize:" + RedisTelemetry.ReasonOf(ex));
+                            return await work(state, flightToken).ConfigureAwait(false);
+                        }
+
+                        RedisTelemetry.Record(Name, RedisTelemetry.Received);
+                        return received;
+                    }
+
+                    var (type, message) = ReadFailure(bytes);
+                    RedisTelemetry.Record(Name, RedisTelemetry.ReceivedFault);
+                    if (_options.RunLocallyOnRemoteFailure)
+                    {
+                        return await work(state, flightToken).ConfigureAwait(false);
+                    }
+
+                    throw new DistributedSingleFlightException(type, message);
+
+                case PollOutcome.LeaseLost:
+                    // The leader died or gave up without a result: elect again.
+                    continue;
+
+                default:
+                    RedisTelemetry.Record(Name, RedisTelemetry.WaitTimeout);
+                    return await work(state, flightToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async ValueTask<TValue> LeadAsync<TState>(
+        RedisKey lockKey,
+        string myToken,
+        TState state,
+        Func<TState, CancellationToken, ValueTask<TValue>> work,
+        CancellationToken flightToken)
+    {
+        TValue value = default!;
+        ExceptionDispatchInfo? failure = null;
+        using (var renewal = new CancellationTokenSource())
+        {
+            var renewing = RenewAsync(lockKey, myToken, renewal.Token);
+            try
+            {
+                value = await work(state, flightToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                failure = ExceptionDispatchInfo.Capture(ex);
+            }
+            finally
+            {
+                renewal.Cancel();
+                await renewing.ConfigureAwait(false);
+            }
+        }
+
+        var resultKey = (RedisKey)(lockKey.ToString()[..^"lock".Length] + "result:" + myToken);
+        if (failure is not null && failure.SourceException is OperationCanceledException && flightToken.IsCancellationRequested)
+        {
+            // Every caller here left: no result to share. Hand the key over at once instead of at lease expiry.
+            await TryRedisAsync(db => db.ScriptEvaluateAsync(AbandonScript, [lockKey], [myToken, _channel.ToString()])).ConfigureAwait(false);
+            failure.Throw();
+        }
+
+        byte[]? payload;
+        try
+        {
+            payload = failure is null ? SerializeValue(value) : SerializeFailure(failure.SourceException);
+        }
+        catch (Exception ex) when (failure is null)
+        {
+            // The value cannot cross processes: the others elect a new leader; callers here still get it.
+            await TryRedisAsync(db => db.ScriptEvaluateAsync(AbandonScript, [lockKey], [myToken, _channel.ToString()])).ConfigureAwait(false);
+            RedisTelemetry.Record(Name, RedisTelemetry.Led, "serialize:" + RedisTelemetry.ReasonOf(ex));
+            return value;
+        }
+
+        var written = await TryRedisAsync(db => db.ScriptEvaluateAsync(
+            CompleteScript,
+            [lockKey, resultKey],
+            [myToken, payload, Milliseconds(_options.ResultTimeToLive), _channel.ToString()])).ConfigureAwait(false);
+        RedisTelemetry.Record(Name, RedisTelemetry.Led, written is null ? null : "publish:" + written);
+
+        failure?.Throw();
+        return value;
+    }
+
+    /// <summary>Renews the lease every third of its length until cancelled; never throws.</summary>
+    private async Task RenewAsync(RedisKey lockKey, string myToken, CancellationToken stop)
+    {
+        var interval = TimeSpan.FromTicks(_options.LeaseDuration.Ticks / 3);
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(interval, stop).ConfigureAwait(false);
+                try
+                {
+                    var renewed = await Redis(
+                        db => db.ScriptEvaluateAsync(RenewScript, [lockKey], [myToken, Milliseconds(_options.LeaseDuration)]),
+                        stop).ConfigureAwait(false);
+                    if ((long)renewed == 0)
+                    {
+                        // The lease is gone (expired during an outage): another process may be running the work now.
+                        // Keep running: our callers still want a result, and writing it does no harm.
+                        return;
+                    }
+                }
+                catch (Exception ex) when (IsRedisFailure(ex))
+                {
+                    // Try again at the next interval; the lease may still be alive.
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Waits for the flight of <paramref name="holder"/>: its announcement, or a poll that sees its result or its lease gone.</summary>
+    private async Task<(PollOutcome Outcome, RedisValue Payload)> WaitForAsync(
+        RedisKey lockKey,
+        string holder,
+        long started,
+        CancellationToken flightToken)
+    {
+        var resultKey = (RedisKey)(lockKey.ToString()[..^"lock".Length] + "result:" + holder);
+        WaitingHook?.Invoke(holder);
+        var subscription = _subscription;
+        if (subscription is { IsCompleted: false })
+        {
+            // The first wait of a group: let the subscription go live so the announcement is not missed (polling
+            // would still find the result, but up to a poll interval later).
+            try
+            {
+                await subscription.WaitAsync(_options.RedisTimeout, flightToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsRedisFailure(ex))
+            {
+                // Polling covers it.
+            }
+        }
+
+        try
+        {
+            while (true)
+            {
+                // Register before polling, so an announcement between the poll and the wait is not missed.
+                var signal = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _waiters[holder] = signal;
+
+                var reply = await Redis(db => db.ScriptEvaluateAsync(PollScript, [lockKey, resultKey], [holder]), flightToken)
+                    .ConfigureAwait(false);
+                var parts = (RedisResult[])reply!;
+                var state = (long)parts[0];
+                if (state == 1)
+                {
+                    return (PollOutcome.Done, (RedisValue)parts[1]);
+                }
+
+                if (state == 2)
+                {
+                    return (PollOutcome.LeaseLost, RedisValue.Null);
+                }
+
+                var remaining = _options.WaitTimeout == Timeout.InfiniteTimeSpan
+                    ? _options.PollInterval
+                    : _options.WaitTimeout - Stopwatch.GetElapsedTime(started);
+                if (remaining <= TimeSpan.Zero)
+                {
+                    return (PollOutcome.Running, RedisValue.Null);
+                }
+
+                try
+                {
+                    await signal.Task.WaitAsync(remaining < _options.PollInterval ? remaining : _options.PollInterval, flightToken)
+                        .ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // No announcement (or it was lost): poll.
+                }
+            }
+        }
+        finally
+        {
+            _waiters.TryRemove(holder, out _);
+        }
+    }
+
+    private void OnMessage(RedisChannel channel, RedisValue message)
+    {
+        if (!message.IsNullOrEmpty && _waiters.TryGetValue(message!, out var signal))
+        {
+            signal.TrySetResult(true);
+        }
+    }
+
+    private void EnsureSubscribed()
+    {
+        if (_subscription is { IsFaulted: false, IsCanceled: false })
+        {
+            return;
+        }
+
+        lock (_subscriptionGate)
+        {
+            if (_disposed || _subscription is { IsFaulted: false, IsCanceled: false })
+            {
+                return;
+            }
+
+            // Not awaited: until the subscription is live, waiters find results by polling. It is re-established by
+            // the multiplexer after a reconnect; a failed attempt is retried by the next call.
+            _subscription = _redis.GetSubscriber().SubscribeAsync(_channel, OnMessage);
+            _subscription.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+    }
+
+    private async Task<RedisResult> Redis(Func<IDatabase, Task<RedisResult>> command, CancellationToken cancellationToken)
+        => await command(_redis.GetDatabase()).WaitAsync(_options.RedisTimeout, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Runs a best-effort command; returns null on success or the failure's reason.</summary>
+    private async Task<string?> TryRedisAsync(Func<IDatabase, Task<RedisResult>> command)
+    {
+        try
+        {
+            if (!_redis.IsConnected)
+            {
+                return "disconnected";
+            }
+
+            await Redis(command, CancellationToken.None).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            return RedisTelemetry.ReasonOf(ex);
+        }
+    }
+
+    private byte[] SerializeValue(TValue value)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(value, _jsonTypeInfo);
+        var payload = new byte[json.Length + 1];
+        payload[0] = ValueMarker;
+        json.CopyTo(payload, 1);
+        return payload;
+    }
+
+    private static byte[] SerializeFailure(Exception error)
+    {
+        using var stream = new System.IO.MemoryStream();
+        stream.WriteByte(FailureMarker);
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", error.GetType().FullName);
+            writer.WriteString("message", error.Message);
+            writer.WriteEndObject();
+        }
+
+        return stream.ToArray();
+    }
+
+    private static (string Type, string Message) ReadFailure(byte[] payload)
+    {
+        if (payload.Length == 0 || payload[0] != FailureMarker)
+        {
+            return ("unknown", "The flight's leader wrote a result this version cannot read.");
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(payload.AsMemory(1));
+            var root = document.RootElement;
+            return (root.GetProperty("type").GetString() ?? "unknown", root.GetProperty("message").GetString() ?? string.Empty);
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return ("unknown", "The flight's leader wrote a failure this version cannot read.");
+        }
+    }
+
+    private static bool IsRedisFailure(Exception error)
+        => error is RedisException or TimeoutException or ObjectDisposedException or InvalidOperationException;
+
+    private static long Milliseconds(TimeSpan span) => (long)Math.Ceiling(span.TotalMilliseconds);
+
+    [RequiresUnreferencedCode("Reflection-based JSON serialization.")]
+    [RequiresDynamicCode("Reflection-based JSON serialization.")]
+    private static JsonTypeInfo<TValue> TypeInfo(JsonSerializerOptions? options)
+    {
+        options ??= JsonSerializerOptions.Default;
+        options.MakeReadOnly(populateMissingResolver: true);
+        return (JsonTypeInfo<TValue>)options.GetTypeInfo(typeof(TValue));
+    }
+}

@@ -1,0 +1,96 @@
+using System;
+using System.Threading;
+
+namespace SingleFlight.Redis;
+
+/// <summary>
+/// Settings of a <see cref="DistributedSingleFlightGroup{TKey, TValue}"/>. The group copies them when it is created;
+/// changing an instance afterwards does not affect existing groups.
+/// </summary>
+public sealed class DistributedSingleFlightOptions
+{
+    /// <summary>
+    /// How long the leader's claim on a key lives in Redis without renewal (<c>SET … NX PX</c>). The leader
+    /// renews it every <see cref="LeaseDuration"/>/3 while its work runs; if the leader dies, another process
+    /// takes over at most this long after the last renewal. Default: 10 seconds. Minimum: 100 ms.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a finished flight's result (or failure) stays readable in Redis for processes that were
+    /// waiting for it. It is not a cache: only processes that saw the flight running read it. Default: 10 seconds.
+    /// </summary>
+    public TimeSpan ResultTimeToLive { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The longest a process waits for another process's flight before running the work itself
+    /// (<see cref="Timeout.InfiniteTimeSpan"/> to wait as long as the other leader keeps its lease). Default: 60 seconds.
+    /// </summary>
+    public TimeSpan WaitTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The longest any single Redis command may take. A command that takes longer, or fails, makes the call fall
+    /// back to in-process coalescing only. Default: 1 second.
+    /// </summary>
+    public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How often a waiting process checks Redis for the result in case the completion message was lost.
+    /// Default: 500 ms.
+    /// </summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The prefix of every Redis key and channel the group uses. Default: <c>singleflight</c>.</summary>
+    public string KeyPrefix { get; set; } = "singleflight";
+
+    /// <summary>
+    /// When another process's flight fails, run the work in this process instead of throwing a
+    /// <see cref="DistributedSingleFlightException"/>. Default: <see langword="false"/> (failures are shared,
+    /// as in-process).
+    /// </summary>
+    public bool RunLocallyOnRemoteFailure { get; set; }
+
+    internal DistributedSingleFlightOptions Validated()
+    {
+        if (LeaseDuration < TimeSpan.FromMilliseconds(100))
+        {
+            throw new ArgumentOutOfRangeException(nameof(LeaseDuration), LeaseDuration, "The lease must be at least 100 ms.");
+        }
+
+        if (ResultTimeToLive < TimeSpan.FromMilliseconds(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ResultTimeToLive), ResultTimeToLive, "The result time to live must be at least 1 ms.");
+        }
+
+        if (WaitTimeout != Timeout.InfiniteTimeSpan && WaitTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(WaitTimeout), WaitTimeout, "The wait timeout must be positive or Timeout.InfiniteTimeSpan.");
+        }
+
+        if (RedisTimeout <= TimeSpan.Zero || RedisTimeout > TimeSpan.FromDays(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(RedisTimeout), RedisTimeout, "The Redis timeout must be positive and at most a day.");
+        }
+
+        if (PollInterval <= TimeSpan.Zero || PollInterval > TimeSpan.FromDays(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(PollInterval), PollInterval, "The poll interval must be positive and at most a day.");
+        }
+
+        if (string.IsNullOrEmpty(KeyPrefix))
+        {
+            throw new ArgumentException("The key prefix must not be empty.", nameof(KeyPrefix));
+        }
+
+        return new DistributedSingleFlightOptions
+        {
+            LeaseDuration = LeaseDuration,
+            ResultTimeToLive = ResultTimeToLive,
+            WaitTimeout = WaitTimeout,
+            RedisTimeout = RedisTimeout,
+            PollInterval = PollInterval,
+            KeyPrefix = KeyPrefix,
+            RunLocallyOnRemoteFailure = RunLocallyOnRemoteFailure,
+        };
+    }
+}

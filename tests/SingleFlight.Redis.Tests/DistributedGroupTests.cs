@@ -1,0 +1,523 @@
+using System.Text.Json.Serialization;
+using StackExchange.Redis;
+
+namespace SingleFlight.Redis.Tests;
+
+public sealed record Blob(string Name, byte[] Data);
+
+[JsonSerializable(typeof(Blob))]
+[JsonSerializable(typeof(string))]
+internal sealed partial class TestJson : JsonSerializerContext
+{
+}
+
+/// <summary>
+/// Two group instances with their own connections stand for two processes sharing one Redis.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed class DistributedGroupTests : IDisposable
+{
+    private readonly RedisServer _server;
+    private readonly List<IDisposable> _owned = [];
+
+    public DistributedGroupTests(RedisFixture fixture)
+    {
+        _server = fixture.Server;
+    }
+
+    public void Dispose()
+    {
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            _owned[i].Dispose();
+        }
+    }
+
+    private static string NewOperation() => "test-" + Guid.NewGuid().ToString("N");
+
+    private static DistributedSingleFlightOptions Fast(TimeSpan? lease = null) => new()
+    {
+        LeaseDuration = lease ?? TimeSpan.FromSeconds(30),
+        PollInterval = TimeSpan.FromMilliseconds(100),
+        RedisTimeout = TimeSpan.FromSeconds(2),
+        WaitTimeout = TimeSpan.FromSeconds(60),
+    };
+
+    private ConnectionMultiplexer Connect(RedisServer? server = null)
+    {
+        var connection = (server ?? _server).Connect();
+        _owned.Add(connection);
+        return connection;
+    }
+
+    private DistributedSingleFlightGroup<TKey, TValue> Group<TKey, TValue>(
+        IConnectionMultiplexer connection, string operation, DistributedSingleFlightOptions? options = null)
+        where TKey : notnull
+    {
+        var group = new DistributedSingleFlightGroup<TKey, TValue>(connection, operation, jsonOptions: null, options ?? Fast());
+        _owned.Add(group);
+        return group;
+    }
+
+    [RedisFact]
+    public async Task Concurrent_callers_in_two_processes_run_the_work_once()
+    {
+        var operation = NewOperation();
+        using var metric = new RedisFlightsMetric(operation);
+        var a = Group<int, string>(Connect(), operation);
+        var b = Group<int, string>(Connect(), operation);
+        var work = new GatedWork<string>();
+
+        var callersA = Enumerable.Range(0, 10).Select(_ => a.DoAsync(7, work.RunAsync).AsTask()).ToArray();
+        await Bounded.Wait(work.Started);
+        var callersB = Enumerable.Range(0, 10).Select(_ => b.DoAsync(7, work.RunAsync).AsTask()).ToArray();
+        await Bounded.Until(() => b.RemoteWaiterCount == 1, "B waits for A's flight");
+
+        work.Gate.SetResult("seven");
+        var results = await Bounded.Wait(Task.WhenAll(callersA.Concat(callersB)));
+
+        Assert.All(results, r => Assert.Equal("seven", r));
+        Assert.Equal(1, work.Executions);
+        Assert.Equal(1, metric.Count("led"));
+        Assert.Equal(1, metric.Count("received"));
+        Assert.Equal(0, a.InFlightCount);
+        Assert.Equal(0, b.InFlightCount);
+    }
+
+    [RedisFact]
+    public async Task Callers_started_together_in_two_processes_run_the_work_once()
+    {
+        var operation = NewOperation();
+        var a = Group<(string, int), int>(Connect(), operation);
+        var b = Group<(string, int), int>(Connect(), operation);
+        var work = new GatedWork<int>();
+        var key = ("tenant", 1);
+
+        using var go = new ManualResetEventSlim();
+        var callers = Enumerable.Range(0, 16)
+            .Select(i => Task.Run(async () => { go.Wait(); return await (i % 2 == 0 ? a : b).DoAsync(key, work.RunAsync); }))
+            .ToArray();
+        go.Set();
+        await Bounded.Wait(work.Started);
+        await Bounded.Until(() => a.RemoteWaiterCount + b.RemoteWaiterCount == 1, "the other process waits for the leader");
+
+        work.Gate.SetResult(42);
+        var results = await Bounded.Wait(Task.WhenAll(callers));
+
+        Assert.All(results, r => Assert.Equal(42, r));
+        Assert.Equal(1, work.Executions);
+    }
+
+    [RedisFact]
+    public async Task A_lost_announcement_is_made_up_for_by_polling()
+    {
+        var operation = NewOperation();
+        var a = Group<int, string>(Connect(), operation);
+        var connectionB = Connect();
+        var b = Group<int, string>(connectionB, operation);
+        var warmUp = new GatedWork<string>();
+        var warmA = a.DoAsync(0, warmUp.RunAsync).AsTask();
+        await Bounded.Wait(warmUp.Started);
+        var warmB = b.DoAsync(0, warmUp.RunAsync).AsTask();
+        await Bounded.Until(() => b.RemoteWaiterCount == 1, "B subscribed and waits");
+        warmUp.Gate.SetResult("warm");
+        await Bounded.Wait(Task.WhenAll(warmA, warmB));
+
+        // B no longer hears announcements: only its polls can find the result.
+        await connectionB.GetSubscriber().UnsubscribeAllAsync();
+        var work = new GatedWork<string>();
+        var leader = a.DoAsync(1, work.RunAsync).AsTask();
+        await Bounded.Wait(work.Started);
+        var follower = b.DoAsync(1, work.RunAsync).AsTask();
+        await Bounded.Until(() => b.RemoteWaiterCount == 1, "B waits for A's flight");
+        work.Gate.SetResult("polled");
+
+        Assert.Equal("polled", await Bounded.Wait(leader));
+        Assert.Equal("polled", await Bounded.Wait(follower));
+        Assert.Equal(1, work.Executions);
+    }
+
+    [RedisFact]
+    public async Task Different_keys_do_not_wait_for_each_other()
+    {
+        var operation = NewOperation();
+        var a = Group<int, string>(Connect(), operation);
+        var b = Group<int, string>(Connect(), operation);
+        var blocked = new GatedWork<string>();
+
+        var pending = a.DoAsync(1, blocked.RunAsync).AsTask();
+        await Bounded.Wait(blocked.Started);
+
+        Assert.Equal("two", await Bounded.Wait(b.DoAsync(2, _ => new ValueTask<string>("two"))));
+        Assert.Equal("three", await Bounded.Wait(a.DoAsync(3, _ => new ValueTask<string>("three"))));
+        Assert.False(pending.IsCompleted);
+
+        blocked.Gate.SetResult("one");
+        Assert.Equal("one", await Bounded.Wait(pending));
+    }
+
+    [RedisFact]
+    public async Task A_failure_reaches_the_other_process_with_type_name_and_message()
+    {
+        var operation = NewOperation();
+        using var metric = new RedisFlightsMetric(operation);
+        var a = Group<string, string>(Connect(), operation);
+        var b = Group<string, string>(Connect(), operation);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var fail = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var executions = 0;
+
+        var leader = a.DoAsync("k", async _ =>
+        {
+            Interlocked.Increment(ref executions);
+            started.SetResult();
+            await fail.Task;
+            throw new InvalidOperationException("database said no");
+        }).AsTask();
+        await Bounded.Wait(started.Task);
+        var follower = b.DoAsync("k", _ => { Interlocked.Increment(ref executions); return new ValueTask<string>("ran"); }).AsTask();
+        await Bounded.Until(() => b.RemoteWaiterCount == 1, "B waits for A's flight");
+        fail.SetResult();
+
+        var local = await Assert.ThrowsAsync<InvalidOperationException>(() => Bounded.Wait(leader));
+        Assert.Equal("database said no", local.Message);
+        var remote = await Assert.ThrowsAsync<DistributedSingleFlightException>(() => Bounded.Wait(follower));
+        Assert.Equal("System.InvalidOperationException", remote.RemoteExceptionType);
+        Assert.Equal("database said no", remote.Message);
+        Assert.Equal(1, executions);
+        Assert.Equal(1, metric.Count("received_fault"));
+    }
+
+    [RedisFact]
+    public async Task With_RunLocallyOnRemoteFailure_the_other_process_runs_the_work_itself()
+    {
+        var operation = NewOperation();
+        var options = Fast();
+        options.RunLocallyOnRemoteFailure = true;
+        var a = Group<string, string>(Connect(), operation);
+        var b = Group<string, string>(Connect(), operation, options);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var fail = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var leader = a.DoAsync("k", async _ =>
+        {
+            started.SetResult();
+            await fail.Task;
+            throw new InvalidOperationException("boom");
+        }).AsTask();
+        await Bounded.Wait(started.Task);
+        var follower = b.DoAsync("k", _ => new ValueTask<string>("b ran it")).AsTask();
+        await Bounded.Until(() => b.RemoteWaiterCount == 1, "B waits for A's flight");
+        fail.SetResult();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Bounded.Wait(leader));
+        Assert.Equal("b ran it", await Bounded.Wait(follower));
+    }
+
+    [RedisFact]
+    public async Task When_the_leader_dies_another_process_takes_over_after_the_lease()
+    {
+        var operation = NewOperation();
+        var lease = TimeSpan.FromSeconds(1);
+        var leaderConnection = Connect();
+        var a = Group<int, string>(leaderConnection, operation, Fast(lease));
+        var b = Group<int, string>(Connect(), operation, Fast(lease));
+        var stuck = new GatedWork<string>();
+        var executionsB = 0;
+
+        var leader = a.DoAsync(1, stuck.RunAsync).AsTask();
+        await Bounded.Wait(stuck.Started);
+        var follower = b.DoAsync(1, _ => { Interlocked.Increment(ref executionsB); return new ValueTask<string>("from B"); }).AsTask();
+        await Bounded.Until(() => b.RemoteWaiterCount == 1, "B waits for A's flight");
+
+        // A "crashes": its connection goes away, so nobody renews its lease.
+        var crashed = DateTime.UtcNow;
+        leaderConnection.Dispose();
+
+        Assert.Equal("from B", await Bounded.Wait(follower));
+        Assert.Equal(1, executionsB);
+        Assert.True(DateTime.UtcNow - crashed < TimeSpan.FromSeconds(10), "B took over within the lease plus polling");
+
+        // The stuck work in the "dead" process still ends well for its own callers.
+        stuck.Gate.SetResult("from A");
+        Assert.Equal("from A", await Bounded.Wait(leader));
+    }
+
+    [RedisFact]
+    public async Task A_live_leader_keeps_its_lease_past_the_lease_duration()
+    {
+        var operation = NewOperation();
+        // Short, but with room for a loaded machine: renewal runs every third of the lease.
+        var lease = TimeSpan.FromSeconds(1);
+        var a = Group<int, string>(Connect(), operation, Fast(lease));
+        var b = Group<int, string>(Connect(), operation, Fast(lease));
+        var work = new GatedWork<string>();
+
+        var leader = a.DoAsync(1, work.RunAsync).AsTask();
+        await Bounded.Wait(work.Started);
+        var follower = b.DoAsync(1, work.RunAsync).AsTask();
+        await Bounded.Until(() => b.RemoteWaiterCount == 1, "B waits for A's flight");
+
+        // Several lease lengths: without renewal B would have taken over and run the work a second time.
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(3.5);
+        await Bounded.Until(() => DateTime.UtcNow > until || work.Executions > 1, "three lease lengths pass");
+        Assert.Equal(1, work.Executions);
+
+        work.Gate.SetResult("done");
+        Assert.Equal("done", await Bounded.Wait(leader));
+        Assert.Equal("done", await Bounded.Wait(follower));
+        Assert.Equal(1, work.Executions);
+    }
+
+    [RedisFact]
+    public async Task When_every_local_caller_cancels_the_lease_is_released_at_once()
+    {
+        var operation = NewOperation();
+        var a = Group<int, string>(Connect(), operation); // 30 s lease: only an explicit release lets B in quickly
+        var b = Group<int, string>(Connect(), operation);
+        var stuck = new GatedWork<string>();
+        using var first = new CancellationTokenSource();
+        using var second = new CancellationTokenSource();
+
+        var callerOne = a.DoAsync(1, stuck.RunAsync, first.Token).AsTask();
+        await Bounded.Wait(stuck.Started);
+        var callerTwo = a.DoAsync(1, stuck.RunAsync, second.Token).AsTask();
+        var follower = b.DoAsync(1, _ => new ValueTask<string>("B")).AsTask();
+        await Bounded.Until(() => b.RemoteWaiterCount == 1, "B waits for A's flight");
+
+        first.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Bounded.Wait(callerOne));
+        Assert.False(follower.IsCompleted);
+
+        var cancelled = DateTime.UtcNow;
+        second.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Bounded.Wait(callerTwo));
+        Assert.Equal("B", await Bounded.Wait(follower));
+        Assert.True(DateTime.UtcNow - cancelled < TimeSpan.FromSeconds(10), "B did not wait for the 30 s lease");
+        Assert.Equal(1, stuck.Executions);
+    }
+
+    [RedisFact]
+    public async Task Keys_with_awkward_characters_and_tuple_boundaries_never_share_a_flight()
+    {
+        var operation = NewOperation();
+        var a = Group<(string, string), string>(Connect(), operation);
+        var b = Group<(string, string), string>(Connect(), operation);
+        (string, string)[] keys =
+        [
+            ("a:b", "c"), ("a", "b:c"), ("", "a:bc"), ("a:bc", ""), ("s1:a", ""), ("", "s1:a"),
+            ("}", "{"), ("{", "}"), ("\0", ""), ("", "\0"), ("\r\n", " "), ("é", "e\u0301"), ("😀", "\uD83D"), ("\uFFFD", ""), ("\uD83D", ""),
+            ("1", "2"), ("12", ""), ("t2:", "s0:"), ("*?[]", "\\"), ("\"'", "%s"),
+        ];
+        Assert.Equal(keys.Length, keys.Select(k => DistributedKey.Encode(k)).Distinct().Count());
+
+        // Every key in flight in A at once (each blocked): if two keys met in Redis, A's second flight would wait
+        // for the first, and B would receive another key's value.
+        var executions = 0;
+        var gates = keys.Select(_ => new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        var started = keys.Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        var inA = keys.Select((k, i) => a.DoAsync(k, async _ =>
+        {
+            Interlocked.Increment(ref executions);
+            started[i].SetResult();
+            return await gates[i].Task;
+        }).AsTask()).ToArray();
+        await Bounded.Wait(Task.WhenAll(started.Select(s => s.Task)));
+        var inB = keys.Select(k => b.DoAsync(k, _ => { Interlocked.Increment(ref executions); return new ValueTask<string>("B ran"); }).AsTask()).ToArray();
+        await Bounded.Until(() => b.RemoteWaiterCount == keys.Length, "B waits for every one of A's flights");
+        for (var i = 0; i < keys.Length; i++)
+        {
+            gates[i].SetResult("value " + i);
+        }
+
+        var fromA = await Bounded.Wait(Task.WhenAll(inA));
+        var fromB = await Bounded.Wait(Task.WhenAll(inB));
+        for (var i = 0; i < keys.Length; i++)
+        {
+            Assert.Equal("value " + i, fromA[i]);
+            Assert.Equal("value " + i, fromB[i]);
+        }
+
+        Assert.Equal(keys.Length, executions);
+    }
+
+    [RedisFact]
+    public async Task A_result_of_several_megabytes_crosses_processes_intact()
+    {
+        var operation = NewOperation();
+        var options = Fast();
+        options.RedisTimeout = TimeSpan.FromSeconds(10);
+        var a = new DistributedSingleFlightGroup<Guid, Blob>(Connect(), operation, TestJson.Default.Blob, options);
+        var b = new DistributedSingleFlightGroup<Guid, Blob>(Connect(), operation, TestJson.Default.Blob, options);
+        _owned.Add(a);
+        _owned.Add(b);
+        var data = new byte[4 * 1024 * 1024];
+        new Random(12345).NextBytes(data);
+        var work = new GatedWork<Blob>();
+        var key = Guid.NewGuid();
+
+        var leader = a.DoAsync(key, work.RunAsync).AsTask();
+        await Bounded.Wait(work.Started);
+        var follower = b.DoAsync(key, work.RunAsync).AsTask();
+        await Bounded.Until(() => b.RemoteWaiterCount == 1, "B waits for A's flight");
+        work.Gate.SetResult(new Blob("big", data));
+
+        var received = await Bounded.Wait(follower);
+        Assert.Equal("big", received.Name);
+        Assert.Equal(data, received.Data);
+        Assert.Same(data, (await Bounded.Wait(leader)).Data);
+        Assert.Equal(1, work.Executions);
+    }
+
+    [RedisFact]
+    public async Task Without_a_reachable_Redis_calls_coalesce_locally_and_the_fallback_is_counted()
+    {
+        var operation = NewOperation();
+        using var metric = new RedisFlightsMetric(operation);
+        var nowhere = RedisServer.Start();
+        var connection = Connect(nowhere);
+        nowhere.Stop();
+        await Bounded.Until(() => !connection.IsConnected, "the connection notices the server is gone");
+        var a = Group<int, string>(connection, operation);
+        var work = new GatedWork<string>();
+
+        var callers = Enumerable.Range(0, 5).Select(_ => a.DoAsync(1, work.RunAsync).AsTask()).ToArray();
+        await Bounded.Wait(work.Started);
+        work.Gate.SetResult("local");
+
+        Assert.All(await Bounded.Wait(Task.WhenAll(callers)), r => Assert.Equal("local", r));
+        Assert.Equal(1, work.Executions);
+        Assert.Equal(1, metric.Count("local_fallback"));
+
+        // The work's own failure is delivered once, even when it looks like a Redis failure.
+        var failures = 0;
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Bounded.Wait(a.DoAsync(2, _ =>
+        {
+            Interlocked.Increment(ref failures);
+            throw new InvalidOperationException("the work failed");
+        })));
+        Assert.Equal("the work failed", error.Message);
+        Assert.Equal(1, failures);
+    }
+
+    [RedisFact]
+    public async Task Redis_stopped_mid_flight_still_answers_every_caller_and_coordination_resumes_after_restart()
+    {
+        var operation = NewOperation();
+        using var metric = new RedisFlightsMetric(operation);
+        using var server = RedisServer.Start();
+        var options = Fast();
+        options.RedisTimeout = TimeSpan.FromMilliseconds(500);
+        var connectionA = Connect(server);
+        var connectionB = Connect(server);
+        var a = Group<int, string>(connectionA, operation, options);
+        var b = Group<int, string>(connectionB, operation, options);
+
+        // Mid-flight: A leads, B waits, then Redis dies.
+        var work = new GatedWork<string>();
+        var leader = a.DoAsync(1, work.RunAsync).AsTask();
+        await Bounded.Wait(work.Started);
+        var executionsB = 0;
+        var follower = b.DoAsync(1, _ => { Interlocked.Increment(ref executionsB); return new ValueTask<string>("B alone"); }).AsTask();
+        await Bounded.Until(() => b.RemoteWaiterCount == 1, "B waits for A's flight");
+        server.Stop();
+
+        Assert.Equal("B alone", await Bounded.Wait(follower));
+        work.Gate.SetResult("A alone");
+        Assert.Equal("A alone", await Bounded.Wait(leader));
+        Assert.Equal(1, executionsB);
+        Assert.True(metric.Count("local_fallback") >= 1);
+
+        // While it is down, callers in one process still share one execution.
+        var down = new GatedWork<string>();
+        var local = Enumerable.Range(0, 5).Select(_ => a.DoAsync(2, down.RunAsync).AsTask()).ToArray();
+        await Bounded.Wait(down.Started);
+        down.Gate.SetResult("down");
+        Assert.All(await Bounded.Wait(Task.WhenAll(local)), r => Assert.Equal("down", r));
+        Assert.Equal(1, down.Executions);
+
+        // Back up: the two processes share flights again.
+        server.Restart();
+        await Bounded.Until(() => connectionA.IsConnected && connectionB.IsConnected, "both connections reconnect");
+        var again = new GatedWork<string>();
+        var leaderAgain = a.DoAsync(3, again.RunAsync).AsTask();
+        await Bounded.Wait(again.Started);
+        var followerAgain = b.DoAsync(3, again.RunAsync).AsTask();
+        await Bounded.Until(() => b.RemoteWaiterCount == 1, "B waits for A's flight after the restart");
+        again.Gate.SetResult("shared again");
+        Assert.Equal("shared again", await Bounded.Wait(leaderAgain));
+        Assert.Equal("shared again", await Bounded.Wait(followerAgain));
+        Assert.Equal(1, again.Executions);
+    }
+
+    [RedisFact]
+    public async Task A_Redis_slower_than_the_timeout_makes_the_call_run_locally()
+    {
+        var operation = NewOperation();
+        using var metric = new RedisFlightsMetric(operation);
+        using var server = RedisServer.Start();
+        var options = Fast();
+        options.RedisTimeout = TimeSpan.FromMilliseconds(300);
+        var connection = Connect(server);
+        var a = Group<int, string>(connection, operation, options);
+        Assert.Equal("warm", await Bounded.Wait(a.DoAsync(0, _ => new ValueTask<string>("warm"))));
+        Assert.Equal(1, metric.Count("led"));
+
+        // The server stops answering every client for 5 s: connected, but slow.
+        Assert.Equal("+OK", server.Command("CLIENT", "PAUSE", "5000", "ALL"));
+        var work = new GatedWork<string>();
+        work.Gate.SetResult("answered locally");
+        var started = DateTime.UtcNow;
+
+        Assert.Equal("answered locally", await Bounded.Wait(a.DoAsync(1, work.RunAsync)));
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(4), "the call did not wait for the paused server");
+        Assert.Equal(1, work.Executions);
+        Assert.Contains(metric.All, m => m.Outcome == "local_fallback" && m.Reason == nameof(TimeoutException));
+    }
+
+    [RedisFact]
+    public async Task When_every_caller_in_a_waiting_process_cancels_only_that_process_stops_waiting()
+    {
+        var operation = NewOperation();
+        var a = Group<int, string>(Connect(), operation);
+        var b = Group<int, string>(Connect(), operation);
+        var work = new GatedWork<string>();
+        using var cancel = new CancellationTokenSource();
+
+        var leader = a.DoAsync(1, work.RunAsync).AsTask();
+        await Bounded.Wait(work.Started);
+        var follower = b.DoAsync(1, work.RunAsync, cancel.Token).AsTask();
+        await Bounded.Until(() => b.RemoteWaiterCount == 1, "B waits for A's flight");
+
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Bounded.Wait(follower));
+        await Bounded.Until(() => b.RemoteWaiterCount == 0 && b.InFlightCount == 0, "B's flight ends");
+        Assert.False(leader.IsCompleted);
+
+        work.Gate.SetResult("A finished");
+        Assert.Equal("A finished", await Bounded.Wait(leader));
+        Assert.Equal(1, work.Executions);
+    }
+
+    [RedisFact]
+    public void Construction_validates_its_arguments_with_clear_exceptions()
+    {
+        var connection = Connect();
+        Assert.Throws<ArgumentNullException>(() => new DistributedSingleFlightGroup<int, int>(null!, "op"));
+        Assert.Throws<ArgumentException>(() => new DistributedSingleFlightGroup<int, int>(connection, ""));
+        var lease = Assert.Throws<ArgumentOutOfRangeException>(() => new DistributedSingleFlightGroup<int, int>(
+            connection, "op", jsonOptions: null, new DistributedSingleFlightOptions { LeaseDuration = TimeSpan.FromMilliseconds(10) }));
+        Assert.Equal("LeaseDuration", lease.ParamName);
+        var poll = Assert.Throws<ArgumentOutOfRangeException>(() => new DistributedSingleFlightGroup<int, int>(
+            connection, "op", jsonOptions: null, new DistributedSingleFlightOptions { PollInterval = TimeSpan.Zero }));
+        Assert.Equal("PollInterval", poll.ParamName);
+        var key = Assert.Throws<NotSupportedException>(() => new DistributedSingleFlightGroup<object, int>(connection, "op"));
+        Assert.Contains("System.Object", key.Message);
+        var tupleKey = Assert.Throws<NotSupportedException>(() => new DistributedSingleFlightGroup<(int, int[]), int>(connection, "op"));
+        Assert.Contains("System.Int32[]", tupleKey.Message);
+
+        // A custom encoder lifts the restriction: the caller vouches for its uniqueness.
+        using var custom = new DistributedSingleFlightGroup<object, int>(connection, "op", jsonOptions: null, keyEncoder: o => o.ToString()!);
+        Assert.Equal("op", custom.Name);
+    }
+}
