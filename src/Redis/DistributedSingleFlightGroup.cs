@@ -190,6 +190,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="key"/> or <paramref name="work"/> is null.</exception>
     /// <exception cref="OperationCanceledException">This caller's <paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="DistributedSingleFlightException">The flight ran in another process and its work failed.</exception>
+    /// <exception cref="ObjectDisposedException">The group has been disposed.</exception>
     public ValueTask<TValue> DoAsync(TKey key, Func<CancellationToken, ValueTask<TValue>> work, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(work);
@@ -210,6 +211,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="key"/> or <paramref name="work"/> is null.</exception>
     /// <exception cref="OperationCanceledException">This caller's <paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="DistributedSingleFlightException">The flight ran in another process and its work failed.</exception>
+    /// <exception cref="ObjectDisposedException">The group has been disposed.</exception>
     public ValueTask<TValue> DoAsync<TState>(
         TKey key,
         TState state,
@@ -241,16 +243,42 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
             subscription = _subscription;
         }
 
-        if (subscription is { IsCompletedSuccessfully: true })
+        if (subscription is null)
         {
-            try
-            {
-                _redis.GetSubscriber().Unsubscribe(_channel, OnMessage, CommandFlags.FireAndForget);
-            }
-            catch (Exception ex) when (IsRedisFailure(ex))
-            {
-                // The connection is gone: so is the subscription.
-            }
+            return;
+        }
+
+        if (subscription.IsCompleted)
+        {
+            Unsubscribe(subscription);
+        }
+        else
+        {
+            // Still being established: once it is, take it down again, or it would keep this disposed group
+            // reachable from the multiplexer for the multiplexer's whole life.
+            subscription.ContinueWith(
+                static (t, s) => ((DistributedSingleFlightGroup<TKey, TValue>)s!).Unsubscribe(t),
+                this,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+    }
+
+    private void Unsubscribe(Task subscription)
+    {
+        if (!subscription.IsCompletedSuccessfully)
+        {
+            return;
+        }
+
+        try
+        {
+            _redis.GetSubscriber().Unsubscribe(_channel, OnMessage, CommandFlags.FireAndForget);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            // The connection is gone: so is the subscription.
         }
     }
 

@@ -52,14 +52,14 @@ public sealed class DistributedSingleFlightOptions
 
     internal DistributedSingleFlightOptions Validated()
     {
-        if (LeaseDuration < TimeSpan.FromMilliseconds(100))
+        if (LeaseDuration < TimeSpan.FromMilliseconds(100) || LeaseDuration > TimeSpan.FromDays(1))
         {
-            throw new ArgumentOutOfRangeException(nameof(LeaseDuration), LeaseDuration, "The lease must be at least 100 ms.");
+            throw new ArgumentOutOfRangeException(nameof(LeaseDuration), LeaseDuration, "The lease must be at least 100 ms and at most a day.");
         }
 
-        if (ResultTimeToLive < TimeSpan.FromMilliseconds(1))
+        if (ResultTimeToLive < TimeSpan.FromMilliseconds(1) || ResultTimeToLive > TimeSpan.FromDays(1))
         {
-            throw new ArgumentOutOfRangeException(nameof(ResultTimeToLive), ResultTimeToLive, "The result time to live must be at least 1 ms.");
+            throw new ArgumentOutOfRangeException(nameof(ResultTimeToLive), ResultTimeToLive, "The result time to live must be at least 1 ms and at most a day.");
         }
 
         if (WaitTimeout != Timeout.InfiniteTimeSpan && WaitTimeout <= TimeSpan.Zero)

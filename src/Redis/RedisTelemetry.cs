@@ -37,13 +37,20 @@ internal static class RedisTelemetry
 
         var operationTag = new KeyValuePair<string, object?>(SingleFlightTelemetry.OperationTag, operation);
         var outcomeTag = new KeyValuePair<string, object?>(SingleFlightTelemetry.OutcomeTag, outcome);
-        if (reason is null)
+        try
         {
-            Flights.Add(1, operationTag, outcomeTag);
+            if (reason is null)
+            {
+                Flights.Add(1, operationTag, outcomeTag);
+            }
+            else
+            {
+                Flights.Add(1, operationTag, outcomeTag, new KeyValuePair<string, object?>(ReasonTag, reason));
+            }
         }
-        else
+        catch (Exception)
         {
-            Flights.Add(1, operationTag, outcomeTag, new KeyValuePair<string, object?>(ReasonTag, reason));
+            // A throwing listener must not fail a call or change what it returns (as in the runtime).
         }
     }
 

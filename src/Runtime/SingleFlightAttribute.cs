@@ -29,7 +29,7 @@ public sealed class SingleFlightAttribute : Attribute
     /// <summary>
     /// A C# expression over the method's parameters that produces the flight key, for example
     /// <c>"id"</c>, <c>"tenant, id"</c> (a composite key, built as a value tuple) or
-    /// <c>"request.TenantId, request.Id"</c>. When <see langword="null"/> or empty, the key is made of every
+    /// <c>"request.TenantId, request.Id"</c>. When <see langword="null"/>, empty or white space, the key is made of every
     /// parameter except <see cref="System.Threading.CancellationToken"/>s and parameters marked
     /// <see cref="NotKeyAttribute"/>.
     /// </summary>

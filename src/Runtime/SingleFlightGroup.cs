@@ -157,6 +157,9 @@ public sealed class SingleFlightGroup<TKey, TValue>
     /// <returns>The flight's result, and whether it was shared with this caller by another caller's flight.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="key"/> or <paramref name="work"/> is null.</exception>
     /// <exception cref="OperationCanceledException">This caller's <paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The call was made from inside the synchronous part of the work of the flight for the same key.
+    /// </exception>
     public ValueTask<SingleFlightResult<TValue>> DoWithResultAsync<TState>(
         TKey key,
         TState state,

@@ -95,6 +95,14 @@ public sealed class PackageFixture : IDisposable
     }
 }
 
+/// <summary>
+/// The tests that run nested <c>dotnet</c> builds over the repository's projects: one at a time, so that two
+/// builds never write the same <c>obj/</c> restore state at once.
+/// </summary>
+[CollectionDefinition(nameof(NestedBuilds))]
+public sealed class NestedBuilds;
+
+[Collection(nameof(NestedBuilds))]
 public sealed class PackageEndToEndTests(PackageFixture package) : IClassFixture<PackageFixture>
 {
     [Fact]

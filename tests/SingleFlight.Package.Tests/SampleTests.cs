@@ -1,6 +1,7 @@
 namespace SingleFlight.Package.Tests;
 
 /// <summary>The samples the README points at build and show calls being collapsed (small sizes, to stay quick).</summary>
+[Collection(nameof(NestedBuilds))]
 public sealed class SampleTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
@@ -11,7 +12,7 @@ public sealed class SampleTests
         var project = Path.Combine(DotNetCli.RepositoryRoot, "samples", "StampedeDemo");
 
         var run = DotNetCli.Run(project, null, Timeout,
-            "run", "--project", project, "--", "--requests", "200", "--expiries", "2", "--delay", "30", "--reviews", "2000");
+            "run", "--project", project, "-p:UseSharedCompilation=false", "--", "--requests", "200", "--expiries", "2", "--delay", "30", "--reviews", "2000");
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var queries = TableRow(run.Output, "database queries");
@@ -27,7 +28,7 @@ public sealed class SampleTests
     {
         var project = Path.Combine(DotNetCli.RepositoryRoot, "samples", "StampedeDemo");
 
-        var run = DotNetCli.Run(project, null, Timeout, "run", "--project", project, "--", "--requests", "many");
+        var run = DotNetCli.Run(project, null, Timeout, "run", "--project", project, "-p:UseSharedCompilation=false", "--", "--requests", "many");
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("Usage:", run.Output);
@@ -38,7 +39,7 @@ public sealed class SampleTests
     {
         var project = Path.Combine(DotNetCli.RepositoryRoot, "samples", "WebApi");
 
-        var run = DotNetCli.Run(project, null, Timeout, "run", "--project", project, "--", "--load", "--requests", "200", "--cities", "4");
+        var run = DotNetCli.Run(project, null, Timeout, "run", "--project", project, "-p:UseSharedCompilation=false", "--", "--load", "--requests", "200", "--cities", "4");
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("requests:            200 (0 failed)", run.Output);

@@ -247,8 +247,9 @@ public sealed class DistributedGroupTests : IDisposable
     public async Task A_live_leader_keeps_its_lease_past_the_lease_duration()
     {
         var operation = NewOperation();
-        // Short, but with room for a loaded machine: renewal runs every third of the lease.
-        var lease = TimeSpan.FromSeconds(1);
+        // Short, but with room for a loaded machine: renewal runs every third of the lease, so only a stall of
+        // more than about 1.3 s lets it lapse.
+        var lease = TimeSpan.FromSeconds(2);
         var a = Group<int, string>(Connect(), operation, Fast(lease));
         var b = Group<int, string>(Connect(), operation, Fast(lease));
         var work = new GatedWork<string>();
@@ -259,7 +260,7 @@ public sealed class DistributedGroupTests : IDisposable
         await Bounded.Until(() => b.RemoteWaiterCount == 1, "B waits for A's flight");
 
         // Several lease lengths: without renewal B would have taken over and run the work a second time.
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(3.5);
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(6.5);
         await Bounded.Until(() => DateTime.UtcNow > until || work.Executions > 1, "three lease lengths pass");
         Assert.Equal(1, work.Executions);
 
@@ -407,7 +408,8 @@ public sealed class DistributedGroupTests : IDisposable
         using var metric = new RedisFlightsMetric(operation);
         using var server = RedisServer.Start();
         var options = Fast();
-        options.RedisTimeout = TimeSpan.FromMilliseconds(500);
+        // Short enough that a dead server is noticed quickly, long enough for a loaded 2-core CI machine.
+        options.RedisTimeout = TimeSpan.FromSeconds(2);
         var connectionA = Connect(server);
         var connectionB = Connect(server);
         var a = Group<int, string>(connectionA, operation, options);
@@ -456,12 +458,17 @@ public sealed class DistributedGroupTests : IDisposable
         var operation = NewOperation();
         using var metric = new RedisFlightsMetric(operation);
         using var server = RedisServer.Start();
+        var connection = Connect(server);
+
+        // Warm up (JIT, scripts, connection) with the default timeout, so that only the paused phase runs
+        // against the short one: on a loaded machine a cold first call can take longer than 300 ms by itself.
+        var warm = Group<int, string>(connection, operation, Fast());
+        Assert.Equal("warm", await Bounded.Wait(warm.DoAsync(0, _ => new ValueTask<string>("warm"))));
+        Assert.Equal(1, metric.Count("led"));
+
         var options = Fast();
         options.RedisTimeout = TimeSpan.FromMilliseconds(300);
-        var connection = Connect(server);
         var a = Group<int, string>(connection, operation, options);
-        Assert.Equal("warm", await Bounded.Wait(a.DoAsync(0, _ => new ValueTask<string>("warm"))));
-        Assert.Equal(1, metric.Count("led"));
 
         // The server stops answering every client for 5 s: connected, but slow.
         Assert.Equal("+OK", server.Command("CLIENT", "PAUSE", "5000", "ALL"));

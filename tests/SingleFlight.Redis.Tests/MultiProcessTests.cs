@@ -59,7 +59,7 @@ public sealed class MultiProcessTests : IDisposable
         var operation = "multi-" + Guid.NewGuid().ToString("N");
         for (var i = 0; i < Processes; i++)
         {
-            _children.Add(Child.Start(_server.EndPoint, operation, _directory, CallersPerProcess, leaseMs: 2_000));
+            _children.Add(Child.Start(_server.EndPoint, operation, _directory, CallersPerProcess, leaseMs: 5_000));
         }
 
         await Task.WhenAll(_children.Select(c => c.InFlight)).WaitAsync(Bounded.Timeout);
