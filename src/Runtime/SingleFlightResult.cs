@@ -43,4 +43,14 @@ public readonly struct SingleFlightResult<TValue> : IEquatable<SingleFlightResul
 
     /// <inheritdoc/>
     public override string ToString() => $"{Value} (shared: {Shared})";
+
+    /// <summary>Whether two results have equal values and the same <see cref="Shared"/> flag.</summary>
+    /// <param name="left">A result.</param>
+    /// <param name="right">Another result.</param>
+    public static bool operator ==(SingleFlightResult<TValue> left, SingleFlightResult<TValue> right) => left.Equals(right);
+
+    /// <summary>Whether two results differ in value or in their <see cref="Shared"/> flag.</summary>
+    /// <param name="left">A result.</param>
+    /// <param name="right">Another result.</param>
+    public static bool operator !=(SingleFlightResult<TValue> left, SingleFlightResult<TValue> right) => !left.Equals(right);
 }

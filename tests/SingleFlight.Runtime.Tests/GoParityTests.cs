@@ -160,3 +160,18 @@ public class GoParityTests
         Assert.Equal(1, work.Executions);
     }
 }
+
+public class ResultTypeTests
+{
+    [Fact]
+    public void Results_compare_by_value_and_shared_flag()
+    {
+        var a = new SingleFlightResult<string>("x", shared: true);
+
+        Assert.True(a == new SingleFlightResult<string>("x", shared: true));
+        Assert.True(a != new SingleFlightResult<string>("x", shared: false));
+        Assert.True(a != new SingleFlightResult<string>("y", shared: true));
+        Assert.Equal(a.GetHashCode(), new SingleFlightResult<string>("x", true).GetHashCode());
+        Assert.Equal(Unit.Value, default(Unit));
+    }
+}
