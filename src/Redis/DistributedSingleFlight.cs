@@ -95,6 +95,13 @@ public sealed class DistributedSingleFlight : IDisposable
             {
                 created.Dispose();
             }
+            else if (_disposed)
+            {
+                // Dispose ran while this group was being created: it may have missed it.
+                _groups.TryRemove(operationName, out _);
+                created.Dispose();
+                ObjectDisposedException.ThrowIf(true, this);
+            }
         }
 
         return existing as DistributedSingleFlightGroup<TKey, TValue>
