@@ -1,4 +1,3 @@
-using Microsoft.CodeAnalysis;
 using SingleFlight.Generator.Tests.Infrastructure;
 
 namespace SingleFlight.Generator.Tests;
@@ -41,10 +40,7 @@ public sealed class FuzzTests
         Assert.Null(run.Exception);
         Assert.True(run.GeneratorDiagnostics.IsEmpty, TestCompiler.Format(run.GeneratorDiagnostics));
 
-        var generated = run.Output.SyntaxTrees.Except(compilation.SyntaxTrees).ToHashSet();
-        var ours = run.Output.GetDiagnostics()
-            .Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Location.SourceTree is { } t && generated.Contains(t))
-            .ToArray();
+        var ours = TestCompiler.ProblemsInGeneratedCode(compilation, run.Output);
         Assert.True(ours.Length == 0, $"seed {seed}:\n{TestCompiler.Format(ours)}\n--- input ---\n{text}");
     }
 }
@@ -102,10 +98,7 @@ public sealed class KeyFromFuzzTests
         Assert.Null(run.Exception);
         Assert.True(run.GeneratorDiagnostics.IsEmpty, TestCompiler.Format(run.GeneratorDiagnostics));
 
-        var generated = run.Output.SyntaxTrees.Except(compilation.SyntaxTrees).ToHashSet();
-        var ours = run.Output.GetDiagnostics()
-            .Where(d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning && d.Location.SourceTree is { } t && generated.Contains(t))
-            .ToArray();
+        var ours = TestCompiler.ProblemsInGeneratedCode(compilation, run.Output);
         Assert.True(ours.Length == 0, $"KeyFrom = \"{keyFrom}\":\n{TestCompiler.Format(ours)}");
     }
 }

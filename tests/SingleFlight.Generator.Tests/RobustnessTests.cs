@@ -1,4 +1,3 @@
-using Microsoft.CodeAnalysis;
 using SingleFlight.Generator.Tests.Infrastructure;
 
 namespace SingleFlight.Generator.Tests;
@@ -30,10 +29,7 @@ public sealed class RobustnessTests
         Assert.Null(run.Exception);
         Assert.True(run.GeneratorDiagnostics.IsEmpty, TestCompiler.Format(run.GeneratorDiagnostics));
 
-        var generatedTrees = run.Output.SyntaxTrees.Except(compilation.SyntaxTrees).ToHashSet();
-        var ours = run.Output.GetDiagnostics()
-            .Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Location.SourceTree is { } tree && generatedTrees.Contains(tree))
-            .ToArray();
+        var ours = TestCompiler.ProblemsInGeneratedCode(compilation, run.Output);
         Assert.True(ours.Length == 0, "generated code has problems of its own:\n" + TestCompiler.Format(ours) + "\n" + string.Join("\n", run.Sources.Select(static s => s.SourceText.ToString())));
 
         if (expected is { } count)
@@ -77,11 +73,8 @@ public sealed class DocumentationModeTests
             [new SingleFlightGenerator().AsSourceGenerator()], parseOptions: options);
         driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
 
-        var generated = output.SyntaxTrees.Except(compilation.SyntaxTrees).ToHashSet();
-        Assert.Single(generated);
-        var ours = output.GetDiagnostics()
-            .Where(d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning && d.Location.SourceTree is { } t && generated.Contains(t))
-            .ToArray();
+        Assert.Single(output.SyntaxTrees.Except(compilation.SyntaxTrees));
+        var ours = TestCompiler.ProblemsInGeneratedCode(compilation, output);
         Assert.True(ours.Length == 0, TestCompiler.Format(ours));
     }
 }

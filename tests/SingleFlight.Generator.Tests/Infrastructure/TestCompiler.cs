@@ -55,6 +55,18 @@ internal static class TestCompiler
     public static ImmutableArray<Diagnostic> Problems(Compilation compilation)
         => compilation.GetDiagnostics().Where(static d => d.Severity >= DiagnosticSeverity.Warning).ToImmutableArray();
 
+    /// <summary>
+    /// Warnings and errors located in the trees the generator added to <paramref name="input"/>: problems the
+    /// generated code has of its own.
+    /// </summary>
+    public static Diagnostic[] ProblemsInGeneratedCode(Compilation input, Compilation output)
+    {
+        var generated = output.SyntaxTrees.Except(input.SyntaxTrees).ToHashSet();
+        return output.GetDiagnostics()
+            .Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Location.SourceTree is { } tree && generated.Contains(tree))
+            .ToArray();
+    }
+
     public static string Format(IEnumerable<Diagnostic> diagnostics)
         => string.Join(Environment.NewLine, diagnostics.Take(40).Select(static d => d.ToString()));
 }
