@@ -1,3 +1,4 @@
+using Microsoft.CodeAnalysis;
 using SingleFlight.Generator.Tests.Infrastructure;
 
 namespace SingleFlight.Generator.Tests;
