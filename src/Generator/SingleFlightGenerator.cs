@@ -28,7 +28,23 @@ public sealed class SingleFlightGenerator : IIncrementalGenerator
             .Select(static (model, _) => model!.Value)
             .WithTrackingName(TrackingNames.Models);
 
-        context.RegisterSourceOutput(methods, static (spc, model) =>
+        // A distributed method's result crosses processes as JSON: through the user's source-generated context
+        // when one lists the result type. Non-distributed models pass through unchanged (and stay cached).
+        var jsonContexts = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                JsonContexts.AttributeMetadataName,
+                static (node, _) => node is ClassDeclarationSyntax,
+                static (ctx, ct) => JsonContexts.Parse(ctx, ct))
+            .WithTrackingName(TrackingNames.JsonContexts)
+            .Collect()
+            .Select(static (all, _) => JsonContexts.Merge(all));
+
+        var resolved = methods
+            .Combine(jsonContexts)
+            .Select(static (pair, _) => JsonContexts.Resolve(pair.Left, pair.Right))
+            .WithTrackingName(TrackingNames.ResolvedModels);
+
+        context.RegisterSourceOutput(resolved, static (spc, model) =>
         {
             string source;
             try

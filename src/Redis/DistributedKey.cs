@@ -25,9 +25,10 @@ namespace SingleFlight.Redis;
 /// <para>
 /// Supported: <see cref="string"/>, <see cref="char"/>, <see cref="bool"/>, the integer types, <see cref="float"/>,
 /// <see cref="double"/>, <see cref="decimal"/>, <see cref="Guid"/>, enums (by their numeric value),
-/// <see cref="DateTime"/> and <see cref="DateTimeOffset"/> (round-trip format <c>O</c>), <see cref="TimeSpan"/>,
+/// <see cref="DateTime"/>, <see cref="DateTimeOffset"/>, <see cref="DateOnly"/> and <see cref="TimeOnly"/> (round-trip
+/// format <c>O</c>), <see cref="TimeSpan"/>,
 /// <see cref="Nullable{T}"/> of those, and value tuples of any of them (nested too). A <see langword="null"/>
-/// element is <c>n</c>.
+/// element is <c>n</c>. <see cref="Unit"/>, the key of a method whose key has no parts, is <c>v</c>.
 /// </para>
 /// <para>
 /// Values that compare equal in .NET but are written differently are normalised where that is cheap
@@ -69,7 +70,7 @@ public static class DistributedKey
         {
             throw new NotSupportedException(
                 $"The key type '{type}' has no canonical distributed encoding: {problem} Use strings, primitives, Guid, enums, " +
-                "DateTime, DateTimeOffset, TimeSpan or value tuples of them, or pass a keyEncoder that turns the key into a " +
+                "DateTime, DateTimeOffset, DateOnly, TimeOnly, TimeSpan or value tuples of them, or pass a keyEncoder that turns the key into a " +
                 "unique, stable string.");
         }
     }
@@ -82,7 +83,7 @@ public static class DistributedKey
             return Describe(underlying);
         }
 
-        if (type.IsEnum || IsScalar(type))
+        if (type.IsEnum || IsScalar(type) || type == typeof(Unit))
         {
             return null;
         }
@@ -109,7 +110,8 @@ public static class DistributedKey
         || type == typeof(sbyte) || type == typeof(short) || type == typeof(int) || type == typeof(long)
         || type == typeof(byte) || type == typeof(ushort) || type == typeof(uint) || type == typeof(ulong)
         || type == typeof(float) || type == typeof(double) || type == typeof(decimal)
-        || type == typeof(Guid) || type == typeof(DateTime) || type == typeof(DateTimeOffset) || type == typeof(TimeSpan);
+        || type == typeof(Guid) || type == typeof(DateTime) || type == typeof(DateTimeOffset) || type == typeof(TimeSpan)
+        || type == typeof(DateOnly) || type == typeof(TimeOnly);
 
     private static bool IsValueTuple(Type type)
         => type.IsGenericType && type.IsValueType && type.Namespace == "System"
@@ -121,6 +123,9 @@ public static class DistributedKey
         {
             case null:
                 builder.Append('n');
+                return;
+            case Unit:
+                builder.Append('v');
                 return;
             case string s when IsWellFormed(s):
                 Part(builder, 's', s);
@@ -168,6 +173,12 @@ public static class DistributedKey
                 return;
             case TimeSpan ts:
                 Part(builder, 'p', ts.ToString("c", CultureInfo.InvariantCulture));
+                return;
+            case DateOnly date:
+                Part(builder, 'a', date.ToString("O", CultureInfo.InvariantCulture));
+                return;
+            case TimeOnly time:
+                Part(builder, 'h', time.ToString("O", CultureInfo.InvariantCulture));
                 return;
             case ITuple tuple when IsValueTuple(value.GetType()):
                 builder.Append('t').Append(tuple.Length.ToString(CultureInfo.InvariantCulture)).Append(':');

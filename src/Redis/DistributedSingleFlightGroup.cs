@@ -163,7 +163,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         DistributedSingleFlightOptions? options = null,
         Func<TKey, string>? keyEncoder = null,
         IEqualityComparer<TKey>? comparer = null)
-        : this(redis, operationName, TypeInfo(jsonOptions), options, keyEncoder, comparer)
+        : this(redis, operationName, JsonContracts.Resolve<TValue>(jsonOptions), options, keyEncoder, comparer)
     {
     }
 
@@ -657,13 +657,4 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         => error is RedisException or TimeoutException or ObjectDisposedException or InvalidOperationException;
 
     private static long Milliseconds(TimeSpan span) => (long)Math.Ceiling(span.TotalMilliseconds);
-
-    [RequiresUnreferencedCode("Reflection-based JSON serialization.")]
-    [RequiresDynamicCode("Reflection-based JSON serialization.")]
-    private static JsonTypeInfo<TValue> TypeInfo(JsonSerializerOptions? options)
-    {
-        options ??= JsonSerializerOptions.Default;
-        options.MakeReadOnly(populateMissingResolver: true);
-        return (JsonTypeInfo<TValue>)options.GetTypeInfo(typeof(TValue));
-    }
 }

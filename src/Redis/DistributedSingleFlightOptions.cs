@@ -1,4 +1,5 @@
 using System;
+using System.Text.Json;
 using System.Threading;
 
 namespace SingleFlight.Redis;
@@ -50,6 +51,15 @@ public sealed class DistributedSingleFlightOptions
     /// </summary>
     public bool RunLocallyOnRemoteFailure { get; set; }
 
+    /// <summary>
+    /// The serializer options of the groups that <see cref="DistributedSingleFlight"/> creates without a
+    /// <c>JsonTypeInfo</c>: the <c>[SingleFlight(Distributed = true)]</c> methods whose result type is not listed in
+    /// a <c>JsonSerializerContext</c> of their assembly, and <c>GetGroup</c> calls without JSON settings. For trimmed
+    /// or native AOT apps, set <see cref="JsonSerializerOptions.TypeInfoResolver"/> to a source-generated context.
+    /// Default: <see langword="null"/>, which means <see cref="JsonSerializerOptions.Default"/> (reflection).
+    /// </summary>
+    public JsonSerializerOptions? JsonSerializerOptions { get; set; }
+
     internal DistributedSingleFlightOptions Validated()
     {
         if (LeaseDuration < TimeSpan.FromMilliseconds(100) || LeaseDuration > TimeSpan.FromDays(1))
@@ -91,6 +101,7 @@ public sealed class DistributedSingleFlightOptions
             PollInterval = PollInterval,
             KeyPrefix = KeyPrefix,
             RunLocallyOnRemoteFailure = RunLocallyOnRemoteFailure,
+            JsonSerializerOptions = JsonSerializerOptions,
         };
     }
 }

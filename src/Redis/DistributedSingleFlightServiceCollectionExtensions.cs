@@ -1,6 +1,7 @@
 using System;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 
 namespace SingleFlight.Redis;
@@ -10,7 +11,8 @@ public static class DistributedSingleFlightServiceCollectionExtensions
 {
     /// <summary>
     /// Registers a singleton <see cref="DistributedSingleFlight"/> that uses the <see cref="IConnectionMultiplexer"/>
-    /// registered in the container.
+    /// registered in the container, and a hosted service that makes it <see cref="DistributedSingleFlight.Default"/>
+    /// (what <c>[SingleFlight(Distributed = true)]</c> methods use) while the host runs.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Changes the default settings; <see langword="null"/> for the defaults.</param>
@@ -19,7 +21,11 @@ public static class DistributedSingleFlightServiceCollectionExtensions
     public static IServiceCollection AddSingleFlightRedis(this IServiceCollection services, Action<DistributedSingleFlightOptions>? configure = null)
         => services.AddSingleFlightRedis(static provider => provider.GetRequiredService<IConnectionMultiplexer>(), configure);
 
-    /// <summary>Registers a singleton <see cref="DistributedSingleFlight"/> that uses the connection <paramref name="connection"/> returns.</summary>
+    /// <summary>
+    /// Registers a singleton <see cref="DistributedSingleFlight"/> that uses the connection <paramref name="connection"/>
+    /// returns, and a hosted service that makes it <see cref="DistributedSingleFlight.Default"/> while the host runs.
+    /// Without a host, set <see cref="DistributedSingleFlight.Default"/> to the resolved registry yourself.
+    /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="connection">Returns the connection to Redis (called once). The registry does not dispose it.</param>
     /// <param name="configure">Changes the default settings; <see langword="null"/> for the defaults.</param>
@@ -38,6 +44,7 @@ public static class DistributedSingleFlightServiceCollectionExtensions
             configure?.Invoke(options);
             return new DistributedSingleFlight(connection(provider), options);
         });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DistributedSingleFlightService>());
         return services;
     }
 }

@@ -25,6 +25,9 @@ internal static class RedisTelemetry
     internal const string LocalFallback = "local_fallback";
     internal const string WaitTimeout = "wait_timeout";
 
+    /// <summary>The reason of a <c>local_fallback</c> while <see cref="DistributedSingleFlight.Default"/> is not set.</summary>
+    internal const string NotConfigured = "not_configured";
+
     /// <summary>The tag that says what went wrong with Redis for a <c>local_fallback</c> or a leader's failed write.</summary>
     internal const string ReasonTag = "singleflight.redis.reason";
 

@@ -47,6 +47,20 @@ public sealed class SingleFlightAttribute : Attribute
     /// never a key or personal data.
     /// </summary>
     public string? OperationName { get; set; }
+
+    /// <summary>
+    /// Whether flights are shared across processes through Redis, not only inside this process. Needs the
+    /// <c>SingleFlight.Generators.Redis</c> package, an asynchronous method, <see cref="SingleFlightScope.Type"/>
+    /// scope, a non-generic method in a non-generic type, and a key made of strings, primitives, enums,
+    /// <see cref="System.Guid"/>, dates, times or value tuples of them. The result crosses processes as JSON.
+    /// </summary>
+    /// <remarks>
+    /// Configure Redis once at start-up with <c>services.AddSingleFlightRedis()</c>, or without dependency injection
+    /// by setting <c>DistributedSingleFlight.Default</c>. Until one of them has run, calls coalesce in-process only.
+    /// The operation name (<see cref="OperationName"/>, or <c>Namespace.Type.Method</c>) is what processes share
+    /// flights on: keep it the same in every process, and set <see cref="OperationName"/> before renaming the method.
+    /// </remarks>
+    public bool Distributed { get; set; }
 }
 
 /// <summary>Which callers of a <see cref="SingleFlightAttribute"/> method can share a flight.</summary>

@@ -124,6 +124,71 @@ public sealed class SnapshotTests
                 private Task ReconnectCoreAsync(CancellationToken cancellationToken) => Task.CompletedTask;
             }
             """,
+
+        ["DistributedWithJsonContext"] = """
+            using System;
+            using System.Text.Json;
+            using System.Text.Json.Serialization;
+            using System.Text.Json.Serialization.Metadata;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using SingleFlight;
+
+            namespace Demo;
+
+            public sealed record User(int Id, string Name);
+
+            public sealed partial class UserRepository
+            {
+                [SingleFlight(KeyFrom = "tenant, id", Distributed = true)]
+                public partial Task<User?> GetUserAsync(string tenant, int id, CancellationToken cancellationToken = default);
+
+                private Task<User?> GetUserCoreAsync(string tenant, int id, CancellationToken cancellationToken)
+                    => Task.FromResult<User?>(new User(id, tenant));
+            }
+
+            // Written by hand here; in a real project the System.Text.Json generator writes this part.
+            [JsonSerializable(typeof(User))]
+            internal sealed class AppJson(JsonSerializerOptions options) : JsonSerializerContext(options)
+            {
+                public static AppJson Default { get; } = new(new JsonSerializerOptions());
+
+                protected override JsonSerializerOptions? GeneratedSerializerOptions => null;
+
+                public override JsonTypeInfo? GetTypeInfo(Type type) => null;
+            }
+            """,
+
+        ["DistributedReflectionJson"] = """
+            using System.Collections.Generic;
+            using System.Threading.Tasks;
+            using SingleFlight;
+
+            namespace Demo;
+
+            public static partial class Prices
+            {
+                [SingleFlight(Distributed = true, OperationName = "prices.by-day")]
+                public static partial ValueTask<IReadOnlyList<decimal>> GetAsync(System.DateOnly day, string currency);
+
+                private static ValueTask<IReadOnlyList<decimal>> GetCoreAsync(System.DateOnly day, string currency)
+                    => new(new List<decimal> { 1m });
+            }
+            """,
+
+        ["DistributedNoResult"] = """
+            using System.Threading;
+            using System.Threading.Tasks;
+            using SingleFlight;
+
+            public partial class Warmer
+            {
+                [SingleFlight(Distributed = true)]
+                public partial Task WarmAsync(CancellationToken cancellationToken);
+
+                private Task WarmCoreAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+            }
+            """,
     };
 
     [Fact]
@@ -172,7 +237,7 @@ public sealed class SnapshotTests
     [MemberData(nameof(Shapes))]
     public void Generated_source_matches_snapshot(string shape)
     {
-        var run = TestCompiler.Run(TestCompiler.Create(s_inputs[shape]));
+        var run = TestCompiler.Run(TestCompiler.CreateDistributed(s_inputs[shape]));
         Assert.Null(run.Exception);
         var problems = TestCompiler.Problems(run.Output);
         Assert.True(problems.IsEmpty, TestCompiler.Format(problems));

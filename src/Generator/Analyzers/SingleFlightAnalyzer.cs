@@ -33,7 +33,8 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.ReferenceEqualityKey,
         DiagnosticDescriptors.CancellationTokenInKey,
         DiagnosticDescriptors.ParameterNotInKey,
-        DiagnosticDescriptors.StringCompositeKey);
+        DiagnosticDescriptors.StringCompositeKey,
+        DiagnosticDescriptors.DistributedNotSupported);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -295,6 +296,25 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
                         ? $"KeyFrom names '{info.FailureIdentifier}', which is not a parameter of '{name}'. Did you mean '{closest}'?"
                         : $"KeyFrom names '{info.FailureIdentifier}', which is not a parameter of '{name}'. Its parameters are: {(parameters.Length == 0 ? "(none)" : parameters)}.");
 
+            case SingleFlightFailure.DistributedWithoutRedisPackage:
+                return Distributed(info, attributeSyntax, $"'{name}' has Distributed = true, but the project does not reference the SingleFlight.Generators.Redis package that shares flights through Redis. Add the package, or remove Distributed.");
+            case SingleFlightFailure.DistributedBlockingMethod:
+                return Distributed(info, attributeSyntax, $"'{name}' blocks its caller (it returns '{(method.ReturnsVoid ? "void" : method.ReturnType.ToDisplayString())}'), and a distributed flight waits on Redis. Return Task or ValueTask (with or without a result), or remove Distributed.");
+            case SingleFlightFailure.DistributedInstanceScope:
+                return Distributed(info, attributeSyntax, $"'{name}' has Scope = SingleFlightScope.Instance, but a distributed flight is shared by every process, so it cannot belong to one object. Remove Scope, or remove Distributed.");
+            case SingleFlightFailure.DistributedGeneric:
+                return Distributed(info, attributeSyntax, info.FailureType is { } genericType
+                    ? $"'{name}' is in the generic type '{genericType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}': every closed type would share one distributed operation name with different key or result types. Move the method to a non-generic type, or remove Distributed."
+                    : $"'{name}' is generic: every type argument list would share one distributed operation name with different key or result types. Make it non-generic, or remove Distributed.");
+            case SingleFlightFailure.DistributedKeyType:
+                var keyLocation = info.FailureParameter is { } keyParameter
+                    ? ParameterLocation(info, keyParameter) ?? nameLocation
+                    : keyFrom?.GetLocation(info.FailureSpanInKeyFrom) ?? attributeSyntax.GetLocation();
+                return Diagnostic.Create(
+                    DiagnosticDescriptors.DistributedNotSupported,
+                    keyLocation,
+                    $"The key of '{name}' has a part of type '{info.FailureMessage}', which has no text form that is the same in every process, so it cannot name a distributed flight. Key on strings, primitives, enums, Guid, dates or times (for example KeyFrom = \"request.Id\"), or remove Distributed.");
+
             case SingleFlightFailure.InvalidAttributeArguments when UndefinedScope(info) is { } scope:
                 // The one argument problem the compiler accepts: a cast to an undefined enum value.
                 var scopeArgument = attributeSyntax.ArgumentList?.Arguments.FirstOrDefault(static a => a.NameEquals?.Name.Identifier.ValueText == "Scope");
@@ -334,6 +354,12 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
     // Minimal names, with '?' on nullable reference types: a nullability difference is a mismatch too.
     private static readonly SymbolDisplayFormat s_signatureFormat = SymbolDisplayFormat.MinimallyQualifiedFormat
         .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    private static Diagnostic Distributed(SingleFlightMethodInfo info, AttributeSyntax attributeSyntax, string message)
+    {
+        var argument = attributeSyntax.ArgumentList?.Arguments.FirstOrDefault(static a => a.NameEquals?.Name.Identifier.ValueText == "Distributed");
+        return Diagnostic.Create(DiagnosticDescriptors.DistributedNotSupported, argument?.GetLocation() ?? info.Declaration.Identifier.GetLocation(), message);
+    }
 
     private static Diagnostic Shape(Location location, string message)
         => Diagnostic.Create(DiagnosticDescriptors.UnsupportedShape, location, message);

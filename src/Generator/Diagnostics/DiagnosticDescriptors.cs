@@ -100,6 +100,14 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Warning,
         "Joining values into one string can make different arguments produce the same key (\"a:b\" + \"c\" and \"a\" + \"b:c\") and allocates on every call. List the values separated by commas instead: the generator builds a value tuple key, which cannot collide.");
 
+    public static readonly DiagnosticDescriptor DistributedNotSupported = Create(
+        "SF0010",
+        "Distributed = true is not supported here",
+        "{0}",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        "A distributed flight is shared through Redis by every process that uses the same operation name and key. It needs the SingleFlight.Generators.Redis package, an asynchronous method (Task, Task<T>, ValueTask, ValueTask<T>), the default Scope (Type), a non-generic method in a non-generic type, and a key whose every part has a canonical text form the same in every process: strings, primitives, enums, Guid, DateTime, DateTimeOffset, DateOnly, TimeOnly, TimeSpan, their nullable forms and value tuples of them.");
+
     private static DiagnosticDescriptor Create(
         string id,
         string title,

@@ -11,6 +11,7 @@ internal static class Emitter
     private const string Group = "global::SingleFlight.SingleFlightGroup";
     private const string ValueTaskOf = "global::System.Threading.Tasks.ValueTask";
     private const string Unit = "global::SingleFlight.Unit";
+    private const string DistributedOperation = "global::SingleFlight.Redis.DistributedSingleFlightOperation";
 
     /// <summary>The generated file for <paramref name="model"/>.</summary>
     public static string Emit(in MethodModel model)
@@ -57,9 +58,17 @@ internal static class Emitter
 
         // The analyzer recognises the generated implementation by this tool name: one constant for both.
         var generatedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"" + SingleFlightMethodParser.GeneratedCodeToolName + "\", \"" + model.GeneratorVersion + "\")]";
-        var groupType = Group + "<" + model.KeyType + ", " + model.FlightValueType + ">";
+        var groupType = (model.Distributed ? DistributedOperation : Group) + "<" + model.KeyType + ", " + model.FlightValueType + ">";
         string groupAccess;
-        if (model.HolderClassName.Length > 0)
+        if (model.Distributed)
+        {
+            // The parser allows Distributed only on non-generic, type-scoped, asynchronous methods.
+            w.Line("/// <summary>The distributed single-flight operation of " + model.Name + ": shared through Redis by every process that uses the same operation name.</summary>");
+            w.Line(generatedCode);
+            w.Line("private static readonly " + groupType + " " + model.GroupFieldName + " = " + NewDistributedOperation(model) + ";");
+            groupAccess = model.GroupFieldName;
+        }
+        else if (model.HolderClassName.Length > 0)
         {
             var typeArguments = "<" + string.Join(", ", model.TypeParameters) + ">";
             w.Line("/// <summary>Holds the single-flight group of " + model.Name + typeArguments.Replace("<", "&lt;").Replace(">", "&gt;") + ", one per type argument list.</summary>");
@@ -111,6 +120,28 @@ internal static class Emitter
     /// <summary>The group's initializer: named after the operation, for its metrics and spans.</summary>
     private static string NewGroup(in MethodModel model)
         => "new() { Name = " + Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(model.OperationName, quote: true) + " }";
+
+    /// <summary>
+    /// The distributed operation's initializer: named after the operation (what processes share flights on), with the
+    /// result's JSON contract from the user's context when one lists the type, from this package for Unit, otherwise
+    /// from the registry's serializer options (reflection unless configured).
+    /// </summary>
+    private static string NewDistributedOperation(in MethodModel model)
+    {
+        var name = Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(model.OperationName, quote: true);
+        if (model.JsonValueType.Length == 0)
+        {
+            return "new(" + name + ", global::SingleFlight.Redis.DistributedSingleFlight.UnitJsonTypeInfo)";
+        }
+
+        if (model.JsonContext.Length > 0)
+        {
+            return "new(" + name + ", (global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<" + model.FlightValueType + ">)"
+                + model.JsonContext + ".Default.GetTypeInfo(typeof(" + model.JsonValueType + "))!)";
+        }
+
+        return "new(" + name + ")";
+    }
 
     private static void WriteMethod(IndentedWriter w, in MethodModel model, string generatedCode, string groupAccess)
     {
@@ -218,11 +249,22 @@ internal static class Emitter
                 break;
         }
 
-        w.Line("// Concurrent calls with an equal key share one call of " + model.CoreMethodName + ": the first caller runs it,");
-        w.Line(isAsync ? "// the others wait for its result." : "// the others block until it returns.");
+        if (model.Distributed)
+        {
+            w.Line("// Concurrent calls with an equal key, in this process or in any process that shares its Redis, share one");
+            w.Line("// call of " + model.CoreMethodName + ": the first caller runs it, the others wait for its result.");
+        }
+        else
+        {
+            w.Line("// Concurrent calls with an equal key share one call of " + model.CoreMethodName + ": the first caller runs it,");
+            w.Line(isAsync ? "// the others wait for its result." : "// the others block until it returns.");
+        }
+
         if (model.Parameters.Any(static p => p.IsCancellationToken))
         {
-            w.Line(isAsync
+            w.Line(model.Distributed
+                ? "// The core receives the flight's token: it is cancelled only when every caller in this process has cancelled."
+                : isAsync
                 ? "// The core receives the flight's token: it is cancelled only when every caller has cancelled."
                 : "// A blocking flight cannot be cancelled by one caller: the core receives CancellationToken.None.");
         }

@@ -31,6 +31,11 @@ namespace SingleFlight.Generator.Model;
 /// <param name="OperationName">The group's name for telemetry: <c>OperationName</c>, or <c>Namespace.Type.Method</c>.</param>
 /// <param name="HolderClassName">For generic methods, the nested generic class that holds the group; otherwise empty.</param>
 /// <param name="GeneratorVersion">The version written in <c>[GeneratedCode]</c>.</param>
+/// <param name="Distributed">Whether flights are shared across processes (<c>Distributed = true</c>).</param>
+/// <param name="JsonValueType">For a distributed method, the flight's value type as <c>typeof</c> and
+/// <c>[JsonSerializable]</c> spell it (fully qualified, no nullable reference annotation); empty for <c>Unit</c>.</param>
+/// <param name="JsonContext">For a distributed method, the <c>JsonSerializerContext</c> that lists
+/// <paramref name="JsonValueType"/> (fully qualified), once the pipeline has looked; otherwise empty.</param>
 internal readonly record struct MethodModel(
     string HintName,
     EquatableArray<string> FileUsings,
@@ -55,7 +60,15 @@ internal readonly record struct MethodModel(
     string GroupFieldName,
     string OperationName,
     string HolderClassName,
-    string GeneratorVersion);
+    string GeneratorVersion,
+    bool Distributed,
+    string JsonValueType,
+    string JsonContext);
+
+/// <summary>One type listed by a <c>[JsonSerializable]</c> attribute on a source-generated <c>JsonSerializerContext</c>.</summary>
+/// <param name="Context">The context type, fully qualified.</param>
+/// <param name="Type">The listed type, fully qualified without nullable reference annotations.</param>
+internal readonly record struct JsonContextEntry(string Context, string Type);
 
 /// <summary>A namespace block of the generated file.</summary>
 /// <param name="Name">The namespace name as written (may be dotted).</param>

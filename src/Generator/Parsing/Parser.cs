@@ -140,7 +140,10 @@ internal static class Parser
                 ? method.ContainingType.ToDisplayString(s_operationTypeFormat) + "." + method.Name
                 : info.OperationName!,
             HolderClassName: method.IsGenericMethod ? "__SingleFlightGroupHolder_" + method.Name + "_" + hash : string.Empty,
-            GeneratorVersion: s_version);
+            GeneratorVersion: s_version,
+            Distributed: info.Distributed,
+            JsonValueType: info.Distributed && info.FlightValueType is { } valueType ? valueType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) : string.Empty,
+            JsonContext: string.Empty);
     }
 
     private static (string KeyType, string KeyExpression) BuildKey(SingleFlightMethodInfo info)

@@ -165,4 +165,32 @@ internal enum SingleFlightFailure
     /// <see cref="SingleFlightMethodInfo.FailureSpanInKeyFrom"/> is the part.
     /// </summary>
     KeyFromInvalidType,
+
+    // ---- SF0010: Distributed = true -------------------------------------------------------------------
+
+    /// <summary>
+    /// SF0010. <c>Distributed = true</c>, but the compilation does not reference the SingleFlight.Redis assembly
+    /// (the <c>SingleFlight.Generators.Redis</c> package).
+    /// </summary>
+    DistributedWithoutRedisPackage,
+
+    /// <summary>SF0010. <c>Distributed = true</c> on a blocking method (it returns neither a task nor a value task).</summary>
+    DistributedBlockingMethod,
+
+    /// <summary>SF0010. <c>Distributed = true</c> with <c>Scope = SingleFlightScope.Instance</c>.</summary>
+    DistributedInstanceScope,
+
+    /// <summary>
+    /// SF0010. <c>Distributed = true</c> on a generic method or in a generic type: one operation name would stand
+    /// for several closed types. <see cref="SingleFlightMethodInfo.FailureType"/> is the generic containing type, if any.
+    /// </summary>
+    DistributedGeneric,
+
+    /// <summary>
+    /// SF0010. <c>Distributed = true</c> and a key part has a type with no canonical cross-process encoding.
+    /// <see cref="SingleFlightMethodInfo.FailureSpanInKeyFrom"/> is the part's span (null for a default key),
+    /// <see cref="SingleFlightMethodInfo.FailureParameter"/> the parameter (for a default key), and
+    /// <see cref="SingleFlightMethodInfo.FailureMessage"/> the offending type.
+    /// </summary>
+    DistributedKeyType,
 }

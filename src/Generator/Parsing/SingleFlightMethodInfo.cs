@@ -123,6 +123,9 @@ internal sealed class SingleFlightMethodInfo
     /// <summary>The <c>OperationName</c> value as written (null when not set).</summary>
     public string? OperationName { get; internal set; }
 
+    /// <summary>The <c>Distributed</c> value.</summary>
+    public bool Distributed { get; internal set; }
+
     /// <summary>The <c>Scope</c> value.</summary>
     public SingleFlightScopeKind Scope { get; internal set; }
 

@@ -167,6 +167,15 @@ internal static class SingleFlightMethodParser
             }
         }
 
+        if (info.Distributed)
+        {
+            failure = CheckDistributed(info, semanticModel.Compilation);
+            if (failure != SingleFlightFailure.None)
+            {
+                return failure;
+            }
+        }
+
         failure = FindCoreMethod(info, ct);
         if (failure != SingleFlightFailure.None)
         {
@@ -174,7 +183,111 @@ internal static class SingleFlightMethodParser
         }
 
         ct.ThrowIfCancellationRequested();
-        return BindKey(info, semanticModel, declaration, ct);
+        failure = BindKey(info, semanticModel, declaration, ct);
+        return failure == SingleFlightFailure.None && info.Distributed ? CheckDistributedKey(info) : failure;
+    }
+
+    /// <summary>The metadata name of the type the generated code of a distributed method holds.</summary>
+    public const string DistributedOperationMetadataName = "SingleFlight.Redis.DistributedSingleFlightOperation`2";
+
+    private static SingleFlightFailure CheckDistributed(SingleFlightMethodInfo info, Compilation compilation)
+    {
+        var method = info.Method;
+        if (compilation.GetTypeByMetadataName(DistributedOperationMetadataName) is null)
+        {
+            return SingleFlightFailure.DistributedWithoutRedisPackage;
+        }
+
+        if (info.ReturnKind is SingleFlightReturnKind.Void or SingleFlightReturnKind.Value)
+        {
+            return SingleFlightFailure.DistributedBlockingMethod;
+        }
+
+        if (info.Scope == SingleFlightScopeKind.Instance)
+        {
+            return SingleFlightFailure.DistributedInstanceScope;
+        }
+
+        if (method.IsGenericMethod)
+        {
+            return SingleFlightFailure.DistributedGeneric;
+        }
+
+        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            if (type.TypeParameters.Length > 0)
+            {
+                info.FailureType = type;
+                return SingleFlightFailure.DistributedGeneric;
+            }
+        }
+
+        return SingleFlightFailure.None;
+    }
+
+    private static SingleFlightFailure CheckDistributedKey(SingleFlightMethodInfo info)
+    {
+        foreach (var part in info.KeyParts)
+        {
+            if (!HasDistributedEncoding(part.Type))
+            {
+                info.FailureSpanInKeyFrom = part.SpanInKeyFrom;
+                info.FailureParameter = info.IsDefaultKey ? part.Parameter : null;
+                info.FailureMessage = part.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
+                return SingleFlightFailure.DistributedKeyType;
+            }
+        }
+
+        return SingleFlightFailure.None;
+    }
+
+    /// <summary>Whether the runtime's <c>DistributedKey</c> encodes every value of <paramref name="type"/> (keep the two in step).</summary>
+    public static bool HasDistributedEncoding(ITypeSymbol type)
+    {
+        if (type is not INamedTypeSymbol named)
+        {
+            return false;
+        }
+
+        switch (named.SpecialType)
+        {
+            case SpecialType.System_String:
+            case SpecialType.System_Char:
+            case SpecialType.System_Boolean:
+            case SpecialType.System_SByte:
+            case SpecialType.System_Int16:
+            case SpecialType.System_Int32:
+            case SpecialType.System_Int64:
+            case SpecialType.System_Byte:
+            case SpecialType.System_UInt16:
+            case SpecialType.System_UInt32:
+            case SpecialType.System_UInt64:
+            case SpecialType.System_Single:
+            case SpecialType.System_Double:
+            case SpecialType.System_Decimal:
+            case SpecialType.System_DateTime:
+                return true;
+        }
+
+        if (named.TypeKind == TypeKind.Enum)
+        {
+            return true;
+        }
+
+        if (IsNamed(named, "System", "Guid") || IsNamed(named, "System", "DateTimeOffset") || IsNamed(named, "System", "TimeSpan")
+            || IsNamed(named, "System", "DateOnly") || IsNamed(named, "System", "TimeOnly")
+            || IsNamed(named, "SingleFlight", "Unit"))
+        {
+            return true;
+        }
+
+        if (named.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T || named.IsTupleType)
+        {
+            var elements = named.IsTupleType ? named.TupleElements.Select(static e => e.Type) : named.TypeArguments;
+            return elements.All(HasDistributedEncoding);
+        }
+
+        return false;
     }
 
     private static SingleFlightFailure ReadAttribute(SingleFlightMethodInfo info)
@@ -223,6 +336,14 @@ internal static class SingleFlightMethodParser
                     }
 
                     info.Scope = (SingleFlightScopeKind)scope;
+                    break;
+                case "Distributed":
+                    if (value.Value is not bool distributed)
+                    {
+                        return SingleFlightFailure.InvalidAttributeArguments;
+                    }
+
+                    info.Distributed = distributed;
                     break;
                 case "OperationName":
                     if (value.Value is not null and not string)

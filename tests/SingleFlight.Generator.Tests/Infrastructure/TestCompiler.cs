@@ -19,6 +19,20 @@ internal static class TestCompiler
         MetadataReference.CreateFromFile(typeof(SingleFlightGroup<,>).Assembly.Location),
     ];
 
+    /// <summary>
+    /// <see cref="References"/> plus the SingleFlight.Redis package's assembly and what its public surface names
+    /// (StackExchange.Redis, the DI and hosting abstractions): what a project with <c>Distributed = true</c> compiles against.
+    /// </summary>
+    /// <remarks>Loaded on first use: only test projects that reference SingleFlight.Redis have these files.</remarks>
+    public static ImmutableArray<MetadataReference> DistributedReferences => s_distributedReferences.Value;
+
+    private static readonly Lazy<ImmutableArray<MetadataReference>> s_distributedReferences = new(static () =>
+    [
+        .. References,
+        .. new[] { "SingleFlight.Redis", "StackExchange.Redis", "Microsoft.Extensions.DependencyInjection.Abstractions", "Microsoft.Extensions.Hosting.Abstractions" }
+            .Select(static name => MetadataReference.CreateFromFile(Path.Combine(AppContext.BaseDirectory, name + ".dll"))),
+    ]);
+
     public static readonly CSharpCompilationOptions Options = new(
         OutputKind.DynamicallyLinkedLibrary,
         nullableContextOptions: NullableContextOptions.Enable,
@@ -32,10 +46,17 @@ internal static class TestCompiler
         => Create(sources.Select((text, i) => ($"Input{i}.cs", text)));
 
     public static CSharpCompilation Create(IEnumerable<(string Path, string Text)> sources, string assemblyName = "UserCode")
+        => Create(sources, References, assemblyName);
+
+    /// <summary>A compilation that references the SingleFlight.Redis package too (<see cref="DistributedReferences"/>).</summary>
+    public static CSharpCompilation CreateDistributed(params string[] sources)
+        => Create(sources.Select((text, i) => ($"Input{i}.cs", text)), DistributedReferences);
+
+    public static CSharpCompilation Create(IEnumerable<(string Path, string Text)> sources, IEnumerable<MetadataReference> references, string assemblyName = "UserCode")
         => CSharpCompilation.Create(
             assemblyName,
             sources.Select(static s => CSharpSyntaxTree.ParseText(s.Text, ParseOptions, s.Path)),
-            References,
+            references,
             Options);
 
     public static GeneratorDriver CreateDriver()

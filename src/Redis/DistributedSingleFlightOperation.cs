@@ -1,0 +1,160 @@
+using System;
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json.Serialization.Metadata;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace SingleFlight.Redis;
+
+/// <summary>
+/// One distributed operation bound late to <see cref="DistributedSingleFlight.Default"/>: what a
+/// <c>[SingleFlight(Distributed = true)]</c> method's generated code holds in a static field. Each call uses the
+/// group of the registry that is the default at that moment; while there is none, calls coalesce in-process only.
+/// </summary>
+/// <typeparam name="TKey">The key type: see <see cref="DistributedKey"/> for the types it encodes.</typeparam>
+/// <typeparam name="TValue">The result type; results cross processes as JSON.</typeparam>
+/// <remarks>
+/// Usable by hand too, where a group is needed before Redis is configured (in a static field, say). With a registry
+/// at hand, <see cref="DistributedSingleFlight.GetGroup{TKey, TValue}(string, JsonTypeInfo{TValue}, Func{TKey, string}?)"/>
+/// is simpler.
+/// </remarks>
+public sealed class DistributedSingleFlightOperation<TKey, TValue>
+    where TKey : notnull
+{
+    private readonly JsonTypeInfo<TValue>? _jsonTypeInfo;
+    private readonly SingleFlightGroup<TKey, TValue> _local;
+    private Binding? _binding;
+
+    /// <summary>Creates the operation; results cross processes with the given JSON contract (trimming and AOT safe).</summary>
+    /// <param name="operationName">The operation's name: processes share flights when they use the same name and key.</param>
+    /// <param name="jsonTypeInfo">The JSON contract of <typeparamref name="TValue"/>, e.g. from a <c>JsonSerializerContext</c>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="operationName"/> or <paramref name="jsonTypeInfo"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="operationName"/> is empty.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="TKey"/> has no canonical distributed encoding.</exception>
+    public DistributedSingleFlightOperation(string operationName, JsonTypeInfo<TValue> jsonTypeInfo)
+        : this(operationName)
+    {
+        ArgumentNullException.ThrowIfNull(jsonTypeInfo);
+        _jsonTypeInfo = jsonTypeInfo;
+    }
+
+    /// <summary>
+    /// Creates the operation; results cross processes with the registry's
+    /// <see cref="DistributedSingleFlightOptions.JsonSerializerOptions"/> (reflection unless they name a resolver).
+    /// </summary>
+    /// <param name="operationName">The operation's name: processes share flights when they use the same name and key.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="operationName"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="operationName"/> is empty.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="TKey"/> has no canonical distributed encoding.</exception>
+    [RequiresUnreferencedCode("Reflection-based JSON serialization unless DistributedSingleFlightOptions.JsonSerializerOptions resolves the type. List the result type in a JsonSerializerContext for trimming and AOT.")]
+    [RequiresDynamicCode("Reflection-based JSON serialization unless DistributedSingleFlightOptions.JsonSerializerOptions resolves the type. List the result type in a JsonSerializerContext for trimming and AOT.")]
+    public DistributedSingleFlightOperation(string operationName)
+    {
+        ArgumentNullException.ThrowIfNull(operationName);
+        if (operationName.Length == 0)
+        {
+            throw new ArgumentException("The operation name must not be empty.", nameof(operationName));
+        }
+
+        DistributedKey.EnsureSupported(typeof(TKey));
+        Name = operationName;
+        _local = new SingleFlightGroup<TKey, TValue> { Name = operationName };
+    }
+
+    /// <summary>The operation's name.</summary>
+    public string Name { get; }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> for <paramref name="key"/> through the group of <see cref="DistributedSingleFlight.Default"/>,
+    /// or through an in-process group while there is no default.
+    /// </summary>
+    /// <param name="key">The key that identifies the work.</param>
+    /// <param name="work">The work; it receives a token cancelled when every caller in this process has cancelled.</param>
+    /// <param name="cancellationToken">Cancels this caller's wait only.</param>
+    /// <returns>The flight's result.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="key"/> or <paramref name="work"/> is null.</exception>
+    /// <exception cref="OperationCanceledException">This caller's <paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="DistributedSingleFlightException">The flight ran in another process and its work failed.</exception>
+    public ValueTask<TValue> DoAsync(TKey key, Func<CancellationToken, ValueTask<TValue>> work, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return DoAsync(key, work, static (w, ct) => w(ct), cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> with <paramref name="state"/> for <paramref name="key"/> through the group of
+    /// <see cref="DistributedSingleFlight.Default"/>, or through an in-process group while there is no default.
+    /// </summary>
+    /// <typeparam name="TState">The type of the state passed to the work.</typeparam>
+    /// <param name="key">The key that identifies the work.</param>
+    /// <param name="state">The state passed to <paramref name="work"/> if this process runs it.</param>
+    /// <param name="work">The work; it receives a token cancelled when every caller in this process has cancelled.</param>
+    /// <param name="cancellationToken">Cancels this caller's wait only.</param>
+    /// <returns>The flight's result.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="key"/> or <paramref name="work"/> is null.</exception>
+    /// <exception cref="OperationCanceledException">This caller's <paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="DistributedSingleFlightException">The flight ran in another process and its work failed.</exception>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "The constructor without a JsonTypeInfo carries the warning.")]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "The constructor without a JsonTypeInfo carries the warning.")]
+    public ValueTask<TValue> DoAsync<TState>(
+        TKey key,
+        TState state,
+        Func<TState, CancellationToken, ValueTask<TValue>> work,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(work);
+        var registry = DistributedSingleFlight.Default;
+        if (registry is not null && !registry.IsDisposed)
+        {
+            var binding = _binding;
+            if (binding is null || !ReferenceEquals(binding.Registry, registry))
+            {
+                binding = Bind(registry);
+            }
+
+            if (binding is not null)
+            {
+                try
+                {
+                    return binding.Group.DoAsync(key, state, work, cancellationToken);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The registry was disposed after the check (the host is stopping): answer in-process.
+                }
+            }
+        }
+
+        return _local.DoAsync(
+            key,
+            (Name, State: state, Work: work),
+            static (call, flightToken) =>
+            {
+                RedisTelemetry.Record(call.Name, RedisTelemetry.LocalFallback, RedisTelemetry.NotConfigured);
+                return call.Work(call.State, flightToken);
+            },
+            cancellationToken);
+    }
+
+    [RequiresUnreferencedCode("Reflection-based JSON serialization when no JsonTypeInfo was given.")]
+    [RequiresDynamicCode("Reflection-based JSON serialization when no JsonTypeInfo was given.")]
+    private Binding? Bind(DistributedSingleFlight registry)
+    {
+        try
+        {
+            var group = _jsonTypeInfo is null
+                ? registry.GetGroup<TKey, TValue>(Name)
+                : registry.GetGroup<TKey, TValue>(Name, _jsonTypeInfo);
+            var binding = new Binding(registry, group);
+            _binding = binding;
+            return binding;
+        }
+        catch (ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+
+    private sealed record Binding(DistributedSingleFlight Registry, DistributedSingleFlightGroup<TKey, TValue> Group);
+}
