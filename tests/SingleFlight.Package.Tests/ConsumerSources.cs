@@ -113,4 +113,55 @@ internal static class ConsumerSources
             private Task<decimal> GetPriceCoreAsync(string sku) => Task.FromResult(1m);
         }
         """;
+
+    public const string Distributed = """
+        using System.Reflection;
+        using System.Text.Json.Serialization;
+        using SingleFlight;
+
+        // No DistributedSingleFlight.Default: the distributed method coalesces in-process and says so in metrics.
+        var calls = Enumerable.Range(0, 30).Select(_ => Catalog.GetAsync(3)).ToList();
+        Catalog.Gate.SetResult();
+        var items = await Task.WhenAll(calls);
+        var ok = Catalog.Executions == 1 && items.All(i => i.Name == "item-3");
+        Console.WriteLine((ok ? "" : "FAILED ") + $"distributed, no Redis configured: 30 callers, {Catalog.Executions} execution");
+        var field = typeof(Catalog).GetFields(BindingFlags.NonPublic | BindingFlags.Static).Single(f => f.Name.StartsWith("__singleFlightGroup_", StringComparison.Ordinal));
+        Console.WriteLine("group: " + field.FieldType.Name);
+        return ok ? 0 : 1;
+
+        public sealed record Item(int Id, string Name);
+
+        public static partial class Catalog
+        {
+            public static readonly TaskCompletionSource Gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            public static int Executions;
+
+            [SingleFlight(KeyFrom = "id", Distributed = true)]
+            public static partial Task<Item> GetAsync(int id, CancellationToken cancellationToken = default);
+
+            private static async Task<Item> GetCoreAsync(int id, CancellationToken cancellationToken)
+            {
+                Interlocked.Increment(ref Executions);
+                await Gate.Task.WaitAsync(cancellationToken);
+                return new Item(id, "item-" + id);
+            }
+        }
+
+        [JsonSerializable(typeof(Item))]
+        internal sealed partial class CatalogJson : JsonSerializerContext;
+        """;
+
+    public const string BlockingDistributed = """
+        using SingleFlight;
+
+        Console.WriteLine(new Rates().Get("EUR"));
+
+        public sealed partial class Rates
+        {
+            [SingleFlight(Distributed = true)]
+            public partial decimal Get(string currency);
+
+            private decimal GetCore(string currency) => 1m;
+        }
+        """;
 }

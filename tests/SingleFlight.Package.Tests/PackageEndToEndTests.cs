@@ -26,6 +26,15 @@ public sealed class PackageFixture : IDisposable
             "pack", runtimeProject, "-c", "Release", "-o", Feed, $"-p:Version={Version}",
             "-p:UseSharedCompilation=false", "-nodeReuse:false");
         PackagePath = Path.Combine(Feed, $"SingleFlight.Generators.{Version}.nupkg");
+
+        var redisProject = Path.Combine(DotNetCli.RepositoryRoot, "src", "Redis", "SingleFlight.Redis.csproj");
+        RedisPackResult = DotNetCli.Run(
+            Root,
+            nugetPackages: null,
+            PackTimeout,
+            "pack", redisProject, "-c", "Release", "-o", Feed, $"-p:Version={Version}",
+            "-p:UseSharedCompilation=false", "-nodeReuse:false");
+        RedisPackagePath = Path.Combine(Feed, $"SingleFlight.Generators.Redis.{Version}.nupkg");
     }
 
     public string Root { get; }
@@ -40,8 +49,22 @@ public sealed class PackageFixture : IDisposable
 
     public DotNetCli.Result PackResult { get; }
 
-    public string CreateConsumer(string name, string programSource)
+    public string RedisPackagePath { get; }
+
+    public DotNetCli.Result RedisPackResult { get; }
+
+    /// <summary>
+    /// The global packages folder the repository's own restore filled: the consumers of the Redis package restore its
+    /// third-party dependencies (StackExchange.Redis...) from there as a local feed, without the network.
+    /// </summary>
+    private static string RestoredPackages
+        => Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
+    public string CreateConsumer(string name, string programSource, string packageId = "SingleFlight.Generators")
     {
+        var redis = packageId != "SingleFlight.Generators";
         var directory = Path.Combine(Root, name);
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, "NuGet.config"), $"""
@@ -50,6 +73,7 @@ public sealed class PackageFixture : IDisposable
               <packageSources>
                 <clear />
                 <add key="e2e" value="{Feed}" />
+                {(redis ? $"<add key=\"restored\" value=\"{RestoredPackages}\" />" : string.Empty)}
               </packageSources>
             </configuration>
             """);
@@ -64,7 +88,7 @@ public sealed class PackageFixture : IDisposable
                 <ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally>
               </PropertyGroup>
               <ItemGroup>
-                <PackageReference Include="SingleFlight.Generators" Version="{Version}" />
+                <PackageReference Include="{packageId}" Version="{Version}" />
               </ItemGroup>
             </Project>
             """);
@@ -154,5 +178,42 @@ public sealed class PackageEndToEndTests(PackageFixture package) : IClassFixture
         Assert.Contains("SF0005", build.Output);
         Assert.Contains("DateTime.Now", build.Output);
         Assert.Contains("docs/diagnostics/SF0005.md", build.Output);
+    }
+
+    [Fact]
+    public void The_Redis_package_brings_the_generator_and_its_distributed_methods_run_without_a_server()
+    {
+        Assert.True(package.RedisPackResult.ExitCode == 0, package.RedisPackResult.ToString());
+        using (var archive = System.IO.Compression.ZipFile.OpenRead(package.RedisPackagePath))
+        {
+            var entries = archive.Entries.Select(e => e.FullName).ToHashSet();
+            Assert.Contains("lib/net8.0/SingleFlight.Redis.dll", entries);
+            Assert.Contains("README.md", entries);
+            var nuspec = new StreamReader(archive.GetEntry("SingleFlight.Generators.Redis.nuspec")!.Open()).ReadToEnd();
+            Assert.Contains($"<dependency id=\"SingleFlight.Generators\" version=\"{package.Version}\" include=\"All\" />", nuspec);
+        }
+
+        // Only the Redis package is referenced: the generator comes with its dependency on SingleFlight.Generators.
+        var consumer = package.CreateConsumer("DistributedConsumer", ConsumerSources.Distributed, "SingleFlight.Generators.Redis");
+        var build = package.Dotnet(consumer, "build");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        var run = package.DotnetRun(consumer);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("distributed, no Redis configured: 30 callers, 1 execution", run.Output);
+        Assert.Contains("group: DistributedSingleFlightOperation`2", run.Output);
+    }
+
+    [Fact]
+    public void A_blocking_distributed_method_gets_SF0010()
+    {
+        Assert.True(package.RedisPackResult.ExitCode == 0, package.RedisPackResult.ToString());
+        var consumer = package.CreateConsumer("BlockingDistributed", ConsumerSources.BlockingDistributed, "SingleFlight.Generators.Redis");
+
+        var build = package.Dotnet(consumer, "build");
+
+        Assert.NotEqual(0, build.ExitCode);
+        Assert.True(build.Output.Contains("SF0010", StringComparison.Ordinal), build.ToString());
+        Assert.Contains("docs/diagnostics/SF0010.md", build.Output);
     }
 }

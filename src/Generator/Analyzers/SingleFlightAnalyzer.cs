@@ -169,6 +169,11 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        if (info.DistributedFailure != SingleFlightFailure.None && CreateDistributedDiagnostic(info, keyFrom, attributeSyntax) is { } distributed)
+        {
+            context.ReportDiagnostic(distributed);
+        }
+
         AnalyzeKey(context, info, keyFrom, attributeSyntax);
     }
 
@@ -296,6 +301,28 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
                         ? $"KeyFrom names '{info.FailureIdentifier}', which is not a parameter of '{name}'. Did you mean '{closest}'?"
                         : $"KeyFrom names '{info.FailureIdentifier}', which is not a parameter of '{name}'. Its parameters are: {(parameters.Length == 0 ? "(none)" : parameters)}.");
 
+            case SingleFlightFailure.InvalidAttributeArguments when UndefinedScope(info) is { } scope:
+                // The one argument problem the compiler accepts: a cast to an undefined enum value.
+                var scopeArgument = attributeSyntax.ArgumentList?.Arguments.FirstOrDefault(static a => a.NameEquals?.Name.Identifier.ValueText == "Scope");
+                return Shape(
+                    scopeArgument?.Expression.GetLocation() ?? nameLocation,
+                    $"Scope of '{name}' is {scope}, which is not a SingleFlightScope value. Use SingleFlightScope.Type (the default) or SingleFlightScope.Instance.");
+
+            default:
+                // InvalidDeclaration, DuplicateDeclaration, other InvalidAttributeArguments: the compiler reports these.
+                return null;
+        }
+    }
+
+    // ---- SF0010: the method is generated as an in-process flight -------------------------------------------
+
+    private static Diagnostic? CreateDistributedDiagnostic(SingleFlightMethodInfo info, KeyFromSource? keyFrom, AttributeSyntax attributeSyntax)
+    {
+        var method = info.Method;
+        var name = method.Name;
+        var nameLocation = info.Declaration.Identifier.GetLocation();
+        switch (info.DistributedFailure)
+        {
             case SingleFlightFailure.DistributedWithoutRedisPackage:
                 return Distributed(info, attributeSyntax, $"'{name}' has Distributed = true, but the project does not reference the SingleFlight.Generators.Redis package that shares flights through Redis. Add the package, or remove Distributed.");
             case SingleFlightFailure.DistributedBlockingMethod:
@@ -315,15 +342,7 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
                     keyLocation,
                     $"The key of '{name}' has a part of type '{info.FailureMessage}', which has no text form that is the same in every process, so it cannot name a distributed flight. Key on strings, primitives, enums, Guid, dates or times (for example KeyFrom = \"request.Id\"), or remove Distributed.");
 
-            case SingleFlightFailure.InvalidAttributeArguments when UndefinedScope(info) is { } scope:
-                // The one argument problem the compiler accepts: a cast to an undefined enum value.
-                var scopeArgument = attributeSyntax.ArgumentList?.Arguments.FirstOrDefault(static a => a.NameEquals?.Name.Identifier.ValueText == "Scope");
-                return Shape(
-                    scopeArgument?.Expression.GetLocation() ?? nameLocation,
-                    $"Scope of '{name}' is {scope}, which is not a SingleFlightScope value. Use SingleFlightScope.Type (the default) or SingleFlightScope.Instance.");
-
             default:
-                // InvalidDeclaration, DuplicateDeclaration, other InvalidAttributeArguments: the compiler reports these.
                 return null;
         }
     }

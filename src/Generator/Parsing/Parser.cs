@@ -141,8 +141,8 @@ internal static class Parser
                 : info.OperationName!,
             HolderClassName: method.IsGenericMethod ? "__SingleFlightGroupHolder_" + method.Name + "_" + hash : string.Empty,
             GeneratorVersion: s_version,
-            Distributed: info.Distributed,
-            JsonValueType: info.Distributed && info.FlightValueType is { } valueType ? valueType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) : string.Empty,
+            Distributed: info.IsDistributed,
+            JsonValueType: info.IsDistributed && info.FlightValueType is { } valueType ? valueType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) : string.Empty,
             JsonContext: string.Empty);
     }
 

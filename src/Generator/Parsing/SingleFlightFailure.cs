@@ -167,6 +167,8 @@ internal enum SingleFlightFailure
     KeyFromInvalidType,
 
     // ---- SF0010: Distributed = true -------------------------------------------------------------------
+    // Never SingleFlightMethodInfo.Failure: SingleFlightMethodInfo.DistributedFailure of a method that is generated as
+    // an in-process flight.
 
     /// <summary>
     /// SF0010. <c>Distributed = true</c>, but the compilation does not reference the SingleFlight.Redis assembly

@@ -126,6 +126,16 @@ internal sealed class SingleFlightMethodInfo
     /// <summary>The <c>Distributed</c> value.</summary>
     public bool Distributed { get; internal set; }
 
+    /// <summary>
+    /// For a successful method with <c>Distributed = true</c>, why it cannot be shared across processes (one of the
+    /// <c>Distributed*</c> values, SF0010), or <see cref="SingleFlightFailure.None"/>. Such a method is still generated,
+    /// as an in-process flight; the failure data fields describe this problem.
+    /// </summary>
+    public SingleFlightFailure DistributedFailure { get; internal set; }
+
+    /// <summary>Whether the generated code shares flights across processes.</summary>
+    public bool IsDistributed => Distributed && DistributedFailure == SingleFlightFailure.None;
+
     /// <summary>The <c>Scope</c> value.</summary>
     public SingleFlightScopeKind Scope { get; internal set; }
 

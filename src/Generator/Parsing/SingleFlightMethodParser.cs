@@ -167,15 +167,6 @@ internal static class SingleFlightMethodParser
             }
         }
 
-        if (info.Distributed)
-        {
-            failure = CheckDistributed(info, semanticModel.Compilation);
-            if (failure != SingleFlightFailure.None)
-            {
-                return failure;
-            }
-        }
-
         failure = FindCoreMethod(info, ct);
         if (failure != SingleFlightFailure.None)
         {
@@ -184,7 +175,19 @@ internal static class SingleFlightMethodParser
 
         ct.ThrowIfCancellationRequested();
         failure = BindKey(info, semanticModel, declaration, ct);
-        return failure == SingleFlightFailure.None && info.Distributed ? CheckDistributedKey(info) : failure;
+        if (failure == SingleFlightFailure.None && info.Distributed)
+        {
+            // Not a failure of the method: it is generated as an in-process flight, and SF0010 (an error) says why it
+            // is not shared across processes. Generating nothing would bury SF0010 under the compiler's CS8795 in a
+            // command-line build, where analyzers do not report once the compilation has errors.
+            info.DistributedFailure = CheckDistributed(info, semanticModel.Compilation);
+            if (info.DistributedFailure == SingleFlightFailure.None)
+            {
+                info.DistributedFailure = CheckDistributedKey(info);
+            }
+        }
+
+        return failure;
     }
 
     /// <summary>The metadata name of the type the generated code of a distributed method holds.</summary>
