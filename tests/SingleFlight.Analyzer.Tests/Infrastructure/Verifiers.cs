@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Testing;
 using SingleFlight.Generator.Analyzers;
+using SingleFlight.Generator.Tests.Infrastructure;
 
 namespace SingleFlight.Analyzer.Tests.Infrastructure;
 
@@ -22,6 +23,12 @@ internal static class TestReferences
         MetadataReference.CreateFromFile(typeof(SingleFlightGroup<,>).Assembly.Location),
     ];
 
+    /// <summary>
+    /// <see cref="All"/> plus the SingleFlight.Redis assembly and the assemblies its public surface names: what a
+    /// project that uses <c>Distributed = true</c> compiles against. The same set as the generator tests use.
+    /// </summary>
+    public static ImmutableArray<MetadataReference> Distributed => TestCompiler.DistributedReferences;
+
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
 
     public static CSharpCompilationOptions WithNullable(CompilationOptions options)
@@ -32,8 +39,8 @@ internal static class TestReferences
                 .SetItem("CS1702", ReportDiagnostic.Suppress)
                 .SetItem("SF0008", ReportDiagnostic.Info));
 
-    public static void Configure(SolutionState state)
-        => state.AdditionalReferences.AddRange(All);
+    public static void Configure(SolutionState state, bool distributed = false)
+        => state.AdditionalReferences.AddRange(distributed ? Distributed : All);
 }
 
 /// <summary>
@@ -43,10 +50,12 @@ internal static class TestReferences
 /// </summary>
 internal sealed class AnalyzerTest : CSharpAnalyzerTest<SingleFlightAnalyzer, DefaultVerifier>
 {
-    public AnalyzerTest(string source)
+    /// <param name="source">The user code, with diagnostic markup.</param>
+    /// <param name="distributed">Reference the SingleFlight.Redis package too (<see cref="TestReferences.Distributed"/>).</param>
+    public AnalyzerTest(string source, bool distributed = false)
     {
         ReferenceAssemblies = TestReferences.None;
-        TestReferences.Configure(TestState);
+        TestReferences.Configure(TestState, distributed);
         TestCode = source;
         CompilerDiagnostics = CompilerDiagnostics.None;
     }
@@ -58,6 +67,14 @@ internal sealed class AnalyzerTest : CSharpAnalyzerTest<SingleFlightAnalyzer, De
     public static Task VerifyAsync(string source, params DiagnosticResult[] expected)
     {
         var test = new AnalyzerTest(source);
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
+
+    /// <summary>As <see cref="VerifyAsync"/>, in a project that references the SingleFlight.Redis package.</summary>
+    public static Task VerifyDistributedAsync(string source, params DiagnosticResult[] expected)
+    {
+        var test = new AnalyzerTest(source, distributed: true);
         test.ExpectedDiagnostics.AddRange(expected);
         return test.RunAsync();
     }
@@ -90,19 +107,26 @@ internal sealed class FixTest<TFix> : CSharpCodeFixTest<SingleFlightAnalyzer, TF
 /// </summary>
 internal static class Pipeline
 {
-    public static CSharpCompilation Compile(params string[] sources)
+    public static CSharpCompilation Compile(params string[] sources) => Compile(TestReferences.All, sources);
+
+    /// <summary>The user code compiled against <paramref name="references"/> (for example <see cref="TestReferences.Distributed"/>).</summary>
+    public static CSharpCompilation Compile(IEnumerable<MetadataReference> references, params string[] sources)
         => CSharpCompilation.Create(
             "UserCode",
             sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, TestReferences.ParseOptions, $"Input{i}.cs")),
-            TestReferences.All,
+            references,
             new CSharpCompilationOptions(
                 OutputKind.DynamicallyLinkedLibrary,
                 nullableContextOptions: NullableContextOptions.Enable,
                 specificDiagnosticOptions: [new("CS1701", ReportDiagnostic.Suppress), new("CS1702", ReportDiagnostic.Suppress)]));
 
-    public static async Task<ImmutableArray<Diagnostic>> RunAsync(params string[] sources)
+    public static Task<ImmutableArray<Diagnostic>> RunAsync(params string[] sources) => RunAsync(Compile(sources));
+
+    /// <summary>As <see cref="RunAsync(string[])"/>, in a project that references the SingleFlight.Redis package.</summary>
+    public static Task<ImmutableArray<Diagnostic>> RunDistributedAsync(params string[] sources) => RunAsync(Compile(TestReferences.Distributed, sources));
+
+    private static async Task<ImmutableArray<Diagnostic>> RunAsync(CSharpCompilation compilation)
     {
-        var compilation = Compile(sources);
         CSharpGeneratorDriver.Create([new SingleFlight.Generator.SingleFlightGenerator().AsSourceGenerator()], parseOptions: TestReferences.ParseOptions)
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
         var withAnalyzers = output.WithAnalyzers([new SingleFlightAnalyzer()], new AnalyzerOptions([]));

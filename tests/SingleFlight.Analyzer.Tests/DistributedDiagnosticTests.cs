@@ -1,0 +1,449 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+using SingleFlight.Analyzer.Tests.Infrastructure;
+using SingleFlight.Generator.Analyzers;
+using SingleFlight.Generator.Tests.Infrastructure;
+using static SingleFlight.Analyzer.Tests.Infrastructure.Source;
+
+namespace SingleFlight.Analyzer.Tests;
+
+/// <summary>
+/// SF0010: <c>Distributed = true</c> where the generator cannot share flights through Redis. The method-level
+/// reasons are reported on the <c>Distributed</c> argument; a key part without a cross-process encoding on the
+/// parameter (default key) or on the part of the <c>KeyFrom</c> string. Then the look-alikes that must not fire,
+/// and the generator's side: nothing emitted, nothing thrown.
+/// </summary>
+public sealed class DistributedDiagnosticTests
+{
+    private const string KeyTypeAdvice = "which has no text form that is the same in every process, so it cannot name a distributed flight. Key on strings, primitives, enums, Guid, dates or times (for example KeyFrom = \"request.Id\"), or remove Distributed.";
+
+    /// <summary>Types the key tests use: a class, a struct with value equality, and a request with an int Id.</summary>
+    private const string Types = """
+
+        public sealed class Request
+        {
+            public int Id { get; init; }
+            public string Name { get; init; } = "";
+            public string[] Tags { get; init; } = [];
+            public List<int> Ids { get; init; } = [];
+        }
+
+        public readonly record struct Point(int X, int Y);
+        """;
+
+    private static DiagnosticResult SF0010(string message) => new DiagnosticResult("SF0010", DiagnosticSeverity.Error).WithLocation(0).WithMessage(message);
+
+    /// <summary>
+    /// Every method SF0010 rejects, with the expected location marked <c>{|#0:...|}</c> and the full message.
+    /// <c>Redis</c> says whether the project references the SingleFlight.Redis package.
+    /// </summary>
+    private static readonly Dictionary<string, (string Source, bool Redis, string Message)> s_failing = new()
+    {
+        ["no Redis package"] = (
+            InClass("""
+                [SingleFlight(KeyFrom = "id", {|#0:Distributed = true|})]
+                public partial Task<int> GetAsync(int id);
+                private Task<int> GetCoreAsync(int id) => Task.FromResult(id);
+                """),
+            false,
+            "'GetAsync' has Distributed = true, but the project does not reference the SingleFlight.Generators.Redis package that shares flights through Redis. Add the package, or remove Distributed."),
+
+        // Without the package, the package is what is missing, whatever else is wrong.
+        ["no Redis package, blocking method"] = (
+            InClass("""
+                [SingleFlight({|#0:Distributed = true|})]
+                public partial int Get(int id);
+                private int GetCore(int id) => id;
+                """),
+            false,
+            "'Get' has Distributed = true, but the project does not reference the SingleFlight.Generators.Redis package that shares flights through Redis. Add the package, or remove Distributed."),
+
+        ["blocking method returning a value"] = (
+            InClass("""
+                [SingleFlight({|#0:Distributed = true|}, KeyFrom = "id")]
+                public partial int Get(int id);
+                private int GetCore(int id) => id;
+                """),
+            true,
+            "'Get' blocks its caller (it returns 'int'), and a distributed flight waits on Redis. Return Task or ValueTask (with or without a result), or remove Distributed."),
+
+        ["blocking method returning void"] = (
+            InClass("""
+                [SingleFlight(OperationName = "warm", {|#0:Distributed = true|})]
+                public static partial void Warm(string region);
+                private static void WarmCore(string region) { }
+                """),
+            true,
+            "'Warm' blocks its caller (it returns 'void'), and a distributed flight waits on Redis. Return Task or ValueTask (with or without a result), or remove Distributed."),
+
+        ["instance scope"] = (
+            InClass("""
+                [SingleFlight(Scope = SingleFlightScope.Instance, {|#0:Distributed = true|})]
+                public partial Task<int> GetAsync(int id);
+                private Task<int> GetCoreAsync(int id) => Task.FromResult(id);
+                """),
+            true,
+            "'GetAsync' has Scope = SingleFlightScope.Instance, but a distributed flight is shared by every process, so it cannot belong to one object. Remove Scope, or remove Distributed."),
+
+        ["generic method"] = (
+            InClass("""
+                [SingleFlight({|#0:Distributed = true|})]
+                public partial Task<T?> GetAsync<T>(string id);
+                private Task<T?> GetCoreAsync<T>(string id) => Task.FromResult<T?>(default);
+                """),
+            true,
+            "'GetAsync' is generic: every type argument list would share one distributed operation name with different key or result types. Make it non-generic, or remove Distributed."),
+
+        ["method in a generic type"] = (
+            Usings + """
+                public partial class Cache<TValue>
+                {
+                    [SingleFlight({|#0:Distributed = true|})]
+                    public partial Task<TValue?> GetAsync(string id);
+                    private Task<TValue?> GetCoreAsync(string id) => Task.FromResult<TValue?>(default);
+                }
+                """,
+            true,
+            "'GetAsync' is in the generic type 'Cache<TValue>': every closed type would share one distributed operation name with different key or result types. Move the method to a non-generic type, or remove Distributed."),
+
+        ["method in a type nested in a generic type"] = (
+            Usings + """
+                public partial class Outer<T>
+                {
+                    public partial class Inner
+                    {
+                        [SingleFlight({|#0:Distributed = true|})]
+                        public partial Task<int> GetAsync(string id);
+                        private Task<int> GetCoreAsync(string id) => Task.FromResult(0);
+                    }
+                }
+                """,
+            true,
+            "'GetAsync' is in the generic type 'Outer<T>': every closed type would share one distributed operation name with different key or result types. Move the method to a non-generic type, or remove Distributed."),
+
+        ["default key: a class"] = (
+            InClass("""
+                [SingleFlight(Distributed = true)]
+                public partial Task<string> GetAsync(string tenant, Request {|#0:request|}, CancellationToken cancellationToken);
+                private Task<string> GetCoreAsync(string tenant, Request request, CancellationToken cancellationToken) => Task.FromResult(tenant);
+                """) + Types,
+            true,
+            "The key of 'GetAsync' has a part of type 'Request', " + KeyTypeAdvice),
+
+        ["default key: a record struct"] = (
+            InClass("""
+                [SingleFlight(Distributed = true)]
+                public partial ValueTask<int> GetAsync(Point {|#0:point|});
+                private ValueTask<int> GetCoreAsync(Point point) => new(point.X);
+                """) + Types,
+            true,
+            "The key of 'GetAsync' has a part of type 'Point', " + KeyTypeAdvice),
+
+        ["default key: an array"] = (
+            InClass("""
+                [SingleFlight(Distributed = true)]
+                public partial Task GetAsync(int id, byte[] {|#0:payload|});
+                private Task GetCoreAsync(int id, byte[] payload) => Task.CompletedTask;
+                """),
+            true,
+            "The key of 'GetAsync' has a part of type 'byte[]', " + KeyTypeAdvice),
+
+        ["default key: a tuple with an object"] = (
+            InClass("""
+                [SingleFlight(Distributed = true)]
+                public partial Task<int> GetAsync((int, object) {|#0:pair|});
+                private Task<int> GetCoreAsync((int, object) pair) => Task.FromResult(pair.Item1);
+                """),
+            true,
+            "The key of 'GetAsync' has a part of type '(int, object)', " + KeyTypeAdvice),
+
+        ["default key: a nullable struct without encoding"] = (
+            InClass("""
+                [SingleFlight(Distributed = true)]
+                public partial Task<int> GetAsync(Point? {|#0:point|});
+                private Task<int> GetCoreAsync(Point? point) => Task.FromResult(0);
+                """) + Types,
+            true,
+            "The key of 'GetAsync' has a part of type 'Point?', " + KeyTypeAdvice),
+
+        ["default key: Int128"] = (
+            InClass("""
+                [SingleFlight(Distributed = true)]
+                public partial Task<int> GetAsync(Int128 {|#0:id|});
+                private Task<int> GetCoreAsync(Int128 id) => Task.FromResult(0);
+                """),
+            true,
+            "The key of 'GetAsync' has a part of type 'Int128', " + KeyTypeAdvice),
+
+        ["default key: nint"] = (
+            InClass("""
+                [SingleFlight(Distributed = true)]
+                public static partial Task<int> GetAsync(nint {|#0:handle|});
+                private static Task<int> GetCoreAsync(nint handle) => Task.FromResult(0);
+                """),
+            true,
+            "The key of 'GetAsync' has a part of type 'nint', " + KeyTypeAdvice),
+
+        ["KeyFrom: a class parameter"] = (
+            InClass("""
+                [SingleFlight(KeyFrom = "tenant, {|#0:request|}", Distributed = true)]
+                public partial Task<string> GetAsync(string tenant, Request request);
+                private Task<string> GetCoreAsync(string tenant, Request request) => Task.FromResult(tenant);
+                """) + Types,
+            true,
+            "The key of 'GetAsync' has a part of type 'Request', " + KeyTypeAdvice),
+
+        ["KeyFrom: a member path to an array"] = (
+            InClass("""
+                [SingleFlight(Distributed = true, KeyFrom = "request.Id, {|#0:request.Tags|}")]
+                public partial Task<string> GetAsync(Request request);
+                private Task<string> GetCoreAsync(Request request) => Task.FromResult(request.Name);
+                """) + Types,
+            true,
+            "The key of 'GetAsync' has a part of type 'string[]', " + KeyTypeAdvice),
+
+        ["KeyFrom: a member path to a list, after escapes"] = (
+            InClass("""
+                [SingleFlight(Distributed = true, KeyFrom = "request.Name == \"a\\tb\" ? 1 : 2, {|#0:request.Ids|}")]
+                public partial Task<string> GetAsync(Request request);
+                private Task<string> GetCoreAsync(Request request) => Task.FromResult(request.Name);
+                """) + Types,
+            true,
+            "The key of 'GetAsync' has a part of type 'List<int>', " + KeyTypeAdvice),
+
+        ["KeyFrom: in a raw string"] = (
+            InClass(""""
+                [SingleFlight(Distributed = true, KeyFrom = """
+                    request.Id,
+                    {|#0:(object)request.Name|}
+                    """)]
+                public partial Task<string> GetAsync(Request request);
+                private Task<string> GetCoreAsync(Request request) => Task.FromResult(request.Name);
+                """") + Types,
+            true,
+            "The key of 'GetAsync' has a part of type 'object', " + KeyTypeAdvice),
+    };
+
+    public static TheoryData<string> FailingCases => new(s_failing.Keys);
+
+    [Theory]
+    [MemberData(nameof(FailingCases))]
+    public Task SF0010_is_reported_at_the_exact_location_with_the_message(string name)
+    {
+        var (source, redis, message) = s_failing[name];
+        return redis
+            ? AnalyzerTest.VerifyDistributedAsync(source, SF0010(message))
+            : AnalyzerTest.VerifyAsync(source, SF0010(message));
+    }
+
+    [Theory]
+    [MemberData(nameof(FailingCases))]
+    public async Task SF0010_case_gets_nothing_from_the_generator_and_one_SF0010_from_the_analyzer(string name)
+    {
+        var (source, redis, _) = s_failing[name];
+        var compilation = redis ? TestCompiler.CreateDistributed(StripMarkup(source)) : TestCompiler.Create(StripMarkup(source));
+
+        var run = TestCompiler.Run(compilation);
+
+        Assert.Null(run.Exception);
+        Assert.Empty(run.Sources);
+        Assert.True(run.GeneratorDiagnostics.IsEmpty, TestCompiler.Format(run.GeneratorDiagnostics));
+        var all = await run.Output
+            .WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new SingleFlightAnalyzer()), new AnalyzerOptions([]))
+            .GetAllDiagnosticsAsync();
+        Assert.DoesNotContain(all, static d => d.Id is "CS8785" or "AD0001");
+        Assert.Equal(["SF0010"], all.Where(static d => d.Id.StartsWith("SF", StringComparison.Ordinal)).Select(static d => d.Id));
+    }
+
+    // ---- reason 1: the package --------------------------------------------------------------------------
+
+    private const string ValidDistributed = """
+        [SingleFlight(KeyFrom = "tenant, id", Distributed = true)]
+        public partial Task<string> GetAsync(string tenant, int id, CancellationToken cancellationToken);
+        private Task<string> GetCoreAsync(string tenant, int id, CancellationToken cancellationToken) => Task.FromResult(tenant);
+        """;
+
+    [Fact]
+    public Task SF0010_without_the_Redis_references() => AnalyzerTest.VerifyAsync(
+        InClass(ValidDistributed.Replace("Distributed = true", "{|#0:Distributed = true|}", StringComparison.Ordinal)),
+        SF0010("'GetAsync' has Distributed = true, but the project does not reference the SingleFlight.Generators.Redis package that shares flights through Redis. Add the package, or remove Distributed."));
+
+    [Fact]
+    public Task SF0010_not_with_the_Redis_references() => AnalyzerTest.VerifyDistributedAsync(InClass(ValidDistributed));
+
+    // ---- must not fire ------------------------------------------------------------------------------------
+
+    [Theory]
+    [InlineData("Task<int>", "Task.FromResult(id)")]
+    [InlineData("ValueTask<int>", "new ValueTask<int>(id)")]
+    [InlineData("Task", "Task.CompletedTask")]
+    [InlineData("ValueTask", "default")]
+    [InlineData("Task<string?>", "Task.FromResult<string?>(null)")]
+    public Task SF0010_not_for_asynchronous_methods(string returnType, string body) => AnalyzerTest.VerifyDistributedAsync(InClass($$"""
+        [SingleFlight(Distributed = true)]
+        public partial {{returnType}} GetAsync(string tenant, int id, CancellationToken cancellationToken);
+        private {{returnType}} GetCoreAsync(string tenant, int id, CancellationToken cancellationToken) => {{body}};
+        [SingleFlight(Distributed = true)]
+        public static partial {{returnType}} GetStaticAsync(int id);
+        private static {{returnType}} GetStaticCoreAsync(int id) => {{body}};
+        """));
+
+    /// <summary>Every key type with a cross-process encoding, as a default key's only parameter.</summary>
+    public static TheoryData<string> SupportedKeyTypes => new(
+        "string", "string?", "char", "bool",
+        "sbyte", "short", "int", "long", "byte", "ushort", "uint", "ulong",
+        "float", "double", "decimal",
+        "Guid", "DateTime", "DateTimeOffset", "DateOnly", "TimeOnly", "TimeSpan",
+        "DayOfWeek", "StringComparison?", "int?", "Guid?", "DateOnly?",
+        "(int, string)", "(int Id, (string Name, Guid? Tag) Inner)", "(int, int, int, int, int, int, int, int, string)",
+        "Unit");
+
+    [Theory]
+    [MemberData(nameof(SupportedKeyTypes))]
+    public Task SF0010_not_for_a_default_key_of_a_supported_type(string type) => AnalyzerTest.VerifyDistributedAsync(InClass($$"""
+        [SingleFlight(Distributed = true)]
+        public partial Task<int> GetAsync({{type}} key);
+        private Task<int> GetCoreAsync({{type}} key) => Task.FromResult(0);
+        """));
+
+    [Theory]
+    [InlineData("id", "int id")]
+    [InlineData("request.Id", "Request request")]
+    [InlineData("request.Id, request.Name", "Request request")]
+    [InlineData("(request.Id, request.Name)", "Request request")]
+    [InlineData("tenant, request?.Id", "string tenant, Request? request")]
+    [InlineData("day.DayOfWeek, day", "DateOnly day")]
+    [InlineData("id", "int? id, [NotKey] object context")]
+    [InlineData("comparison", "StringComparison comparison")]
+    [InlineData("", "string tenant")]
+    [InlineData("\"\"\"tenant, id\"\"\"", "string tenant, long id")]
+    public Task SF0010_not_for_a_KeyFrom_of_supported_parts(string keyFrom, string parameters)
+    {
+        var literal = keyFrom.StartsWith('"') ? keyFrom : "\"" + keyFrom + "\"";
+        return AnalyzerTest.VerifyDistributedAsync(InClass($$"""
+            [SingleFlight(KeyFrom = {{literal}}, Distributed = true)]
+            public partial Task<string> GetAsync({{parameters}}, CancellationToken cancellationToken = default);
+            private Task<string> GetCoreAsync({{StripNotKey(parameters)}}, CancellationToken cancellationToken) => Task.FromResult("x");
+            """) + Types);
+    }
+
+    [Fact]
+    public Task SF0010_not_for_a_method_without_parameters_or_with_only_a_token() => AnalyzerTest.VerifyDistributedAsync(InClass("""
+        [SingleFlight(Distributed = true)]
+        public partial Task<int> CountAsync();
+        private Task<int> CountCoreAsync() => Task.FromResult(0);
+        [SingleFlight(Distributed = true)]
+        public static partial ValueTask WarmAsync(CancellationToken cancellationToken);
+        private static ValueTask WarmCoreAsync(CancellationToken cancellationToken) => default;
+        """));
+
+    [Fact]
+    public Task SF0010_not_for_a_default_key_that_leaves_out_a_NotKey_parameter_of_any_type() => AnalyzerTest.VerifyDistributedAsync(InClass("""
+        [SingleFlight(Distributed = true)]
+        public partial Task<int> GetAsync(int id, [NotKey] Request request, CancellationToken cancellationToken);
+        private Task<int> GetCoreAsync(int id, Request request, CancellationToken cancellationToken) => Task.FromResult(id);
+        """) + Types);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task SF0010_not_for_Distributed_false_on_a_blocking_method(bool redis)
+    {
+        var source = InClass("""
+            [SingleFlight(KeyFrom = "id", Distributed = false, Scope = SingleFlightScope.Instance)]
+            public partial int Get(int id);
+            private int GetCore(int id) => id;
+            [SingleFlight(Distributed = false)]
+            public static partial void Run<T>(Point point);
+            private static void RunCore<T>(Point point) { }
+            """) + Types;
+        return redis ? AnalyzerTest.VerifyDistributedAsync(source) : AnalyzerTest.VerifyAsync(source);
+    }
+
+    [Fact]
+    public Task SF0010_not_when_another_problem_comes_first() => AnalyzerTest.VerifyDistributedAsync(InClass("""
+        [SingleFlight(Distributed = true)]
+        public int {|SF0001:Get|}(int id) => id;
+        [SingleFlight(Distributed = true, Scope = SingleFlightScope.Instance)]
+        public static partial Task<int> {|SF0003:GetStaticAsync|}(int id);
+        private static Task<int> GetStaticCoreAsync(int id) => Task.FromResult(id);
+        """));
+
+    private static string StripNotKey(string parameters) => parameters.Replace("[NotKey] ", string.Empty, StringComparison.Ordinal);
+
+    // ---- the build: generator, then analyzer -----------------------------------------------------------------
+
+    private const string Shop = """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using SingleFlight;
+
+        namespace Shop;
+
+        public enum Currency { Eur, Usd }
+
+        public sealed record Quote(string Sku, decimal Price);
+
+        public sealed class QuoteRequest
+        {
+            public int Id { get; init; }
+            public string Sku { get; init; } = "";
+        }
+
+        public sealed partial class Prices
+        {
+            [SingleFlight(KeyFrom = "request.Id, currency", Distributed = true)]
+            public partial Task<Quote?> GetQuoteAsync(QuoteRequest request, Currency currency, CancellationToken cancellationToken);
+
+            private Task<Quote?> GetQuoteCoreAsync(QuoteRequest request, Currency currency, CancellationToken cancellationToken)
+                => Task.FromResult<Quote?>(new Quote(request.Sku, 1m));
+
+            [SingleFlight(Distributed = true, OperationName = "prices.by-day")]
+            public static partial ValueTask<decimal> GetDailyAsync(DateOnly day, (string Sku, int? Store) item);
+
+            private static ValueTask<decimal> GetDailyCoreAsync(DateOnly day, (string Sku, int? Store) item) => new(1m);
+
+            [SingleFlight(Distributed = true)]
+            public partial Task RefreshAsync(CancellationToken cancellationToken);
+
+            private Task RefreshCoreAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        }
+        """;
+
+    [Fact]
+    public async Task Pipeline_valid_distributed_methods_compile_without_any_diagnostic()
+    {
+        var diagnostics = await Pipeline.RunDistributedAsync(Shop);
+
+        Assert.True(diagnostics.IsEmpty, Pipeline.Format(diagnostics));
+    }
+
+    [Fact]
+    public void Pipeline_generates_a_distributed_operation_for_each_method()
+    {
+        var compilation = Pipeline.Compile(TestReferences.Distributed, Shop);
+        var run = TestCompiler.Run(compilation);
+
+        Assert.Null(run.Exception);
+        Assert.Equal(3, run.Sources.Length);
+        Assert.All(run.Sources, static s => Assert.Contains("global::SingleFlight.Redis.DistributedSingleFlightOperation<", s.SourceText.ToString(), StringComparison.Ordinal));
+        var errors = run.Output.GetDiagnostics().Where(static d => d.Severity == DiagnosticSeverity.Error).ToArray();
+        Assert.True(errors.Length == 0, Pipeline.Format(errors));
+    }
+
+    [Fact]
+    public async Task Pipeline_without_the_Redis_references_reports_SF0010_and_generates_nothing()
+    {
+        var diagnostics = await Pipeline.RunAsync(Shop);
+
+        // Each method: SF0010 on its Distributed argument, and the compiler's "no implementation" error.
+        var sf0010 = diagnostics.Where(static d => d.Id == "SF0010").ToArray();
+        Assert.Equal(3, sf0010.Length);
+        Assert.All(sf0010, static d => Assert.Equal("Distributed = true", d.Location.SourceTree!.GetText().ToString(d.Location.SourceSpan)));
+        Assert.DoesNotContain(diagnostics, static d => d.Id.StartsWith("SF", StringComparison.Ordinal) && d.Id != "SF0010");
+        Assert.DoesNotContain(diagnostics, static d => d.Id is "AD0001" or "CS8785");
+    }
+}
