@@ -308,6 +308,47 @@ public sealed class DistributedDiagnosticTests
         private Task<int> GetCoreAsync({{type}} key) => Task.FromResult(0);
         """));
 
+    /// <summary>
+    /// C# spellings of key types and the runtime types they stand for: the analyzer's idea of a supported key
+    /// (HasDistributedEncoding in the parser) must be the runtime's (<c>DistributedKey.IsSupported</c>), which
+    /// otherwise throws when the generated operation is first used.
+    /// </summary>
+    private static readonly Dictionary<string, Type> s_keyTypes = new()
+    {
+        ["string"] = typeof(string), ["char"] = typeof(char), ["bool"] = typeof(bool),
+        ["sbyte"] = typeof(sbyte), ["short"] = typeof(short), ["int"] = typeof(int), ["long"] = typeof(long),
+        ["byte"] = typeof(byte), ["ushort"] = typeof(ushort), ["uint"] = typeof(uint), ["ulong"] = typeof(ulong),
+        ["float"] = typeof(float), ["double"] = typeof(double), ["decimal"] = typeof(decimal),
+        ["Guid"] = typeof(Guid), ["DateTime"] = typeof(DateTime), ["DateTimeOffset"] = typeof(DateTimeOffset),
+        ["DateOnly"] = typeof(DateOnly), ["TimeOnly"] = typeof(TimeOnly), ["TimeSpan"] = typeof(TimeSpan),
+        ["DayOfWeek"] = typeof(DayOfWeek), ["DayOfWeek?"] = typeof(DayOfWeek?), ["int?"] = typeof(int?), ["Unit"] = typeof(Unit),
+        ["Unit?"] = typeof(Unit?), ["ValueTuple<int>"] = typeof(ValueTuple<int>), ["(int, string)"] = typeof(ValueTuple<int, string>),
+        ["(int, (long?, Guid))"] = typeof(ValueTuple<int, ValueTuple<long?, Guid>>),
+        ["(int, int, int, int, int, int, int, int, string)"] = typeof(ValueTuple<int, int, int, int, int, int, int, ValueTuple<int, string>>),
+        ["object"] = typeof(object), ["byte[]"] = typeof(byte[]), ["List<int>"] = typeof(List<int>), ["Uri"] = typeof(Uri),
+        ["Version"] = typeof(Version), ["Int128"] = typeof(Int128), ["UInt128"] = typeof(UInt128), ["Half"] = typeof(Half),
+        ["nint"] = typeof(nint), ["nuint"] = typeof(nuint), ["System.Numerics.BigInteger"] = typeof(System.Numerics.BigInteger),
+        ["KeyValuePair<int, int>"] = typeof(KeyValuePair<int, int>), ["(int, object)"] = typeof(ValueTuple<int, object>),
+        ["Int128?"] = typeof(Int128?), ["CultureInfo"] = typeof(System.Globalization.CultureInfo),
+    };
+
+    public static TheoryData<string> KeyTypes => new(s_keyTypes.Keys);
+
+    [Theory]
+    [MemberData(nameof(KeyTypes))]
+    public Task SF0010_agrees_with_the_runtime_on_key_types(string type)
+    {
+        var supported = SingleFlight.Redis.DistributedKey.IsSupported(s_keyTypes[type]);
+        var source = InClass($$"""
+            [SingleFlight(Distributed = true)]
+            public partial Task<int> GetAsync({{type}} {|#0:key|});
+            private Task<int> GetCoreAsync({{type}} key) => Task.FromResult(0);
+            """);
+        return supported
+            ? AnalyzerTest.VerifyDistributedAsync(StripMarkup(source))
+            : AnalyzerTest.VerifyDistributedAsync(source, new DiagnosticResult("SF0010", DiagnosticSeverity.Error).WithLocation(0));
+    }
+
     [Theory]
     [InlineData("id", "int id")]
     [InlineData("request.Id", "Request request")]
