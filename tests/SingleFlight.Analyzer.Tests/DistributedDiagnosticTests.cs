@@ -13,7 +13,7 @@ namespace SingleFlight.Analyzer.Tests;
 /// SF0010: <c>Distributed = true</c> where the generator cannot share flights through Redis. The method-level
 /// reasons are reported on the <c>Distributed</c> argument; a key part without a cross-process encoding on the
 /// parameter (default key) or on the part of the <c>KeyFrom</c> string. Then the look-alikes that must not fire,
-/// and the generator's side: nothing emitted, nothing thrown.
+/// and the generator's side: such a method is still generated, as an in-process flight, without throwing.
 /// </summary>
 public sealed class DistributedDiagnosticTests
 {
@@ -37,9 +37,10 @@ public sealed class DistributedDiagnosticTests
 
     /// <summary>
     /// Every method SF0010 rejects, with the expected location marked <c>{|#0:...|}</c> and the full message.
-    /// <c>Redis</c> says whether the project references the SingleFlight.Redis package.
+    /// <c>Redis</c> says whether the project references the SingleFlight.Redis package; <c>SF0006</c> that the key
+    /// part also compares by reference, which SF0006 reports at the same place.
     /// </summary>
-    private static readonly Dictionary<string, (string Source, bool Redis, string Message)> s_failing = new()
+    private static readonly Dictionary<string, (string Source, bool Redis, string Message, bool SF0006)> s_failing = new()
     {
         ["no Redis package"] = (
             InClass("""
@@ -48,7 +49,8 @@ public sealed class DistributedDiagnosticTests
                 private Task<int> GetCoreAsync(int id) => Task.FromResult(id);
                 """),
             false,
-            "'GetAsync' has Distributed = true, but the project does not reference the SingleFlight.Generators.Redis package that shares flights through Redis. Add the package, or remove Distributed."),
+            "'GetAsync' has Distributed = true, but the project does not reference the SingleFlight.Generators.Redis package that shares flights through Redis. Add the package, or remove Distributed.",
+            false),
 
         // Without the package, the package is what is missing, whatever else is wrong.
         ["no Redis package, blocking method"] = (
@@ -58,7 +60,8 @@ public sealed class DistributedDiagnosticTests
                 private int GetCore(int id) => id;
                 """),
             false,
-            "'Get' has Distributed = true, but the project does not reference the SingleFlight.Generators.Redis package that shares flights through Redis. Add the package, or remove Distributed."),
+            "'Get' has Distributed = true, but the project does not reference the SingleFlight.Generators.Redis package that shares flights through Redis. Add the package, or remove Distributed.",
+            false),
 
         ["blocking method returning a value"] = (
             InClass("""
@@ -67,7 +70,8 @@ public sealed class DistributedDiagnosticTests
                 private int GetCore(int id) => id;
                 """),
             true,
-            "'Get' blocks its caller (it returns 'int'), and a distributed flight waits on Redis. Return Task or ValueTask (with or without a result), or remove Distributed."),
+            "'Get' blocks its caller (it returns 'int'), and a distributed flight waits on Redis. Return Task or ValueTask (with or without a result), or remove Distributed.",
+            false),
 
         ["blocking method returning void"] = (
             InClass("""
@@ -76,7 +80,8 @@ public sealed class DistributedDiagnosticTests
                 private static void WarmCore(string region) { }
                 """),
             true,
-            "'Warm' blocks its caller (it returns 'void'), and a distributed flight waits on Redis. Return Task or ValueTask (with or without a result), or remove Distributed."),
+            "'Warm' blocks its caller (it returns 'void'), and a distributed flight waits on Redis. Return Task or ValueTask (with or without a result), or remove Distributed.",
+            false),
 
         ["instance scope"] = (
             InClass("""
@@ -85,7 +90,8 @@ public sealed class DistributedDiagnosticTests
                 private Task<int> GetCoreAsync(int id) => Task.FromResult(id);
                 """),
             true,
-            "'GetAsync' has Scope = SingleFlightScope.Instance, but a distributed flight is shared by every process, so it cannot belong to one object. Remove Scope, or remove Distributed."),
+            "'GetAsync' has Scope = SingleFlightScope.Instance, but a distributed flight is shared by every process, so it cannot belong to one object. Remove Scope, or remove Distributed.",
+            false),
 
         ["generic method"] = (
             InClass("""
@@ -94,7 +100,8 @@ public sealed class DistributedDiagnosticTests
                 private Task<T?> GetCoreAsync<T>(string id) => Task.FromResult<T?>(default);
                 """),
             true,
-            "'GetAsync' is generic: every type argument list would share one distributed operation name with different key or result types. Make it non-generic, or remove Distributed."),
+            "'GetAsync' is generic: every type argument list would share one distributed operation name with different key or result types. Make it non-generic, or remove Distributed.",
+            false),
 
         ["method in a generic type"] = (
             Usings + """
@@ -106,7 +113,8 @@ public sealed class DistributedDiagnosticTests
                 }
                 """,
             true,
-            "'GetAsync' is in the generic type 'Cache<TValue>': every closed type would share one distributed operation name with different key or result types. Move the method to a non-generic type, or remove Distributed."),
+            "'GetAsync' is in the generic type 'Cache<TValue>': every closed type would share one distributed operation name with different key or result types. Move the method to a non-generic type, or remove Distributed.",
+            false),
 
         ["method in a type nested in a generic type"] = (
             Usings + """
@@ -121,7 +129,8 @@ public sealed class DistributedDiagnosticTests
                 }
                 """,
             true,
-            "'GetAsync' is in the generic type 'Outer<T>': every closed type would share one distributed operation name with different key or result types. Move the method to a non-generic type, or remove Distributed."),
+            "'GetAsync' is in the generic type 'Outer<T>': every closed type would share one distributed operation name with different key or result types. Move the method to a non-generic type, or remove Distributed.",
+            false),
 
         ["default key: a class"] = (
             InClass("""
@@ -130,7 +139,8 @@ public sealed class DistributedDiagnosticTests
                 private Task<string> GetCoreAsync(string tenant, Request request, CancellationToken cancellationToken) => Task.FromResult(tenant);
                 """) + Types,
             true,
-            "The key of 'GetAsync' has a part of type 'Request', " + KeyTypeAdvice),
+            "The key of 'GetAsync' has a part of type 'Request', " + KeyTypeAdvice,
+            true),
 
         ["default key: a record struct"] = (
             InClass("""
@@ -139,7 +149,8 @@ public sealed class DistributedDiagnosticTests
                 private ValueTask<int> GetCoreAsync(Point point) => new(point.X);
                 """) + Types,
             true,
-            "The key of 'GetAsync' has a part of type 'Point', " + KeyTypeAdvice),
+            "The key of 'GetAsync' has a part of type 'Point', " + KeyTypeAdvice,
+            false),
 
         ["default key: an array"] = (
             InClass("""
@@ -148,7 +159,8 @@ public sealed class DistributedDiagnosticTests
                 private Task GetCoreAsync(int id, byte[] payload) => Task.CompletedTask;
                 """),
             true,
-            "The key of 'GetAsync' has a part of type 'byte[]', " + KeyTypeAdvice),
+            "The key of 'GetAsync' has a part of type 'byte[]', " + KeyTypeAdvice,
+            true),
 
         ["default key: a tuple with an object"] = (
             InClass("""
@@ -157,7 +169,8 @@ public sealed class DistributedDiagnosticTests
                 private Task<int> GetCoreAsync((int, object) pair) => Task.FromResult(pair.Item1);
                 """),
             true,
-            "The key of 'GetAsync' has a part of type '(int, object)', " + KeyTypeAdvice),
+            "The key of 'GetAsync' has a part of type '(int, object)', " + KeyTypeAdvice,
+            true),
 
         ["default key: a nullable struct without encoding"] = (
             InClass("""
@@ -166,7 +179,8 @@ public sealed class DistributedDiagnosticTests
                 private Task<int> GetCoreAsync(Point? point) => Task.FromResult(0);
                 """) + Types,
             true,
-            "The key of 'GetAsync' has a part of type 'Point?', " + KeyTypeAdvice),
+            "The key of 'GetAsync' has a part of type 'Point?', " + KeyTypeAdvice,
+            false),
 
         ["default key: Int128"] = (
             InClass("""
@@ -175,7 +189,8 @@ public sealed class DistributedDiagnosticTests
                 private Task<int> GetCoreAsync(Int128 id) => Task.FromResult(0);
                 """),
             true,
-            "The key of 'GetAsync' has a part of type 'Int128', " + KeyTypeAdvice),
+            "The key of 'GetAsync' has a part of type 'Int128', " + KeyTypeAdvice,
+            false),
 
         ["default key: nint"] = (
             InClass("""
@@ -184,7 +199,8 @@ public sealed class DistributedDiagnosticTests
                 private static Task<int> GetCoreAsync(nint handle) => Task.FromResult(0);
                 """),
             true,
-            "The key of 'GetAsync' has a part of type 'nint', " + KeyTypeAdvice),
+            "The key of 'GetAsync' has a part of type 'nint', " + KeyTypeAdvice,
+            false),
 
         ["KeyFrom: a class parameter"] = (
             InClass("""
@@ -193,7 +209,8 @@ public sealed class DistributedDiagnosticTests
                 private Task<string> GetCoreAsync(string tenant, Request request) => Task.FromResult(tenant);
                 """) + Types,
             true,
-            "The key of 'GetAsync' has a part of type 'Request', " + KeyTypeAdvice),
+            "The key of 'GetAsync' has a part of type 'Request', " + KeyTypeAdvice,
+            true),
 
         ["KeyFrom: a member path to an array"] = (
             InClass("""
@@ -202,7 +219,8 @@ public sealed class DistributedDiagnosticTests
                 private Task<string> GetCoreAsync(Request request) => Task.FromResult(request.Name);
                 """) + Types,
             true,
-            "The key of 'GetAsync' has a part of type 'string[]', " + KeyTypeAdvice),
+            "The key of 'GetAsync' has a part of type 'string[]', " + KeyTypeAdvice,
+            true),
 
         ["KeyFrom: a member path to a list, after escapes"] = (
             InClass("""
@@ -211,7 +229,8 @@ public sealed class DistributedDiagnosticTests
                 private Task<string> GetCoreAsync(Request request) => Task.FromResult(request.Name);
                 """) + Types,
             true,
-            "The key of 'GetAsync' has a part of type 'List<int>', " + KeyTypeAdvice),
+            "The key of 'GetAsync' has a part of type 'List<int>', " + KeyTypeAdvice,
+            true),
 
         ["KeyFrom: in a raw string"] = (
             InClass(""""
@@ -223,7 +242,8 @@ public sealed class DistributedDiagnosticTests
                 private Task<string> GetCoreAsync(Request request) => Task.FromResult(request.Name);
                 """") + Types,
             true,
-            "The key of 'GetAsync' has a part of type 'object', " + KeyTypeAdvice),
+            "The key of 'GetAsync' has a part of type 'object', " + KeyTypeAdvice,
+            true),
     };
 
     public static TheoryData<string> FailingCases => new(s_failing.Keys);
@@ -232,29 +252,43 @@ public sealed class DistributedDiagnosticTests
     [MemberData(nameof(FailingCases))]
     public Task SF0010_is_reported_at_the_exact_location_with_the_message(string name)
     {
-        var (source, redis, message) = s_failing[name];
+        var (source, redis, message, sf0006) = s_failing[name];
+        DiagnosticResult[] expected = sf0006
+            ? [SF0010(message), new DiagnosticResult("SF0006", DiagnosticSeverity.Warning).WithLocation(0)]
+            : [SF0010(message)];
         return redis
-            ? AnalyzerTest.VerifyDistributedAsync(source, SF0010(message))
-            : AnalyzerTest.VerifyAsync(source, SF0010(message));
+            ? AnalyzerTest.VerifyDistributedAsync(source, expected)
+            : AnalyzerTest.VerifyAsync(source, expected);
     }
 
     [Theory]
     [MemberData(nameof(FailingCases))]
-    public async Task SF0010_case_gets_nothing_from_the_generator_and_one_SF0010_from_the_analyzer(string name)
+    public async Task SF0010_case_is_generated_as_an_in_process_flight_and_the_build_shows_SF0010(string name)
     {
-        var (source, redis, _) = s_failing[name];
+        var (source, redis, _, sf0006) = s_failing[name];
         var compilation = redis ? TestCompiler.CreateDistributed(StripMarkup(source)) : TestCompiler.Create(StripMarkup(source));
 
         var run = TestCompiler.Run(compilation);
 
         Assert.Null(run.Exception);
-        Assert.Empty(run.Sources);
         Assert.True(run.GeneratorDiagnostics.IsEmpty, TestCompiler.Format(run.GeneratorDiagnostics));
+        var generated = Assert.Single(run.Sources).SourceText.ToString();
+        Assert.Contains("global::SingleFlight.SingleFlightGroup<", generated, StringComparison.Ordinal);
+        Assert.DoesNotContain("Distributed", generated, StringComparison.Ordinal);
+        var ours = TestCompiler.ProblemsInGeneratedCode(compilation, run.Output);
+        Assert.True(ours.Length == 0, TestCompiler.Format(ours) + Environment.NewLine + generated);
+
+        // The method has its implementation, so the build's only error is SF0010 (no CS8795 to bury it).
         var all = await run.Output
             .WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new SingleFlightAnalyzer()), new AnalyzerOptions([]))
             .GetAllDiagnosticsAsync();
-        Assert.DoesNotContain(all, static d => d.Id is "CS8785" or "AD0001");
-        Assert.Equal(["SF0010"], all.Where(static d => d.Id.StartsWith("SF", StringComparison.Ordinal)).Select(static d => d.Id));
+        Assert.DoesNotContain(all, static d => d.Id is "CS8785" or "AD0001" or "CS8795");
+        Assert.Equal(
+            sf0006 ? ["SF0006", "SF0010"] : ["SF0010"],
+            all.Where(static d => d.Id.StartsWith("SF", StringComparison.Ordinal)).Select(static d => d.Id).Order());
+        // (TestCompiler makes every warning an error, SF0006 included.)
+        var others = all.Where(static d => d.Severity == DiagnosticSeverity.Error && d.Id is not ("SF0010" or "SF0006")).ToArray();
+        Assert.True(others.Length == 0, TestCompiler.Format(others));
     }
 
     // ---- reason 1: the package --------------------------------------------------------------------------
@@ -336,17 +370,22 @@ public sealed class DistributedDiagnosticTests
 
     [Theory]
     [MemberData(nameof(KeyTypes))]
-    public Task SF0010_agrees_with_the_runtime_on_key_types(string type)
+    public async Task SF0010_agrees_with_the_runtime_on_key_types(string type)
     {
         var supported = SingleFlight.Redis.DistributedKey.IsSupported(s_keyTypes[type]);
         var source = InClass($$"""
             [SingleFlight(Distributed = true)]
-            public partial Task<int> GetAsync({{type}} {|#0:key|});
+            public partial Task<int> GetAsync({{type}} key);
             private Task<int> GetCoreAsync({{type}} key) => Task.FromResult(0);
             """);
-        return supported
-            ? AnalyzerTest.VerifyDistributedAsync(StripMarkup(source))
-            : AnalyzerTest.VerifyDistributedAsync(source, new DiagnosticResult("SF0010", DiagnosticSeverity.Error).WithLocation(0));
+
+        var diagnostics = await Pipeline.RunDistributedAsync(source);
+
+        // Types that compare by reference get SF0006 as well; nothing else may show up.
+        var sf0010 = diagnostics.Where(static d => d.Id == "SF0010").ToArray();
+        Assert.True(supported ? sf0010.Length == 0 : sf0010.Length == 1, Pipeline.Format(diagnostics));
+        Assert.All(sf0010, static d => Assert.Equal("key", d.Location.SourceTree!.GetText().ToString(d.Location.SourceSpan)));
+        Assert.DoesNotContain(diagnostics, static d => d.Id is not ("SF0010" or "SF0006"));
     }
 
     [Theory]
@@ -404,12 +443,17 @@ public sealed class DistributedDiagnosticTests
     }
 
     [Fact]
-    public Task SF0010_not_when_another_problem_comes_first() => AnalyzerTest.VerifyDistributedAsync(InClass("""
+    public Task SF0010_not_when_the_method_is_not_generated_at_all() => AnalyzerTest.VerifyAsync(InClass("""
         [SingleFlight(Distributed = true)]
         public int {|SF0001:Get|}(int id) => id;
         [SingleFlight(Distributed = true, Scope = SingleFlightScope.Instance)]
         public static partial Task<int> {|SF0003:GetStaticAsync|}(int id);
         private static Task<int> GetStaticCoreAsync(int id) => Task.FromResult(id);
+        [SingleFlight(Distributed = true)]
+        public partial int {|SF0002:Count|}(string name);
+        [SingleFlight(KeyFrom = "{|SF0004:idd|}", Distributed = true)]
+        public partial void Run(int id);
+        private void RunCore(int id) { }
         """));
 
     private static string StripNotKey(string parameters) => parameters.Replace("[NotKey] ", string.Empty, StringComparison.Ordinal);
@@ -476,15 +520,12 @@ public sealed class DistributedDiagnosticTests
     }
 
     [Fact]
-    public async Task Pipeline_without_the_Redis_references_reports_SF0010_and_generates_nothing()
+    public async Task Pipeline_without_the_Redis_references_reports_only_SF0010()
     {
         var diagnostics = await Pipeline.RunAsync(Shop);
 
-        // Each method: SF0010 on its Distributed argument, and the compiler's "no implementation" error.
-        var sf0010 = diagnostics.Where(static d => d.Id == "SF0010").ToArray();
-        Assert.Equal(3, sf0010.Length);
-        Assert.All(sf0010, static d => Assert.Equal("Distributed = true", d.Location.SourceTree!.GetText().ToString(d.Location.SourceSpan)));
-        Assert.DoesNotContain(diagnostics, static d => d.Id.StartsWith("SF", StringComparison.Ordinal) && d.Id != "SF0010");
-        Assert.DoesNotContain(diagnostics, static d => d.Id is "AD0001" or "CS8785");
+        // Each method is generated as an in-process flight: SF0010 on its Distributed argument is all there is.
+        Assert.Equal(["SF0010", "SF0010", "SF0010"], diagnostics.Select(static d => d.Id));
+        Assert.All(diagnostics, static d => Assert.Equal("Distributed = true", d.Location.SourceTree!.GetText().ToString(d.Location.SourceSpan)));
     }
 }

@@ -171,9 +171,9 @@ internal static class BrokenInputCorpus
         ["new modifier"] = (Header + "public class B { public Task<int> GetAsync(int id) => Task.FromResult(id); }\npublic partial class C : B\n{\n[SingleFlight] public new partial Task<int> GetAsync(int id);\nprivate Task<int> GetCoreAsync(int id) => Task.FromResult(id);\n}", 1),
         ["partial core"] = (InClass("[SingleFlight(KeyFrom = \"id\")] public partial Task<int> GetAsync(int id);\nprivate partial Task<int> GetCoreAsync(int id);\nprivate partial Task<int> GetCoreAsync(int id) => Task.FromResult(id);"), 1),
 
-        // Distributed = true, compiled without the SingleFlight.Redis package: skipped (SF0010 says why).
-        ["distributed without the Redis package"] = (InClass("[SingleFlight(Distributed = true)] public partial Task<int> GetAsync(int id);\nprivate Task<int> GetCoreAsync(int id) => Task.FromResult(id);"), 0),
-        ["distributed from a constant"] = (InClass("private const bool On = true;\n[SingleFlight(KeyFrom = \"id\", Distributed = On)] public partial Task<int> GetAsync(int id);\nprivate Task<int> GetCoreAsync(int id) => Task.FromResult(id);"), 0),
+        // Distributed = true, compiled without the SingleFlight.Redis package: generated in-process (SF0010 says why).
+        ["distributed without the Redis package"] = (InClass("[SingleFlight(Distributed = true)] public partial Task<int> GetAsync(int id);\nprivate Task<int> GetCoreAsync(int id) => Task.FromResult(id);"), 1),
+        ["distributed from a constant"] = (InClass("private const bool On = true;\n[SingleFlight(KeyFrom = \"id\", Distributed = On)] public partial Task<int> GetAsync(int id);\nprivate Task<int> GetCoreAsync(int id) => Task.FromResult(id);"), 1),
         ["distributed with a non-bool value"] = (InClass("[SingleFlight(Distributed = 1)] public partial Task<int> GetAsync(int id);\nprivate Task<int> GetCoreAsync(int id) => Task.FromResult(id);"), 0),
         ["distributed false on a blocking generic method"] = (InClass("[SingleFlight(Distributed = false)] public partial T Get<T>(object key) where T : new();\nprivate T GetCore<T>(object key) where T : new() => new T();"), 1),
     };
