@@ -120,7 +120,9 @@ internal static class MultiProcessDemo
         }
         catch (Exception e) when (e is RedisException or TimeoutException or ArgumentException)
         {
-            return e.Message;
+            // The client's first sentence says what failed; the rest is advice about its own connection options.
+            var end = e.Message.IndexOf(". ", StringComparison.Ordinal);
+            return end < 0 ? e.Message : e.Message[..(end + 1)];
         }
     }
 
