@@ -33,8 +33,9 @@ namespace SingleFlight.Redis;
 /// with the outcome <c>local_fallback</c>: an outage of Redis never fails a call.
 /// </para>
 /// <para>
-/// Cancellation is per caller, as in-process. The work's token is cancelled when every caller in this process
-/// has left; callers in other processes then stop waiting for this process and elect a new leader.
+/// Cancellation is per caller, as in-process. The work's token is cancelled when every caller in this process has
+/// left and no other process is still waiting for the flight (followers renew their interest in Redis at each poll);
+/// the key is then released at once, so a process that comes later elects a new leader.
 /// </para>
 /// </remarks>
 public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
@@ -68,11 +69,32 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         """;
 
     // {1, payload}: the flight ended; {0}: its leader still holds the key; {2}: the lease is gone without a result.
+    // While the flight runs, the follower (ARGV[2]) renews its interest in it until the server's now + ARGV[3] ms: the
+    // leader keeps its work running for interested followers after its own callers have all cancelled.
     private const string PollScript = """
         local r = redis.call('GET', KEYS[2])
-        if r then return {1, r} end
-        if redis.call('GET', KEYS[1]) == ARGV[1] then return {0} end
+        if r then
+          redis.call('ZREM', KEYS[3], ARGV[2])
+          return {1, r}
+        end
+        if redis.call('GET', KEYS[1]) == ARGV[1] then
+          redis.replicate_commands()
+          local t = redis.call('TIME')
+          local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+          redis.call('ZADD', KEYS[3], now + tonumber(ARGV[3]), ARGV[2])
+          redis.call('PEXPIRE', KEYS[3], ARGV[3])
+          return {0}
+        end
         return {2}
+        """;
+
+    // The number of followers whose interest has not lapsed (lapsed ones are dropped).
+    private const string InterestScript = """
+        redis.replicate_commands()
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+        return redis.call('ZCARD', KEYS[1])
         """;
 
     private const byte ValueMarker = (byte)'V';
@@ -178,6 +200,12 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
 
     /// <summary>Called with the leader's token each time a local flight starts waiting for another process's flight. A seam for tests.</summary>
     internal Action<string>? WaitingHook { get; set; }
+
+    /// <summary>
+    /// Called with the number of interested followers each time a leader whose own callers have all left checks it
+    /// (0: the work's token is then cancelled). A seam for tests.
+    /// </summary>
+    internal Action<long>? InterestCheckedHook { get; set; }
 
     /// <summary>
     /// Runs <paramref name="work"/> for <paramref name="key"/>, unless a flight for an equal key is running in
@@ -348,7 +376,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
             RedisValue payload;
             try
             {
-                (outcome, payload) = await WaitForAsync(lockKey, holder, started, flightToken).ConfigureAwait(false);
+                (outcome, payload) = await WaitForAsync(lockKey, holder, myToken, started, flightToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (IsRedisFailure(ex) && !flightToken.IsCancellationRequested)
             {
@@ -407,12 +435,17 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
     {
         TValue value = default!;
         ExceptionDispatchInfo? failure = null;
+
+        // Rule 4 across processes: the work's token is cancelled once every caller here has cancelled and no other
+        // process is still waiting for this flight.
+        using var workCancellation = new CancellationTokenSource();
         using (var renewal = new CancellationTokenSource())
         {
             var renewing = RenewAsync(lockKey, myToken, renewal.Token);
+            var watching = WatchInterestAsync(InterestKey(lockKey, myToken), flightToken, workCancellation, renewal.Token);
             try
             {
-                value = await work(state, flightToken).ConfigureAwait(false);
+                value = await work(state, workCancellation.Token).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -422,11 +455,12 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
             {
                 renewal.Cancel();
                 await renewing.ConfigureAwait(false);
+                await watching.ConfigureAwait(false);
             }
         }
 
         var resultKey = (RedisKey)(lockKey.ToString()[..^"lock".Length] + "result:" + myToken);
-        if (failure is not null && failure.SourceException is OperationCanceledException && flightToken.IsCancellationRequested)
+        if (failure is not null && failure.SourceException is OperationCanceledException && workCancellation.IsCancellationRequested)
         {
             // Every caller here left: no result to share. Hand the key over at once instead of at lease expiry.
             await TryRedisAsync(db => db.ScriptEvaluateAsync(AbandonScript, [lockKey], [myToken, _channel.ToString()])).ConfigureAwait(false);
@@ -455,6 +489,58 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         failure?.Throw();
         return value;
     }
+
+    /// <summary>
+    /// Once every caller in this process has left (<paramref name="localCallers"/> cancelled), cancels the work unless
+    /// followers in other processes still wait for it; then checks again every poll interval until none does. Redis
+    /// trouble counts as no interest (the work is cancelled, as in-process). Ends when <paramref name="stop"/> fires
+    /// (the work is over). Never throws.
+    /// </summary>
+    private async Task WatchInterestAsync(RedisKey interestKey, CancellationToken localCallers, CancellationTokenSource work, CancellationToken stop)
+    {
+        try
+        {
+            var left = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (localCallers.Register(static s => ((TaskCompletionSource)s!).TrySetResult(), left))
+            using (stop.Register(static s => ((TaskCompletionSource)s!).TrySetCanceled(), left))
+            {
+                await left.Task.ConfigureAwait(false);
+            }
+
+            while (true)
+            {
+                long interested;
+                try
+                {
+                    interested = (long)await Redis(db => db.ScriptEvaluateAsync(InterestScript, [interestKey]), stop).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (IsRedisFailure(ex))
+                {
+                    interested = 0;
+                }
+
+                InterestCheckedHook?.Invoke(interested);
+                if (interested == 0)
+                {
+                    work.Cancel();
+                    return;
+                }
+
+                await Task.Delay(_options.PollInterval, stop).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception)
+        {
+            // A callback registered on the work's token threw from Cancel(): that is the work's affair, and this
+            // watcher must not fail the flight over it.
+        }
+    }
+
+    private static RedisKey InterestKey(RedisKey lockKey, string leaderToken)
+        => (RedisKey)(lockKey.ToString()[..^"lock".Length] + "waiters:" + leaderToken);
 
     /// <summary>Renews the lease every third of its length until cancelled; never throws.</summary>
     private async Task RenewAsync(RedisKey lockKey, string myToken, CancellationToken stop)
@@ -488,14 +574,23 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         }
     }
 
-    /// <summary>Waits for the flight of <paramref name="holder"/>: its announcement, or a poll that sees its result or its lease gone.</summary>
+    /// <summary>
+    /// Waits for the flight of <paramref name="holder"/>: its announcement, or a poll that sees its result or its lease
+    /// gone. Each poll while it runs renews this flight's (<paramref name="myToken"/>) interest in it.
+    /// </summary>
     private async Task<(PollOutcome Outcome, RedisValue Payload)> WaitForAsync(
         RedisKey lockKey,
         string holder,
+        string myToken,
         long started,
         CancellationToken flightToken)
     {
         var resultKey = (RedisKey)(lockKey.ToString()[..^"lock".Length] + "result:" + holder);
+        var interestKey = InterestKey(lockKey, holder);
+
+        // Long enough to outlive the gap between two polls (a poll interval plus a slow round trip or two).
+        var interestMilliseconds = Milliseconds(_options.PollInterval * 2 + _options.RedisTimeout);
+        var done = false;
         WaitingHook?.Invoke(holder);
         var subscription = _subscription;
         if (subscription is { IsCompleted: false })
@@ -520,12 +615,15 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
                 var signal = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
                 _waiters[holder] = signal;
 
-                var reply = await Redis(db => db.ScriptEvaluateAsync(PollScript, [lockKey, resultKey], [holder]), flightToken)
+                var reply = await Redis(
+                        db => db.ScriptEvaluateAsync(PollScript, [lockKey, resultKey, interestKey], [holder, myToken, interestMilliseconds]),
+                        flightToken)
                     .ConfigureAwait(false);
                 var parts = (RedisResult[])reply!;
                 var state = (long)parts[0];
                 if (state == 1)
                 {
+                    done = true;
                     return (PollOutcome.Done, (RedisValue)parts[1]);
                 }
 
@@ -556,6 +654,18 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         finally
         {
             _waiters.TryRemove(holder, out _);
+            if (!done)
+            {
+                // Cancelled, timed out or cut off: withdraw the interest now rather than when it lapses, so a leader
+                // whose own callers have all left can stop its work sooner. Best effort.
+                try
+                {
+                    _redis.GetDatabase().SortedSetRemove(interestKey, myToken, CommandFlags.FireAndForget);
+                }
+                catch (Exception ex) when (IsRedisFailure(ex))
+                {
+                }
+            }
         }
     }
 

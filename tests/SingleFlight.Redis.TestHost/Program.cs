@@ -1,12 +1,14 @@
 // One "process" of a fleet for the multi-process tests.
-// Usage: SingleFlight.Redis.TestHost <host:port> <operation> <directory> <callers> <leaseMs>
-// Fires <callers> concurrent calls at the key "hot". The work records each execution as a file
-// exec-<pid>-<guid> in <directory> (counted by the test, independent of the code under test), then waits until
-// the test creates <directory>/go. Prints "in-flight" once this process leads or waits for another process's
-// flight, "waiting <leader token>" each time it starts waiting for another process's flight, then one
-// "result <value>" line per caller.
-using System.Net;
+// Usage: SingleFlight.Redis.TestHost <host:port> <operation> <directory> <callers> <leaseMs> [group|generated]
+// Fires <callers> concurrent calls at the key "hot": through a DistributedSingleFlightGroup made by hand ("group",
+// the default, named <operation>), or through the generated code of a [SingleFlight(Distributed = true)] method
+// ("generated", whose Redis keys are prefixed with <operation> instead). The work records each execution as a file
+// exec-<pid>-<guid> in <directory> (counted by the test, independent of the code under test), then waits until the
+// test creates <directory>/go. Prints "in-flight" once this process leads or waits for another process's flight,
+// "waiting <leader token>" each time it starts waiting for another process's flight, then one "result <value>" line
+// per caller.
 using SingleFlight.Redis;
+using SingleFlight.Redis.TestHost;
 using StackExchange.Redis;
 
 var endpoint = args[0];
@@ -14,38 +16,41 @@ var operation = args[1];
 var directory = args[2];
 var callers = int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture);
 var lease = TimeSpan.FromMilliseconds(int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture));
+var generated = args.Length > 5 && args[5] == "generated";
 
 var configuration = ConfigurationOptions.Parse(endpoint);
 configuration.AbortOnConnectFail = false;
 using var connection = await ConnectionMultiplexer.ConnectAsync(configuration);
-using var group = new DistributedSingleFlightGroup<string, string>(
-    connection,
-    operation,
-    jsonOptions: null,
-    new DistributedSingleFlightOptions
-    {
-        LeaseDuration = lease,
-        PollInterval = TimeSpan.FromMilliseconds(100),
-        RedisTimeout = TimeSpan.FromSeconds(2),
-    });
+var options = new DistributedSingleFlightOptions
+{
+    LeaseDuration = lease,
+    PollInterval = TimeSpan.FromMilliseconds(100),
+    RedisTimeout = TimeSpan.FromSeconds(2),
+};
+
+DistributedSingleFlightGroup<string, string> group;
+Func<Task<string>> call;
+if (generated)
+{
+    // What an app does once at start-up without DI; the generated code of HotData.GetAsync then uses this registry.
+    options.KeyPrefix = operation;
+    DistributedSingleFlight.Default = new DistributedSingleFlight(connection, options);
+
+    // The same group instance the generated code binds to (one per operation name), for the test seam below.
+    group = DistributedSingleFlight.Default.GetGroup<string, string>(HotData.OperationName, HostJson.Default.String);
+    call = () => HotData.GetAsync("hot", directory);
+}
+else
+{
+    group = new DistributedSingleFlightGroup<string, string>(connection, operation, jsonOptions: null, options);
+    call = () => group.DoAsync("hot", ct => new ValueTask<string>(HotData.WorkAsync(directory, ct))).AsTask();
+}
 
 group.WaitingHook = holder => Console.WriteLine("waiting " + holder);
-var leading = 0;
-var go = Path.Combine(directory, "go");
-var calls = Enumerable.Range(0, callers).Select(_ => group.DoAsync("hot", async ct =>
-{
-    File.WriteAllText(Path.Combine(directory, $"exec-{Environment.ProcessId}-{Guid.NewGuid():N}"), string.Empty);
-    Volatile.Write(ref leading, 1);
-    while (!File.Exists(go))
-    {
-        await Task.Delay(20, ct);
-    }
-
-    return "value";
-}).AsTask()).ToArray();
+var calls = Enumerable.Range(0, callers).Select(_ => call()).ToArray();
 
 var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-while (Volatile.Read(ref leading) == 0 && group.RemoteWaiterCount == 0)
+while (!HotData.Leading && group.RemoteWaiterCount == 0)
 {
     if (DateTime.UtcNow > deadline)
     {
@@ -62,4 +67,5 @@ foreach (var result in await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(
     Console.WriteLine("result " + result);
 }
 
+DistributedSingleFlight.Default?.Dispose();
 return 0;

@@ -270,32 +270,102 @@ public sealed class DistributedGroupTests : IDisposable
         Assert.Equal(1, work.Executions);
     }
 
+    /// <summary>The work's token, and its result gate: the test sees whether the work was cancelled.</summary>
+    private sealed class ObservedWork
+    {
+        private int _executions;
+
+        public TaskCompletionSource<CancellationToken> Token { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource<string> Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Executions => Volatile.Read(ref _executions);
+
+        public async ValueTask<string> RunAsync(CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _executions);
+            Token.TrySetResult(cancellationToken);
+            return await Gate.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Waits until <paramref name="follower"/> has registered its interest in the flight it waits for.</summary>
+    private async Task FollowerInterestRegistered(DistributedSingleFlightGroup<int, string> follower, Task<string> holder, string operation, int key)
+    {
+        var leaderToken = await Bounded.Wait(holder);
+        var interest = "singleflight:{o" + operation.Length + ":" + operation + DistributedKey.Encode(key) + "}:waiters:" + leaderToken;
+        var db = Connect().GetDatabase();
+        await Bounded.Until(() => db.SortedSetLength(interest) == 1, "the follower's interest is in Redis");
+        Assert.Equal(1, follower.RemoteWaiterCount);
+    }
+
     [RedisFact]
-    public async Task When_every_local_caller_cancels_the_lease_is_released_at_once()
+    public async Task A_leader_whose_callers_all_cancel_keeps_working_while_another_process_waits()
+    {
+        var operation = NewOperation();
+        var a = Group<int, string>(Connect(), operation);
+        var b = Group<int, string>(Connect(), operation);
+        var checks = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        a.InterestCheckedHook = n => checks.TrySetResult(n);
+        var holder = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        b.WaitingHook = h => holder.TrySetResult(h);
+        var work = new ObservedWork();
+        using var cancel = new CancellationTokenSource();
+
+        var caller = a.DoAsync(1, work.RunAsync, cancel.Token).AsTask();
+        var workToken = await Bounded.Wait(work.Token.Task);
+        var follower = b.DoAsync(1, work.RunAsync).AsTask();
+        await FollowerInterestRegistered(b, holder.Task, operation, 1);
+
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Bounded.Wait(caller));
+
+        // The leader saw B's interest, so its work goes on (rule 4 across processes) and B gets its result.
+        Assert.Equal(1, await Bounded.Wait(checks.Task));
+        Assert.False(workToken.IsCancellationRequested);
+        work.Gate.SetResult("for B");
+        Assert.Equal("for B", await Bounded.Wait(follower));
+        Assert.Equal(1, work.Executions);
+    }
+
+    [RedisFact]
+    public async Task When_every_caller_in_every_process_cancels_the_work_is_cancelled_and_the_key_released_at_once()
     {
         var operation = NewOperation();
         var a = Group<int, string>(Connect(), operation); // 30 s lease: only an explicit release lets B in quickly
         var b = Group<int, string>(Connect(), operation);
-        var stuck = new GatedWork<string>();
+        var holder = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        b.WaitingHook = h => holder.TrySetResult(h);
+        var work = new ObservedWork();
         using var first = new CancellationTokenSource();
         using var second = new CancellationTokenSource();
+        using var followerCancel = new CancellationTokenSource();
 
-        var callerOne = a.DoAsync(1, stuck.RunAsync, first.Token).AsTask();
-        await Bounded.Wait(stuck.Started);
-        var callerTwo = a.DoAsync(1, stuck.RunAsync, second.Token).AsTask();
-        var follower = b.DoAsync(1, _ => new ValueTask<string>("B")).AsTask();
-        await Bounded.Until(() => b.RemoteWaiterCount == 1, "B waits for A's flight");
+        var callerOne = a.DoAsync(1, work.RunAsync, first.Token).AsTask();
+        var workToken = await Bounded.Wait(work.Token.Task);
+        var callerTwo = a.DoAsync(1, work.RunAsync, second.Token).AsTask();
+        var follower = b.DoAsync(1, work.RunAsync, followerCancel.Token).AsTask();
+        await FollowerInterestRegistered(b, holder.Task, operation, 1);
 
         first.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Bounded.Wait(callerOne));
-        Assert.False(follower.IsCompleted);
+        followerCancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Bounded.Wait(follower));
+        Assert.False(workToken.IsCancellationRequested, "a caller in A still waits");
 
         var cancelled = DateTime.UtcNow;
         second.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Bounded.Wait(callerTwo));
-        Assert.Equal("B", await Bounded.Wait(follower));
-        Assert.True(DateTime.UtcNow - cancelled < TimeSpan.FromSeconds(10), "B did not wait for the 30 s lease");
-        Assert.Equal(1, stuck.Executions);
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (workToken.Register(() => stopped.TrySetResult()))
+        {
+            await Bounded.Wait(stopped.Task);
+        }
+
+        // The key was released with the abandoned flight: a new call runs at once instead of waiting out the lease.
+        Assert.Equal("fresh", await Bounded.Wait(b.DoAsync(1, _ => new ValueTask<string>("fresh"))));
+        Assert.True(DateTime.UtcNow - cancelled < TimeSpan.FromSeconds(10), "B waited for the 30 s lease");
+        Assert.Equal(1, work.Executions);
     }
 
     [RedisFact]

@@ -32,13 +32,17 @@ public sealed class MultiProcessTests : IDisposable
         Directory.Delete(_directory, recursive: true);
     }
 
-    [RedisFact]
-    public async Task Concurrent_calls_from_several_processes_run_the_work_once_in_total()
+    /// <param name="mode">"group": a DistributedSingleFlightGroup made by hand; "generated": the code the generator
+    /// writes for a [SingleFlight(Distributed = true)] method, built by MSBuild, with DistributedSingleFlight.Default set.</param>
+    [RedisTheory]
+    [InlineData("group")]
+    [InlineData("generated")]
+    public async Task Concurrent_calls_from_several_processes_run_the_work_once_in_total(string mode)
     {
         var operation = "multi-" + Guid.NewGuid().ToString("N");
         for (var i = 0; i < Processes; i++)
         {
-            _children.Add(Child.Start(_server.EndPoint, operation, _directory, CallersPerProcess, leaseMs: 10_000));
+            _children.Add(Child.Start(_server.EndPoint, operation, _directory, CallersPerProcess, leaseMs: 10_000, mode));
         }
 
         await Task.WhenAll(_children.Select(c => c.InFlight)).WaitAsync(Bounded.Timeout);
@@ -117,7 +121,7 @@ public sealed class MultiProcessTests : IDisposable
 
         public IReadOnlyList<string> LeadersWaitedFor => _waitedFor.ToArray();
 
-        public static Child Start(string endpoint, string operation, string directory, int callers, int leaseMs)
+        public static Child Start(string endpoint, string operation, string directory, int callers, int leaseMs, string mode = "group")
         {
             var host = Path.Combine(AppContext.BaseDirectory, "SingleFlight.Redis.TestHost.dll");
             var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -126,7 +130,7 @@ public sealed class MultiProcessTests : IDisposable
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             };
-            foreach (var argument in new[] { host, endpoint, operation, directory, callers.ToString(), leaseMs.ToString() })
+            foreach (var argument in new[] { host, endpoint, operation, directory, callers.ToString(), leaseMs.ToString(), mode })
             {
                 info.ArgumentList.Add(argument);
             }

@@ -49,6 +49,13 @@ internal sealed class RedisServer : IDisposable
         return null;
     }
 
+    /// <summary>Why a test that needs the server is skipped: null when there is a binary, or under CI=true.</summary>
+    public static string? SkipReason()
+        => FindBinary() is null && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase)
+            ? "redis-server not found ($REDIS_SERVER, /usr/bin/redis-server, PATH): install the Debian package redis-server. "
+                + "Under CI=true these tests fail instead of skipping."
+            : null;
+
     public static RedisServer Start()
     {
         var binary = FindBinary() ?? throw new InvalidOperationException(
@@ -226,11 +233,15 @@ public sealed class RedisFactAttribute : FactAttribute
 {
     public RedisFactAttribute()
     {
-        if (RedisServer.FindBinary() is null
-            && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-        {
-            Skip = "redis-server not found ($REDIS_SERVER, /usr/bin/redis-server, PATH): install the Debian package redis-server. "
-                + "Under CI=true these tests fail instead of skipping.";
-        }
+        Skip = RedisServer.SkipReason();
+    }
+}
+
+/// <summary>A theory that needs a real redis-server: skipped without one by hand, failed without one under CI=true.</summary>
+public sealed class RedisTheoryAttribute : TheoryAttribute
+{
+    public RedisTheoryAttribute()
+    {
+        Skip = RedisServer.SkipReason();
     }
 }
