@@ -7,24 +7,46 @@ public sealed record Product(int Id, string Name, int Reviews, double AverageSta
 /// <summary>
 /// An SQLite database in a temporary file, seeded with products and reviews. Loading a product runs a real
 /// aggregate query that scans the reviews table (there is deliberately no index), after a simulated network
-/// round trip.
+/// round trip. The process that seeds the file owns it and deletes it; worker processes of the multi-process
+/// mode open the same file and count their own queries.
 /// </summary>
 public sealed class ProductDatabase : IDisposable
 {
     private readonly string _path;
     private readonly string _connectionString;
     private readonly TimeSpan _latency;
+    private readonly bool _owned;
     private int _queries;
 
+    /// <summary>Creates and seeds a new database file in the temp directory; disposing deletes it.</summary>
     public ProductDatabase(int products, int reviews, TimeSpan latency)
+        : this(Path.Combine(Path.GetTempPath(), $"stampede-demo-{Guid.NewGuid():N}.db"), latency, owned: true)
     {
-        _path = Path.Combine(Path.GetTempPath(), $"stampede-demo-{Guid.NewGuid():N}.db");
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = _path, Pooling = true }.ToString();
-        _latency = latency;
         Seed(products, reviews);
     }
 
-    /// <summary>How many product queries reached the database.</summary>
+    /// <summary>Opens a database file that another process seeded; disposing leaves it in place.</summary>
+    public ProductDatabase(string path, TimeSpan latency)
+        : this(path, latency, owned: false)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException("No database file.", path);
+        }
+    }
+
+    private ProductDatabase(string path, TimeSpan latency, bool owned)
+    {
+        _path = path;
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = _path, Pooling = true }.ToString();
+        _latency = latency;
+        _owned = owned;
+    }
+
+    /// <summary>The database file.</summary>
+    public string FilePath => _path;
+
+    /// <summary>How many product queries this process sent to the database.</summary>
     public int Queries => Volatile.Read(ref _queries);
 
     public async Task<Product> LoadProductAsync(int id, CancellationToken cancellationToken)
@@ -54,13 +76,22 @@ public sealed class ProductDatabase : IDisposable
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
-        try
+        if (!_owned)
         {
-            File.Delete(_path);
+            return;
         }
-        catch (IOException)
+
+        // The file, and the write-ahead log and shared-memory files that WAL mode keeps next to it.
+        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
         {
-            // A temp file left behind is harmless.
+            try
+            {
+                File.Delete(file);
+            }
+            catch (IOException)
+            {
+                // A temp file left behind is harmless.
+            }
         }
     }
 

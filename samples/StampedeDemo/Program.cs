@@ -5,11 +5,22 @@ using StampedeDemo;
 
 // A hot product's cache entry expires; N requests for it arrive at once. Run the same scenario with a plain
 // cache-aside repository and with the database load behind [SingleFlight], and compare.
+// With --processes N --redis HOST:PORT the scenario runs in N worker processes at once (MultiProcessDemo.cs).
+
+if (args is [DemoWorker.Flag, .. var workerArgs])
+{
+    return await DemoWorker.RunAsync(workerArgs);
+}
 
 var options = DemoOptions.Parse(args);
 if (options is null)
 {
     return 2;
+}
+
+if (options.Processes > 0)
+{
+    return await MultiProcessDemo.RunAsync(options);
 }
 
 Console.WriteLine($"Seeding an SQLite database ({options.Products:N0} products, {options.Reviews:N0} reviews)...");
@@ -84,7 +95,7 @@ async Task<ScenarioResult> RunAsync(string label, Func<ProductDatabase, IMemoryC
     }
 
     Array.Sort(latencies);
-    return new ScenarioResult(label, total, database.Queries - queriesBefore, Percentile(latencies, 0.50), Percentile(latencies, 0.99), wall.Elapsed.TotalMilliseconds);
+    return new ScenarioResult(label, total, database.Queries - queriesBefore, Table.Percentile(latencies, 0.50), Table.Percentile(latencies, 0.99), wall.Elapsed.TotalMilliseconds);
 }
 
 void ReportProgress(string label, int expiry, int answered, int total, int queries)
@@ -103,49 +114,43 @@ void ReportProgress(string label, int expiry, int answered, int total, int queri
     }
 }
 
-static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[(int)Math.Round(p * (sorted.Length - 1))];
-
 static void PrintTable(IReadOnlyList<ScenarioResult> results)
 {
-    var rows = new (string Name, Func<ScenarioResult, string> Value)[]
-    {
-        ("requests", r => r.Requests.ToString("N0", CultureInfo.InvariantCulture)),
-        ("database queries", r => r.Queries.ToString("N0", CultureInfo.InvariantCulture)),
-        ("p50 latency", r => r.P50.ToString("N1", CultureInfo.InvariantCulture) + " ms"),
-        ("p99 latency", r => r.P99.ToString("N1", CultureInfo.InvariantCulture) + " ms"),
-        ("wall time", r => r.WallMs.ToString("N0", CultureInfo.InvariantCulture) + " ms"),
-    };
-
-    var first = Math.Max("".Length, rows.Max(r => r.Name.Length));
-    var widths = results.Select(r => Math.Max(r.Label.Length, rows.Max(row => row.Value(r).Length))).ToArray();
-    string Line(string name, IEnumerable<string> cells)
-        => "| " + name.PadRight(first) + " | " + string.Join(" | ", cells.Select((c, i) => c.PadLeft(widths[i]))) + " |";
-
-    Console.WriteLine(Line("", results.Select(r => r.Label)));
-    Console.WriteLine("|" + new string('-', first + 2) + "|" + string.Join("|", widths.Select(w => new string('-', w + 1) + ":")) + "|");
-    foreach (var row in rows)
-    {
-        Console.WriteLine(Line(row.Name, results.Select(row.Value)));
-    }
+    Table.Print(results.Select(r => r.Label).ToArray(),
+    [
+        ("requests", results.Select(r => Table.Count(r.Requests)).ToArray()),
+        ("database queries", results.Select(r => Table.Count(r.Queries)).ToArray()),
+        ("p50 latency", results.Select(r => Table.Milliseconds(r.P50, "N1")).ToArray()),
+        ("p99 latency", results.Select(r => Table.Milliseconds(r.P99, "N1")).ToArray()),
+        ("wall time", results.Select(r => Table.Milliseconds(r.WallMs, "N0")).ToArray()),
+    ]);
 }
 
 internal sealed record ScenarioResult(string Label, int Requests, int Queries, double P50, double P99, double WallMs);
 
-internal sealed record DemoOptions(int Requests, TimeSpan QueryDelay, int Expiries, int Products, int Reviews, TimeSpan CacheTtl)
+internal sealed record DemoOptions(
+    int Requests, TimeSpan QueryDelay, int Expiries, int Products, int Reviews, TimeSpan CacheTtl, int Processes, string? Redis)
 {
+    /// <summary>Concurrent requests per process and expiry in the multi-process mode unless --requests says otherwise.</summary>
+    public const int DefaultRequestsPerProcess = 200;
+
     private const string Usage = """
         Usage: dotnet run --project samples/StampedeDemo -- [options]
 
-          --requests N     concurrent requests per expiry (default 1000)
-          --delay MS       simulated network latency of each database query, in ms (default 50)
-          --expiries N     how many times the hot entry expires (default 3)
-          --reviews N      rows in the reviews table each query scans (default 100000)
-          -h, --help       show this help
+          --requests N        concurrent requests per expiry (default 1000; per process with --processes: default 200)
+          --delay MS          simulated network latency of each database query, in ms (default 50)
+          --expiries N        how many times the hot entry expires (default 3)
+          --reviews N         rows in the reviews table each query scans (default 100000)
+          --processes N       run the scenario in N worker processes at once, sharing one database and one Redis,
+                              for plain cache-aside, local [SingleFlight] and distributed [SingleFlight] (needs --redis)
+          --redis HOST:PORT   the Redis server the worker processes share (with --processes)
+          -h, --help          show this help
         """;
 
     public static DemoOptions? Parse(string[] args)
     {
-        var options = new DemoOptions(1000, TimeSpan.FromMilliseconds(50), 3, 1000, 100_000, TimeSpan.FromMilliseconds(200));
+        var options = new DemoOptions(1000, TimeSpan.FromMilliseconds(50), 3, 1000, 100_000, TimeSpan.FromMilliseconds(200), 0, null);
+        var requestsGiven = false;
         for (var i = 0; i < args.Length; i++)
         {
             var name = args[i];
@@ -153,6 +158,18 @@ internal sealed record DemoOptions(int Requests, TimeSpan QueryDelay, int Expiri
             {
                 Console.WriteLine(Usage);
                 return null;
+            }
+
+            if (name == "--redis")
+            {
+                if (i + 1 >= args.Length || args[i + 1].Length == 0 || args[i + 1].StartsWith('-'))
+                {
+                    Console.Error.WriteLine($"error: --redis needs HOST:PORT, e.g. --redis 127.0.0.1:6379.{Environment.NewLine}{Usage}");
+                    return null;
+                }
+
+                options = options with { Redis = args[++i] };
+                continue;
             }
 
             if (i + 1 >= args.Length || !int.TryParse(args[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < 0)
@@ -164,16 +181,31 @@ internal sealed record DemoOptions(int Requests, TimeSpan QueryDelay, int Expiri
             i++;
             switch (name)
             {
-                case "--requests" when value > 0: options = options with { Requests = value }; break;
+                case "--requests" when value > 0: options = options with { Requests = value }; requestsGiven = true; break;
                 case "--delay": options = options with { QueryDelay = TimeSpan.FromMilliseconds(value) }; break;
                 case "--expiries" when value > 0: options = options with { Expiries = value }; break;
                 case "--reviews": options = options with { Reviews = value }; break;
+                case "--processes" when value > 0: options = options with { Processes = value }; break;
                 default:
                     Console.Error.WriteLine($"error: unknown option or bad value: {name} {value}{Environment.NewLine}{Usage}");
                     return null;
             }
         }
 
-        return options;
+        if (options.Processes > 0 && options.Redis is null)
+        {
+            Console.Error.WriteLine(
+                "error: --processes needs --redis HOST:PORT: the worker processes share their flights through Redis. " +
+                $"Start one with: redis-server --port 6399 --save '' --appendonly no{Environment.NewLine}{Usage}");
+            return null;
+        }
+
+        if (options.Redis is not null && options.Processes == 0)
+        {
+            Console.Error.WriteLine($"error: --redis is used by the multi-process mode: add --processes N.{Environment.NewLine}{Usage}");
+            return null;
+        }
+
+        return options.Processes > 0 && !requestsGiven ? options with { Requests = DefaultRequestsPerProcess } : options;
     }
 }

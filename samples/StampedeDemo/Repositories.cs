@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Caching.Memory;
 using SingleFlight;
 
@@ -50,3 +51,45 @@ public sealed partial class SingleFlightProductRepository(ProductDatabase databa
         return product;
     }
 }
+
+/// <summary>
+/// The same cache-aside again, with the load behind <c>[SingleFlight(Distributed = true)]</c>: every process that
+/// shares the Redis behind <c>DistributedSingleFlight.Default</c> shares one query per miss.
+/// </summary>
+public sealed partial class DistributedProductRepository(ProductDatabase database, IMemoryCache cache, TimeSpan ttl) : IProductRepository
+{
+    public async Task<Product> GetAsync(int id, CancellationToken cancellationToken = default)
+    {
+        if (cache.TryGetValue(id, out Product? cached))
+        {
+            return cached!;
+        }
+
+        var product = await LoadAsync(id, cancellationToken);
+
+        // Only the process that won the flight runs LoadCoreAsync; the others receive the product through Redis
+        // and fill their own cache here.
+        cache.Set(id, product, ttl);
+        return product;
+    }
+
+    // Distributed is a per-method switch; the product crosses processes as JSON through DemoJsonContext.
+    [SingleFlight(KeyFrom = "id", Distributed = true)]
+    private partial Task<Product> LoadAsync(int id, CancellationToken cancellationToken);
+
+    private async Task<Product> LoadCoreAsync(int id, CancellationToken cancellationToken)
+    {
+        if (cache.TryGetValue(id, out Product? cached))
+        {
+            return cached!;
+        }
+
+        var product = await database.LoadProductAsync(id, cancellationToken);
+        cache.Set(id, product, ttl);
+        return product;
+    }
+}
+
+/// <summary>Source-generated JSON for the product, which the distributed flight sends to the other processes.</summary>
+[JsonSerializable(typeof(Product))]
+internal sealed partial class DemoJsonContext : JsonSerializerContext;

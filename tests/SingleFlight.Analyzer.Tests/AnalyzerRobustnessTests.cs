@@ -10,8 +10,9 @@ namespace SingleFlight.Analyzer.Tests;
 
 /// <summary>
 /// The generator tests' broken-input corpus, run through generator and analyzer: the analyzer never throws
-/// (no AD0001), and it agrees with the generator: an SF error for a method exactly when the generator emits
-/// nothing for it and the compiler has nothing to say.
+/// (no AD0001), and it agrees with the generator: no SF error for a method it implements; the very SF error a stub
+/// names (the generator stubs a method the analyzer rejects but whose declaration can be implemented); and an SF error
+/// when the generator emits nothing and the compiler has nothing to say.
 /// </summary>
 public sealed class AnalyzerRobustnessTests
 {
@@ -44,9 +45,17 @@ public sealed class AnalyzerRobustnessTests
             return;
         }
 
-        var generated = run.Sources.Length;
         var sfErrors = diagnostics.Where(static d => d.Id is "SF0001" or "SF0002" or "SF0003" or "SF0004").ToArray();
-        if (generated == 1)
+        var stub = run.Sources.Select(static s => s.SourceText.ToString()).FirstOrDefault(static t => t.Contains("[SingleFlight] could not implement", StringComparison.Ordinal));
+        if (stub is not null)
+        {
+            // A stub: the analyzer must report the error it names, and the compiler must have nothing to add.
+            var named = stub[(stub.IndexOf("see error ", StringComparison.Ordinal) + "see error ".Length)..][..6];
+            Assert.True(sfErrors.Any(d => d.Id == named), $"the stub names {named}, but the analyzer reports: " + TestCompiler.Format(sfErrors));
+            var missing = run.Output.GetDiagnostics().Where(static d => d.Id is "CS8795" or "CS0759" or "CS8796").ToArray();
+            Assert.True(missing.Length == 0, "the stub did not implement the method: " + TestCompiler.Format(missing));
+        }
+        else if (run.Sources.Length == 1)
         {
             Assert.True(sfErrors.Length == 0, "generated, yet the analyzer reports: " + TestCompiler.Format(sfErrors));
         }

@@ -6,7 +6,8 @@ namespace SingleFlight.Generator.Tests;
 /// <summary>
 /// Broken and unusual inputs. For each: the generator does not throw (no CS8785), reports nothing, and the
 /// files it adds contain no error or warning of their own. Where the outcome is certain, the number of
-/// generated files is checked too (0: the method is skipped; 1: it is generated).
+/// generated files is checked too (0: the method is skipped; 1: it is generated, or stubbed when the analyzer reports
+/// an error on it but the declaration can still be implemented).
 /// </summary>
 public sealed class RobustnessTests
 {

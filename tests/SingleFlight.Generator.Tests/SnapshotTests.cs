@@ -176,6 +176,23 @@ public sealed class SnapshotTests
             }
             """,
 
+        ["StubWhenTheCoreIsMissing"] = """
+            using System.Threading.Tasks;
+            using SingleFlight;
+
+            namespace Demo;
+
+            public partial class Stock
+            {
+                // SF0002: the core must be CountCoreAsync. The generator writes a stub that throws, so that the build
+                // reports SF0002 rather than the compiler's CS8795.
+                [SingleFlight]
+                internal partial Task<int> CountAsync(string sku);
+
+                private Task<int> CountCore(string sku) => Task.FromResult(sku.Length);
+            }
+            """,
+
         ["DistributedNoResult"] = """
             using System.Threading;
             using System.Threading.Tasks;

@@ -164,4 +164,18 @@ internal static class ConsumerSources
             private decimal GetCore(string currency) => 1m;
         }
         """;
+
+    public const string MissingCore = """
+        using SingleFlight;
+
+        Console.WriteLine(await new Stock().CountAsync("sku"));
+
+        public sealed partial class Stock
+        {
+            [SingleFlight]
+            public partial Task<int> CountAsync(string sku);
+
+            private Task<int> CountCore(string sku) => Task.FromResult(1);
+        }
+        """;
 }

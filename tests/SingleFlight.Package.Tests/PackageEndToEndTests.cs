@@ -181,6 +181,22 @@ public sealed class PackageEndToEndTests(PackageFixture package) : IClassFixture
     }
 
     [Fact]
+    public void A_consumer_with_a_missing_core_method_is_told_SF0002_not_CS8795()
+    {
+        Assert.True(package.PackResult.ExitCode == 0, package.PackResult.ToString());
+        var consumer = package.CreateConsumer("MissingCore", ConsumerSources.MissingCore);
+
+        var build = package.Dotnet(consumer, "build");
+
+        // Command-line builds show no analyzer diagnostics once the compilation has errors; the generator's stub keeps
+        // the compiler quiet so that the analyzer's explanation is what the user reads.
+        Assert.NotEqual(0, build.ExitCode);
+        Assert.True(build.Output.Contains("SF0002", StringComparison.Ordinal), build.ToString());
+        Assert.Contains("CountCoreAsync", build.Output);
+        Assert.DoesNotContain("CS8795", build.Output);
+    }
+
+    [Fact]
     public void The_Redis_package_brings_the_generator_and_its_distributed_methods_run_without_a_server()
     {
         Assert.True(package.RedisPackResult.ExitCode == 0, package.RedisPackResult.ToString());

@@ -35,6 +35,18 @@ public sealed class SampleTests
     }
 
     [Fact]
+    public void The_stampede_demo_multi_process_mode_asks_for_redis()
+    {
+        var project = Path.Combine(DotNetCli.RepositoryRoot, "samples", "StampedeDemo");
+
+        // The multi-process run itself needs a redis-server: tests/SingleFlight.Redis.Tests runs it.
+        var run = DotNetCli.Run(project, null, Timeout, "run", "--project", project, "-p:UseSharedCompilation=false", "--", "--processes", "2");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--processes needs --redis HOST:PORT", run.Output);
+    }
+
+    [Fact]
     public void The_web_sample_load_mode_serves_many_requests_with_few_backend_calls()
     {
         var project = Path.Combine(DotNetCli.RepositoryRoot, "samples", "WebApi");

@@ -58,6 +58,63 @@ internal static class Emitter
 
         // The analyzer recognises the generated implementation by this tool name: one constant for both.
         var generatedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"" + SingleFlightMethodParser.GeneratedCodeToolName + "\", \"" + model.GeneratorVersion + "\")]";
+        if (model.StubDiagnostic is { } diagnostic)
+        {
+            WriteStub(w, model, generatedCode, diagnostic);
+        }
+        else
+        {
+            WriteGroupAndMethod(w, model, generatedCode);
+        }
+
+        for (var i = 0; i < model.ContainingTypes.Count; i++)
+        {
+            w.Close();
+        }
+
+        for (var i = 0; i < model.Namespaces.Count; i++)
+        {
+            w.Close();
+        }
+
+        return w.ToString();
+    }
+
+    /// <summary>
+    /// The implementation of a method the analyzer reports with an error: it only throws. It keeps the compilation free
+    /// of the compiler's own error for a partial method without implementation, so that the build shows the analyzer's.
+    /// </summary>
+    private static void WriteStub(IndentedWriter w, in MethodModel model, string generatedCode, string diagnostic)
+    {
+        w.Line(generatedCode);
+        WriteSignature(w, model);
+        w.Open();
+        w.Line("// " + diagnostic + " (an error) says why [SingleFlight] cannot implement this method; this stub only keeps that error");
+        w.Line("// the one the build reports.");
+        w.Line("throw new global::System.InvalidOperationException(" + Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(
+            "[SingleFlight] could not implement " + model.Name + ": see error " + diagnostic + " reported on it.", quote: true) + ");");
+        w.Close();
+    }
+
+    private static void WriteSignature(IndentedWriter w, in MethodModel model)
+    {
+        var typeParameters = model.TypeParameters.Count > 0 ? "<" + string.Join(", ", model.TypeParameters) + ">" : string.Empty;
+        var parameterList = string.Join(", ", model.Parameters.Select(static p => p.Modifiers + p.Type + " " + p.Name));
+        w.Line(model.Modifiers + " " + model.ReturnType + " " + model.Name + typeParameters + "(" + parameterList + ")");
+        if (model.ConstraintClauses.Count > 0)
+        {
+            w.Indent();
+            foreach (var clause in model.ConstraintClauses)
+            {
+                w.Line(clause);
+            }
+
+            w.Unindent();
+        }
+    }
+
+    private static void WriteGroupAndMethod(IndentedWriter w, in MethodModel model, string generatedCode)
+    {
         var groupType = (model.Distributed ? DistributedOperation : Group) + "<" + model.KeyType + ", " + model.FlightValueType + ">";
         string groupAccess;
         if (model.Distributed)
@@ -103,18 +160,6 @@ internal static class Emitter
 
         w.Line();
         WriteMethod(w, model, generatedCode, groupAccess);
-
-        for (var i = 0; i < model.ContainingTypes.Count; i++)
-        {
-            w.Close();
-        }
-
-        for (var i = 0; i < model.Namespaces.Count; i++)
-        {
-            w.Close();
-        }
-
-        return w.ToString();
     }
 
     /// <summary>The group's initializer: named after the operation, for its metrics and spans.</summary>
@@ -151,21 +196,9 @@ internal static class Emitter
         var flight = Unique("__flight", names);
 
         var typeParameters = model.TypeParameters.Count > 0 ? "<" + string.Join(", ", model.TypeParameters) + ">" : string.Empty;
-        var parameterList = string.Join(", ", model.Parameters.Select(static p => p.Modifiers + p.Type + " " + p.Name));
 
         w.Line(generatedCode);
-        w.Line(model.Modifiers + " " + model.ReturnType + " " + model.Name + typeParameters + "(" + parameterList + ")");
-        if (model.ConstraintClauses.Count > 0)
-        {
-            w.Indent();
-            foreach (var clause in model.ConstraintClauses)
-            {
-                w.Line(clause);
-            }
-
-            w.Unindent();
-        }
-
+        WriteSignature(w, model);
         w.Open();
 
         // State: the instance (if any) and every argument but the tokens, passed to a static lambda so that a

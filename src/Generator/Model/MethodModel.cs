@@ -36,6 +36,8 @@ namespace SingleFlight.Generator.Model;
 /// <c>[JsonSerializable]</c> spell it (fully qualified, no nullable reference annotation); empty for <c>Unit</c>.</param>
 /// <param name="JsonContext">For a distributed method, the <c>JsonSerializerContext</c> that lists
 /// <paramref name="JsonValueType"/> (fully qualified), once the pipeline has looked; otherwise empty.</param>
+/// <param name="StubDiagnostic">When the method cannot be generated but its declaration can be implemented, the id of
+/// the error the analyzer reports on it; the emitter then writes a stub that throws. Otherwise null.</param>
 internal readonly record struct MethodModel(
     string HintName,
     EquatableArray<string> FileUsings,
@@ -63,7 +65,8 @@ internal readonly record struct MethodModel(
     string GeneratorVersion,
     bool Distributed,
     string JsonValueType,
-    string JsonContext);
+    string JsonContext,
+    string? StubDiagnostic);
 
 /// <summary>One type listed by a <c>[JsonSerializable]</c> attribute on a source-generated <c>JsonSerializerContext</c>.</summary>
 /// <param name="Context">The context type, fully qualified.</param>

@@ -39,7 +39,17 @@ internal static class Parser
             }
 
             var info = SingleFlightMethodParser.Parse(method, declaration, context.SemanticModel, cancellationToken);
-            return info.IsSuccess ? CreateModel(info, context.SemanticModel, cancellationToken) : null;
+            if (info.IsSuccess)
+            {
+                return CreateModel(info, context.SemanticModel, cancellationToken);
+            }
+
+            // A method the analyzer reports with an error, but whose declaration is sound: implement it with a stub that
+            // throws, so that the compilation has no error of its own (CS8795) and the analyzer's error is what a
+            // command-line build shows (analyzers report nothing once the compilation has errors).
+            return StubDiagnostic(info.Failure) is { } diagnostic
+                ? CreateModel(info, context.SemanticModel, cancellationToken) with { StubDiagnostic = diagnostic }
+                : null;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -47,6 +57,22 @@ internal static class Parser
             return null;
         }
     }
+
+    /// <summary>The diagnostic a stub refers to, for failures whose declaration can still be implemented; otherwise null.</summary>
+    private static string? StubDiagnostic(SingleFlightFailure failure)
+        => failure switch
+        {
+            SingleFlightFailure.CoreMethodMissing or SingleFlightFailure.CoreMethodMismatch or SingleFlightFailure.CoreMethodHasNoBody => "SF0002",
+            SingleFlightFailure.RefOrOutParameter or SingleFlightFailure.Iterator or SingleFlightFailure.AsyncVoid
+                or SingleFlightFailure.InstanceScopeOnStaticMethod or SingleFlightFailure.InstanceScopeOnStruct
+                or SingleFlightFailure.InstanceScopeOnRecord or SingleFlightFailure.InstanceScopeOnGenericMethod => "SF0003",
+            SingleFlightFailure.KeyFromSyntaxError or SingleFlightFailure.KeyFromUnknownName
+                or SingleFlightFailure.KeyFromDoesNotCompile or SingleFlightFailure.KeyFromInvalidType => "SF0004",
+
+            // Not partial, already implemented, in a type the generator cannot extend, or a signature that does not
+            // bind: no implementation can be added (or the compiler already reports the problem).
+            _ => null,
+        };
 
     private static MethodModel CreateModel(SingleFlightMethodInfo info, SemanticModel semanticModel, CancellationToken ct)
     {
@@ -143,7 +169,8 @@ internal static class Parser
             GeneratorVersion: s_version,
             Distributed: info.IsDistributed,
             JsonValueType: info.IsDistributed && info.FlightValueType is { } valueType ? valueType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) : string.Empty,
-            JsonContext: string.Empty);
+            JsonContext: string.Empty,
+            StubDiagnostic: null);
     }
 
     private static (string KeyType, string KeyExpression) BuildKey(SingleFlightMethodInfo info)
