@@ -1,0 +1,152 @@
+namespace SingleFlight.Generator.Roslyn48.Tests;
+
+/// <summary>User code the tests compile with Roslyn 4.8: representative shapes, written in C# 12 at most.</summary>
+internal static class Inputs
+{
+    /// <summary>An async instance method with <c>KeyFrom</c>; its core waits on a gate the test opens.</summary>
+    public const string InstanceTaskOfT = """
+        using System.Threading;
+        using System.Threading.Tasks;
+        using SingleFlight;
+
+        namespace Demo;
+
+        public sealed partial class UserRepository
+        {
+            public TaskCompletionSource<bool> Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            public int Executions;
+
+            [SingleFlight(KeyFrom = "id")]
+            public partial Task<string> GetUserAsync(int id, CancellationToken cancellationToken = default);
+
+            private async Task<string> GetUserCoreAsync(int id, CancellationToken cancellationToken)
+            {
+                Interlocked.Increment(ref Executions);
+                await Gate.Task.ConfigureAwait(false);
+                return "user" + id;
+            }
+        }
+        """;
+
+    public const string StaticValueTaskDefaultKey = """
+        using System.Threading;
+        using System.Threading.Tasks;
+        using SingleFlight;
+
+        public static partial class Warmup
+        {
+            [SingleFlight]
+            internal static partial ValueTask RefreshAsync(string region, CancellationToken cancellationToken, [NotKey] string? reason = null);
+
+            private static ValueTask RefreshCoreAsync(string region, CancellationToken cancellationToken, string? reason)
+                => default;
+        }
+        """;
+
+    public const string Blocking = """
+        using SingleFlight;
+
+        namespace Demo.Reports;
+
+        public partial class ReportBuilder
+        {
+            [SingleFlight(KeyFrom = "tenant, year")]
+            public partial string Build(string tenant, int year, [NotKey] bool verbose);
+
+            private string BuildCore(string tenant, int year, bool verbose) => tenant + year + verbose;
+        }
+        """;
+
+    /// <summary>A key the generator cannot resolve from symbols alone: it binds the expression speculatively.</summary>
+    public const string BoundKey = """
+        using System.Globalization;
+        using System.Threading.Tasks;
+        using SingleFlight;
+
+        namespace Demo;
+
+        public partial class Prices
+        {
+            [SingleFlight(KeyFrom = "id.ToString(CultureInfo.InvariantCulture)")]
+            public partial Task<decimal> GetAsync(int id);
+
+            private Task<decimal> GetCoreAsync(int id) => Task.FromResult((decimal)id);
+        }
+        """;
+
+    public const string GenericMethod = """
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        using SingleFlight;
+
+        namespace Demo.Caching;
+
+        public partial class Cache<TTenant>
+        {
+            [SingleFlight(KeyFrom = "tenant, key")]
+            public partial Task<IReadOnlyList<TValue>> LoadAsync<TKey, TValue>(TTenant tenant, TKey key)
+                where TKey : notnull
+                where TValue : class;
+
+            private Task<IReadOnlyList<TValue>> LoadCoreAsync<TKey, TValue>(TTenant tenant, TKey key)
+                where TKey : notnull
+                where TValue : class
+                => Task.FromResult<IReadOnlyList<TValue>>(new List<TValue>());
+        }
+        """;
+
+    /// <summary>No <c>GetUserCoreAsync</c>: the analyzer reports SF0002 and the generator writes a throwing stub.</summary>
+    public const string MissingCore = """
+        using System.Threading;
+        using System.Threading.Tasks;
+        using SingleFlight;
+
+        namespace Demo;
+
+        public partial class Orders
+        {
+            [SingleFlight]
+            public partial Task<int> GetUserAsync(int id, CancellationToken cancellationToken);
+        }
+        """;
+
+    /// <summary>A key that changes on every call: SF0005, a warning.</summary>
+    public const string NonDeterministicKey = """
+        using System;
+        using System.Threading.Tasks;
+        using SingleFlight;
+
+        namespace Demo;
+
+        public partial class Quotes
+        {
+            [SingleFlight(KeyFrom = "id, DateTime.Now")]
+            public partial Task<int> GetAsync(int id);
+
+            private Task<int> GetCoreAsync(int id) => Task.FromResult(id);
+        }
+        """;
+
+    public const string SyntaxErrors = """
+        using System.Threading.Tasks;
+        using SingleFlight;
+
+        namespace Demo;
+
+        public partial class Broken
+        {
+            [SingleFlight(KeyFrom = "id,"
+            public partial Task<int> GetAsync(int id
+            private Task<int> GetCoreAsync(int id) => Task.FromResult(id
+        """;
+
+    public const string Unrelated = """
+        namespace Demo;
+
+        public static class Helpers
+        {
+            public static int Twice(int x) => x * 2;
+        }
+        """;
+}
