@@ -291,6 +291,56 @@ public sealed class DistributedDiagnosticTests
         Assert.True(others.Length == 0, TestCompiler.Format(others));
     }
 
+    // ---- one operation name for two methods ------------------------------------------------------------------
+
+    private static DiagnosticResult Duplicate(int location, string method, string operation, string other)
+        => new DiagnosticResult("SF0010", DiagnosticSeverity.Error).WithLocation(location).WithMessage(
+            $"'{method}' shares the distributed operation name '{operation}' with '{other}': processes share flights by operation name, so the two methods would receive each other's results. Give one of them its own OperationName.");
+
+    [Fact]
+    public Task SF0010_for_two_distributed_methods_of_a_type_with_one_operation_name() => AnalyzerTest.VerifyDistributedAsync(
+        InClass("""
+            // Overloads with the default name Users.C.GetAsync.
+            [SingleFlight({|#0:Distributed = true|})]
+            public partial Task<int> GetAsync(int id);
+            private Task<int> GetCoreAsync(int id) => Task.FromResult(id);
+
+            [SingleFlight({|#1:Distributed = true|})]
+            public partial Task<int> GetAsync(long id);
+            private Task<int> GetCoreAsync(long id) => Task.FromResult((int)id);
+
+            // One explicit name on two methods.
+            [SingleFlight(OperationName = "shared", {|#2:Distributed = true|})]
+            public partial Task<int> FirstAsync(int id);
+            private Task<int> FirstCoreAsync(int id) => Task.FromResult(id);
+
+            [SingleFlight({|#3:Distributed = true|}, OperationName = "shared")]
+            public partial Task<int> SecondAsync(int id);
+            private Task<int> SecondCoreAsync(int id) => Task.FromResult(id);
+
+            // Not reported: the same name on a method that is not distributed (its name only tags metrics)...
+            [SingleFlight(OperationName = "solo", Distributed = true)]
+            public partial Task<int> SoloAsync(int id);
+            private Task<int> SoloCoreAsync(int id) => Task.FromResult(id);
+
+            [SingleFlight(OperationName = "solo")]
+            public partial Task<int> LocalAsync(int id);
+            private Task<int> LocalCoreAsync(int id) => Task.FromResult(id);
+
+            // ...and overloads with names of their own.
+            [SingleFlight(OperationName = "find.int", Distributed = true)]
+            public partial Task<int> FindAsync(int id);
+            private Task<int> FindCoreAsync(int id) => Task.FromResult(id);
+
+            [SingleFlight(OperationName = "find.long", Distributed = true)]
+            public partial Task<int> FindAsync(long id);
+            private Task<int> FindCoreAsync(long id) => Task.FromResult((int)id);
+            """),
+        Duplicate(0, "GetAsync", "Users.C.GetAsync", "C.GetAsync(long)"),
+        Duplicate(1, "GetAsync", "Users.C.GetAsync", "C.GetAsync(int)"),
+        Duplicate(2, "FirstAsync", "shared", "C.SecondAsync(int)"),
+        Duplicate(3, "SecondAsync", "shared", "C.FirstAsync(int)"));
+
     // ---- reason 1: the package --------------------------------------------------------------------------
 
     private const string ValidDistributed = """

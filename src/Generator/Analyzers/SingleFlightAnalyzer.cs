@@ -333,6 +333,8 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
                 return Distributed(info, attributeSyntax, info.FailureType is { } genericType
                     ? $"'{name}' is in the generic type '{genericType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}': every closed type would share one distributed operation name with different key or result types. Move the method to a non-generic type, or remove Distributed."
                     : $"'{name}' is generic: every type argument list would share one distributed operation name with different key or result types. Make it non-generic, or remove Distributed.");
+            case SingleFlightFailure.DistributedDuplicateOperationName:
+                return Distributed(info, attributeSyntax, $"'{name}' shares the distributed operation name '{info.FailureMessage}' with '{info.FailureOther?.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat)}': processes share flights by operation name, so the two methods would receive each other's results. Give one of them its own OperationName.");
             case SingleFlightFailure.DistributedKeyType:
                 var keyLocation = info.FailureParameter is { } keyParameter
                     ? ParameterLocation(info, keyParameter) ?? nameLocation

@@ -106,7 +106,7 @@ internal static class DiagnosticDescriptors
         "{0}",
         UsageCategory,
         DiagnosticSeverity.Error,
-        "A distributed flight is shared through Redis by every process that uses the same operation name and key. It needs the SingleFlight.Generators.Redis package, an asynchronous method (Task, Task<T>, ValueTask, ValueTask<T>), the default Scope (Type), a non-generic method in a non-generic type, and a key whose every part has a canonical text form the same in every process: strings, primitives, enums, Guid, DateTime, DateTimeOffset, DateOnly, TimeOnly, TimeSpan, their nullable forms and value tuples of them.");
+        "A distributed flight is shared through Redis by every process that uses the same operation name and key. It needs the SingleFlight.Generators.Redis package, an asynchronous method (Task, Task<T>, ValueTask, ValueTask<T>), the default Scope (Type), a non-generic method in a non-generic type, and a key whose every part has a canonical text form the same in every process: strings, primitives, enums, Guid, DateTime, DateTimeOffset, DateOnly, TimeOnly, TimeSpan, their nullable forms and value tuples of them. Two distributed methods of one type must not share an operation name.");
 
     private static DiagnosticDescriptor Create(
         string id,

@@ -19,10 +19,6 @@ internal static class Parser
     private static readonly SymbolDisplayFormat s_typeFormat = SymbolDisplayFormat.FullyQualifiedFormat
         .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
-    // Namespace.Type<T>.Nested: readable in a dashboard, no global:: prefix.
-    private static readonly SymbolDisplayFormat s_operationTypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
-        .WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted);
-
     private static readonly string s_version = typeof(Parser).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
     /// <summary>
@@ -162,9 +158,7 @@ internal static class Parser
             ContainingTypeName: containingTypeName,
             CoreMethodName: SingleFlightMethodParser.EscapeIdentifier(info.CoreMethodName),
             GroupFieldName: "__singleFlightGroup_" + method.Name + "_" + hash,
-            OperationName: string.IsNullOrWhiteSpace(info.OperationName)
-                ? method.ContainingType.ToDisplayString(s_operationTypeFormat) + "." + method.Name
-                : info.OperationName!,
+            OperationName: SingleFlightMethodParser.OperationNameOf(method, info.OperationName),
             HolderClassName: method.IsGenericMethod ? "__SingleFlightGroupHolder_" + method.Name + "_" + hash : string.Empty,
             GeneratorVersion: s_version,
             Distributed: info.IsDistributed,

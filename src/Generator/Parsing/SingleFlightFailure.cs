@@ -195,4 +195,12 @@ internal enum SingleFlightFailure
     /// <see cref="SingleFlightMethodInfo.FailureMessage"/> the offending type.
     /// </summary>
     DistributedKeyType,
+
+    /// <summary>
+    /// SF0010. Another <c>Distributed = true</c> method of the same type has the same operation name (overloads with the
+    /// default name, or the same <c>OperationName</c>): processes would mix the two methods' flights.
+    /// <see cref="SingleFlightMethodInfo.FailureMessage"/> is the operation name and
+    /// <see cref="SingleFlightMethodInfo.FailureOther"/> the other method.
+    /// </summary>
+    DistributedDuplicateOperationName,
 }

@@ -219,6 +219,9 @@ internal sealed class SingleFlightMethodInfo
     /// <summary>Where the problem is inside the <c>KeyFrom</c> string, for <c>KeyFrom</c> failures.</summary>
     public TextSpan? FailureSpanInKeyFrom { get; internal set; }
 
+    /// <summary>The other method, for <see cref="SingleFlightFailure.DistributedDuplicateOperationName"/>.</summary>
+    public IMethodSymbol? FailureOther { get; internal set; }
+
     /// <summary>A short English explanation (for example the parser's message for a syntax error).</summary>
     public string? FailureMessage { get; internal set; }
 }

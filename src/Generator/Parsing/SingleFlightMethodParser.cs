@@ -225,7 +225,64 @@ internal static class SingleFlightMethodParser
             }
         }
 
+        // The operation name is what processes share flights on: two methods of one type must not share it.
+        var name = OperationNameOf(method, info.OperationName);
+        foreach (var member in method.ContainingType.GetMembers())
+        {
+            if (member is IMethodSymbol other
+                && !SymbolEqualityComparer.Default.Equals(other, method)
+                && !SymbolEqualityComparer.Default.Equals(other, method.PartialImplementationPart)
+                && !SymbolEqualityComparer.Default.Equals(other.PartialDefinitionPart, method)
+                && DistributedOperationName(other) is { } otherName
+                && string.Equals(otherName, name, StringComparison.Ordinal))
+            {
+                info.FailureMessage = name;
+                info.FailureOther = other;
+                return SingleFlightFailure.DistributedDuplicateOperationName;
+            }
+        }
+
         return SingleFlightFailure.None;
+    }
+
+    // Namespace.Type<T>.Nested: readable in a dashboard, no global:: prefix.
+    private static readonly SymbolDisplayFormat s_operationTypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted);
+
+    /// <summary>A method's operation name: <paramref name="operationName"/> when set, otherwise <c>Namespace.Type.Method</c>.</summary>
+    public static string OperationNameOf(IMethodSymbol method, string? operationName)
+        => string.IsNullOrWhiteSpace(operationName)
+            ? method.ContainingType.ToDisplayString(s_operationTypeFormat) + "." + method.Name
+            : operationName!;
+
+    /// <summary>The operation name of <paramref name="method"/> if it carries <c>[SingleFlight(Distributed = true)]</c>; otherwise null.</summary>
+    private static string? DistributedOperationName(IMethodSymbol method)
+    {
+        foreach (var attribute in method.GetAttributes())
+        {
+            if (!IsNamed(attribute.AttributeClass, "SingleFlight", "SingleFlightAttribute"))
+            {
+                continue;
+            }
+
+            var distributed = false;
+            string? operationName = null;
+            foreach (var pair in attribute.NamedArguments)
+            {
+                if (pair.Key == "Distributed" && pair.Value.Value is true)
+                {
+                    distributed = true;
+                }
+                else if (pair.Key == "OperationName" && pair.Value.Value is string text)
+                {
+                    operationName = text;
+                }
+            }
+
+            return distributed ? OperationNameOf(method, operationName) : null;
+        }
+
+        return null;
     }
 
     private static SingleFlightFailure CheckDistributedKey(SingleFlightMethodInfo info)
