@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Runtime.Loader;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using SingleFlight.Generator.Tests.Infrastructure;
@@ -69,14 +68,9 @@ public sealed class DistributedTests
         var run = TestCompiler.Run(TestCompiler.CreateDistributed(Repository));
         Assert.Empty(TestCompiler.Problems(run.Output));
 
-        using var stream = new MemoryStream();
-        var emit = run.Output.Emit(stream);
-        Assert.True(emit.Success, TestCompiler.Format(emit.Diagnostics));
-        stream.Position = 0;
-        var context = new AssemblyLoadContext("Distributed", isCollectible: true);
-        try
+        await TestCompiler.WithLoadedAssembly(run.Output, "Distributed", async assembly =>
         {
-            var type = context.LoadFromStream(stream).GetType("Shop.Products")!;
+            var type = assembly.GetType("Shop.Products")!;
             var get = type.GetMethod("GetAsync")!;
             var operation = type.GetFields(BindingFlags.NonPublic | BindingFlags.Static)
                 .Single(f => f.Name.StartsWith("__singleFlightGroup_GetAsync", StringComparison.Ordinal));
@@ -92,11 +86,7 @@ public sealed class DistributedTests
             var results = calls.Select(c => c.GetType().GetProperty("Result")!.GetValue(c)).ToArray();
             Assert.All(results, r => Assert.Same(results[0], r));
             Assert.Equal("Product { Id = 7, Name = p7 }", results[0]!.ToString());
-        }
-        finally
-        {
-            context.Unload();
-        }
+        });
     }
 
     [Fact]

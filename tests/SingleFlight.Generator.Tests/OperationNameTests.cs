@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Runtime.Loader;
 using SingleFlight.Generator.Tests.Infrastructure;
 
 namespace SingleFlight.Generator.Tests;
@@ -30,29 +29,21 @@ public class OperationNameTests
         """;
 
     [Fact]
-    public void Groups_are_named_after_the_method_or_the_operation_name()
+    public async Task Groups_are_named_after_the_method_or_the_operation_name()
     {
         var run = TestCompiler.Run(TestCompiler.Create(Source));
         Assert.Empty(TestCompiler.Problems(run.Output));
 
-        using var stream = new MemoryStream();
-        var emit = run.Output.Emit(stream);
-        Assert.True(emit.Success, TestCompiler.Format(emit.Diagnostics));
-        stream.Position = 0;
-        var context = new AssemblyLoadContext("OperationNames", isCollectible: true);
-        try
+        await TestCompiler.WithLoadedAssembly(run.Output, "OperationNames", assembly =>
         {
-            var type = context.LoadFromStream(stream).GetType("Shop.Catalog.Outer+Products")!;
+            var type = assembly.GetType("Shop.Catalog.Outer+Products")!;
             var names = type.GetFields(BindingFlags.NonPublic | BindingFlags.Static)
                 .Where(f => f.Name.StartsWith("__singleFlightGroup_", StringComparison.Ordinal))
                 .ToDictionary(f => f.Name.Split('_')[3], f => (string?)f.FieldType.GetProperty("Name")!.GetValue(f.GetValue(null)));
 
             Assert.Equal("Shop.Catalog.Outer.Products.GetAsync", names["GetAsync"]);
             Assert.Equal("catalog.\"count\"", names["Count"]);
-        }
-        finally
-        {
-            context.Unload();
-        }
+            return Task.CompletedTask;
+        });
     }
 }

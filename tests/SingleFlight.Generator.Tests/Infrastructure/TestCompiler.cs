@@ -88,6 +88,27 @@ internal static class TestCompiler
             .ToArray();
     }
 
+    /// <summary>
+    /// Emits <paramref name="compilation"/>, loads it into a collectible load context, hands the assembly to
+    /// <paramref name="use"/>, and unloads it afterwards. Fails the test if the emit fails.
+    /// </summary>
+    public static async Task WithLoadedAssembly(Compilation compilation, string name, Func<System.Reflection.Assembly, Task> use)
+    {
+        using var stream = new MemoryStream();
+        var emit = compilation.Emit(stream);
+        Assert.True(emit.Success, Format(emit.Diagnostics));
+        stream.Position = 0;
+        var context = new System.Runtime.Loader.AssemblyLoadContext(name, isCollectible: true);
+        try
+        {
+            await use(context.LoadFromStream(stream));
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+
     public static string Format(IEnumerable<Diagnostic> diagnostics)
         => string.Join(Environment.NewLine, diagnostics.Take(40).Select(static d => d.ToString()));
 }
