@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -25,8 +26,8 @@ namespace SingleFlight.Redis;
 /// <para>
 /// Supported: <see cref="string"/>, <see cref="char"/>, <see cref="bool"/>, the integer types, <see cref="float"/>,
 /// <see cref="double"/>, <see cref="decimal"/>, <see cref="Guid"/>, enums (by their numeric value),
-/// <see cref="DateTime"/>, <see cref="DateTimeOffset"/>, <see cref="DateOnly"/> and <see cref="TimeOnly"/> (round-trip
-/// format <c>O</c>), <see cref="TimeSpan"/>,
+/// <see cref="DateTime"/>, <see cref="DateTimeOffset"/> (round-trip format <c>O</c>), <c>DateOnly</c> and
+/// <c>TimeOnly</c> (format <c>O</c> too; in the net8.0 build only, as netstandard2.0 has neither type), <see cref="TimeSpan"/>,
 /// <see cref="Nullable{T}"/> of those, and value tuples of any of them (nested too). A <see langword="null"/>
 /// element is <c>n</c>. <see cref="Unit"/>, the key of a method whose key has no parts, is <c>v</c>.
 /// </para>
@@ -46,7 +47,7 @@ public static class DistributedKey
     /// <exception cref="ArgumentNullException"><paramref name="type"/> is null.</exception>
     public static bool IsSupported(Type type)
     {
-        ArgumentNullException.ThrowIfNull(type);
+        Guard.NotNull(type, nameof(type));
         return Describe(type) is null;
     }
 
@@ -70,10 +71,16 @@ public static class DistributedKey
         {
             throw new NotSupportedException(
                 $"The key type '{type}' has no canonical distributed encoding: {problem} Use strings, primitives, Guid, enums, " +
-                "DateTime, DateTimeOffset, DateOnly, TimeOnly, TimeSpan or value tuples of them, or pass a keyEncoder that turns the key into a " +
+                SupportedDateTypes + ", TimeSpan or value tuples of them, or pass a keyEncoder that turns the key into a " +
                 "unique, stable string.");
         }
     }
+
+#if NET6_0_OR_GREATER
+    private const string SupportedDateTypes = "DateTime, DateTimeOffset, DateOnly, TimeOnly";
+#else
+    private const string SupportedDateTypes = "DateTime, DateTimeOffset";
+#endif
 
     private static string? Describe(Type type)
     {
@@ -111,7 +118,10 @@ public static class DistributedKey
         || type == typeof(byte) || type == typeof(ushort) || type == typeof(uint) || type == typeof(ulong)
         || type == typeof(float) || type == typeof(double) || type == typeof(decimal)
         || type == typeof(Guid) || type == typeof(DateTime) || type == typeof(DateTimeOffset) || type == typeof(TimeSpan)
-        || type == typeof(DateOnly) || type == typeof(TimeOnly);
+#if NET6_0_OR_GREATER
+        || type == typeof(DateOnly) || type == typeof(TimeOnly)
+#endif
+        ;
 
     private static bool IsValueTuple(Type type)
         => type.IsGenericType && type.IsValueType && type.Namespace == "System"
@@ -133,7 +143,7 @@ public static class DistributedKey
             case string s:
                 // Redis keys are UTF-8: a lone surrogate would become U+FFFD and meet the string that holds a real
                 // U+FFFD. Such strings are written as their UTF-16 code units in hex instead.
-                Part(builder, 'x', Convert.ToHexString(MemoryMarshal.AsBytes(s.AsSpan())));
+                Part(builder, 'x', ToHex(s));
                 return;
             case char c:
                 Part(builder, 'c', ((int)c).ToString(CultureInfo.InvariantCulture));
@@ -174,6 +184,7 @@ public static class DistributedKey
             case TimeSpan ts:
                 Part(builder, 'p', ts.ToString("c", CultureInfo.InvariantCulture));
                 return;
+#if NET6_0_OR_GREATER
             case DateOnly date:
                 Part(builder, 'a', date.ToString("O", CultureInfo.InvariantCulture));
                 return;
@@ -188,10 +199,66 @@ public static class DistributedKey
                 }
 
                 return;
+#else
+            case ValueType when IsValueTuple(value.GetType()):
+                var elements = new List<object?>();
+                AddTupleElements(value, elements);
+                builder.Append('t').Append(elements.Count.ToString(CultureInfo.InvariantCulture)).Append(':');
+                foreach (var element in elements)
+                {
+                    Append(builder, element);
+                }
+
+                return;
+#endif
             default:
                 EnsureSupported(value.GetType());
                 throw new NotSupportedException($"The key element type '{value.GetType()}' has no canonical distributed encoding.");
         }
+    }
+
+#if !NET6_0_OR_GREATER
+    // netstandard2.0 has no ITuple: read the ValueTuple fields instead, flattening an eight-element tuple's Rest
+    // the way ITuple does, so both builds encode a tuple alike.
+    private static void AddTupleElements(object tuple, List<object?> elements)
+    {
+        var type = tuple.GetType();
+        var arity = type.GetGenericArguments().Length;
+        for (var i = 1; i <= arity && i <= 7; i++)
+        {
+            elements.Add(type.GetField("Item" + i.ToString(CultureInfo.InvariantCulture))!.GetValue(tuple));
+        }
+
+        if (arity == 8)
+        {
+            var rest = type.GetField("Rest")!.GetValue(tuple);
+            if (rest is not null && IsValueTuple(rest.GetType()))
+            {
+                AddTupleElements(rest, elements);
+            }
+            else
+            {
+                elements.Add(rest);
+            }
+        }
+    }
+#endif
+
+    // The UTF-16 code units of the string, little-endian, as upper-case hex.
+    private static string ToHex(string text)
+    {
+#if NET5_0_OR_GREATER
+        return Convert.ToHexString(MemoryMarshal.AsBytes(text.AsSpan()));
+#else
+        const string digits = "0123456789ABCDEF";
+        var hex = new StringBuilder(text.Length * 4);
+        foreach (var c in text)
+        {
+            hex.Append(digits[(c >> 4) & 0xF]).Append(digits[c & 0xF]).Append(digits[(c >> 12) & 0xF]).Append(digits[(c >> 8) & 0xF]);
+        }
+
+        return hex.ToString();
+#endif
     }
 
     private static bool IsWellFormed(string text)
@@ -224,7 +291,7 @@ public static class DistributedKey
 
         // 1.0m and 1.00m are equal but print differently: drop the trailing zeros of the scale.
         var text = value.ToString(CultureInfo.InvariantCulture);
-        if (text.Contains('.', StringComparison.Ordinal))
+        if (text.IndexOf('.') >= 0)
         {
             text = text.TrimEnd('0').TrimEnd('.');
         }

@@ -55,7 +55,7 @@ public sealed class DistributedSingleFlight : IDisposable
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     public DistributedSingleFlight(IConnectionMultiplexer redis, DistributedSingleFlightOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(redis);
+        Guard.NotNull(redis, nameof(redis));
         _redis = redis;
         _options = (options ?? new DistributedSingleFlightOptions()).Validated();
     }
@@ -76,8 +76,8 @@ public sealed class DistributedSingleFlight : IDisposable
         Func<TKey, string>? keyEncoder = null)
         where TKey : notnull
     {
-        ArgumentNullException.ThrowIfNull(operationName);
-        ArgumentNullException.ThrowIfNull(jsonTypeInfo);
+        Guard.NotNull(operationName, nameof(operationName));
+        Guard.NotNull(jsonTypeInfo, nameof(jsonTypeInfo));
         return Get(operationName, () => new DistributedSingleFlightGroup<TKey, TValue>(_redis, operationName, jsonTypeInfo, _options, keyEncoder));
     }
 
@@ -101,7 +101,7 @@ public sealed class DistributedSingleFlight : IDisposable
     public DistributedSingleFlightGroup<TKey, TValue> GetGroup<TKey, TValue>(string operationName, JsonSerializerOptions? jsonOptions = null)
         where TKey : notnull
     {
-        ArgumentNullException.ThrowIfNull(operationName);
+        Guard.NotNull(operationName, nameof(operationName));
         return Get(operationName, () => new DistributedSingleFlightGroup<TKey, TValue>(
             _redis, operationName, JsonContracts.Resolve<TValue>(jsonOptions ?? _options.JsonSerializerOptions), _options));
     }
@@ -122,7 +122,7 @@ public sealed class DistributedSingleFlight : IDisposable
     private DistributedSingleFlightGroup<TKey, TValue> Get<TKey, TValue>(string operationName, Func<DistributedSingleFlightGroup<TKey, TValue>> create)
         where TKey : notnull
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        Guard.NotDisposed(_disposed, this);
         if (!_groups.TryGetValue(operationName, out var existing))
         {
             var created = create();
@@ -136,7 +136,7 @@ public sealed class DistributedSingleFlight : IDisposable
                 // Dispose ran while this group was being created: it may have missed it.
                 _groups.TryRemove(operationName, out _);
                 created.Dispose();
-                ObjectDisposedException.ThrowIf(true, this);
+                Guard.NotDisposed(true, this);
             }
         }
 

@@ -138,9 +138,9 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         Func<TKey, string>? keyEncoder = null,
         IEqualityComparer<TKey>? comparer = null)
     {
-        ArgumentNullException.ThrowIfNull(redis);
-        ArgumentNullException.ThrowIfNull(operationName);
-        ArgumentNullException.ThrowIfNull(jsonTypeInfo);
+        Guard.NotNull(redis, nameof(redis));
+        Guard.NotNull(operationName, nameof(operationName));
+        Guard.NotNull(jsonTypeInfo, nameof(jsonTypeInfo));
         if (operationName.Length == 0)
         {
             throw new ArgumentException("The operation name must not be empty.", nameof(operationName));
@@ -221,7 +221,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
     /// <exception cref="ObjectDisposedException">The group has been disposed.</exception>
     public ValueTask<TValue> DoAsync(TKey key, Func<CancellationToken, ValueTask<TValue>> work, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(work);
+        Guard.NotNull(work, nameof(work));
         return DoAsync(key, work, static (w, ct) => w(ct), cancellationToken);
     }
 
@@ -246,9 +246,9 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         Func<TState, CancellationToken, ValueTask<TValue>> work,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(work);
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        Guard.NotNull(key, nameof(key));
+        Guard.NotNull(work, nameof(work));
+        Guard.NotDisposed(_disposed, this);
         return _local.DoAsync(
             key,
             new Call<TState>(this, key, state, work),
@@ -295,7 +295,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
 
     private void Unsubscribe(Task subscription)
     {
-        if (!subscription.IsCompletedSuccessfully)
+        if (subscription.Status != TaskStatus.RanToCompletion)
         {
             return;
         }
@@ -459,7 +459,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
             }
         }
 
-        var resultKey = (RedisKey)(lockKey.ToString()[..^"lock".Length] + "result:" + myToken);
+        var resultKey = (RedisKey)(KeyStem(lockKey) + "result:" + myToken);
         if (failure is not null && failure.SourceException is OperationCanceledException && workCancellation.IsCancellationRequested)
         {
             // Every caller here left: no result to share. Hand the key over at once instead of at lease expiry.
@@ -539,8 +539,15 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         }
     }
 
+    /// <summary>A lock key without its trailing <c>lock</c>: the start of the flight's other keys.</summary>
+    private static string KeyStem(RedisKey lockKey)
+    {
+        var text = lockKey.ToString();
+        return text.Substring(0, text.Length - "lock".Length);
+    }
+
     private static RedisKey InterestKey(RedisKey lockKey, string leaderToken)
-        => (RedisKey)(lockKey.ToString()[..^"lock".Length] + "waiters:" + leaderToken);
+        => (RedisKey)(KeyStem(lockKey) + "waiters:" + leaderToken);
 
     /// <summary>Renews the lease every third of its length until cancelled; never throws.</summary>
     private async Task RenewAsync(RedisKey lockKey, string myToken, CancellationToken stop)
@@ -585,11 +592,11 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         long started,
         CancellationToken flightToken)
     {
-        var resultKey = (RedisKey)(lockKey.ToString()[..^"lock".Length] + "result:" + holder);
+        var resultKey = (RedisKey)(KeyStem(lockKey) + "result:" + holder);
         var interestKey = InterestKey(lockKey, holder);
 
         // Long enough to outlive the gap between two polls (a poll interval plus a slow round trip or two).
-        var interestMilliseconds = Milliseconds(_options.PollInterval * 2 + _options.RedisTimeout);
+        var interestMilliseconds = Milliseconds(TimeSpan.FromTicks(_options.PollInterval.Ticks * 2) + _options.RedisTimeout);
         var done = false;
         WaitingHook?.Invoke(holder);
         var subscription = _subscription;
@@ -634,7 +641,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
 
                 var remaining = _options.WaitTimeout == Timeout.InfiniteTimeSpan
                     ? _options.PollInterval
-                    : _options.WaitTimeout - Stopwatch.GetElapsedTime(started);
+                    : _options.WaitTimeout - ElapsedSince(started);
                 if (remaining <= TimeSpan.Zero)
                 {
                     return (PollOutcome.Running, RedisValue.Null);
@@ -766,5 +773,35 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
     private static bool IsRedisFailure(Exception error)
         => error is RedisException or TimeoutException or ObjectDisposedException or InvalidOperationException;
 
+    /// <summary>The time since <paramref name="timestamp"/>, a <see cref="Stopwatch.GetTimestamp"/> reading.</summary>
+    private static TimeSpan ElapsedSince(long timestamp)
+    {
+#if NETSTANDARD2_0
+        return TimeSpan.FromTicks((long)((Stopwatch.GetTimestamp() - timestamp) * ((double)TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
+#else
+        return Stopwatch.GetElapsedTime(timestamp);
+#endif
+    }
+
     private static long Milliseconds(TimeSpan span) => (long)Math.Ceiling(span.TotalMilliseconds);
 }
+
+#if NETSTANDARD2_0
+/// <summary>
+/// The part of .NET 5's non-generic <c>TaskCompletionSource</c> this file uses, over a
+/// <see cref="TaskCompletionSource{TResult}"/> of <see cref="bool"/> whose result nobody reads. File-local, so that
+/// the assemblies this one shows its internals to still see the framework's type.
+/// </summary>
+file sealed class TaskCompletionSource
+{
+    private readonly TaskCompletionSource<bool> _inner;
+
+    public TaskCompletionSource(TaskCreationOptions creationOptions) => _inner = new TaskCompletionSource<bool>(creationOptions);
+
+    public Task Task => _inner.Task;
+
+    public bool TrySetResult() => _inner.TrySetResult(true);
+
+    public bool TrySetCanceled() => _inner.TrySetCanceled();
+}
+#endif

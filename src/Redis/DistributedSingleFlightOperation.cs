@@ -34,7 +34,7 @@ public sealed class DistributedSingleFlightOperation<TKey, TValue>
     public DistributedSingleFlightOperation(string operationName, JsonTypeInfo<TValue> jsonTypeInfo)
         : this(operationName)
     {
-        ArgumentNullException.ThrowIfNull(jsonTypeInfo);
+        Guard.NotNull(jsonTypeInfo, nameof(jsonTypeInfo));
         _jsonTypeInfo = jsonTypeInfo;
     }
 
@@ -50,7 +50,7 @@ public sealed class DistributedSingleFlightOperation<TKey, TValue>
     [RequiresDynamicCode("Reflection-based JSON serialization unless DistributedSingleFlightOptions.JsonSerializerOptions resolves the type. List the result type in a JsonSerializerContext for trimming and AOT.")]
     public DistributedSingleFlightOperation(string operationName)
     {
-        ArgumentNullException.ThrowIfNull(operationName);
+        Guard.NotNull(operationName, nameof(operationName));
         if (operationName.Length == 0)
         {
             throw new ArgumentException("The operation name must not be empty.", nameof(operationName));
@@ -77,7 +77,7 @@ public sealed class DistributedSingleFlightOperation<TKey, TValue>
     /// <exception cref="DistributedSingleFlightException">The flight ran in another process and its work failed.</exception>
     public ValueTask<TValue> DoAsync(TKey key, Func<CancellationToken, ValueTask<TValue>> work, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(work);
+        Guard.NotNull(work, nameof(work));
         return DoAsync(key, work, static (w, ct) => w(ct), cancellationToken);
     }
 
@@ -102,8 +102,8 @@ public sealed class DistributedSingleFlightOperation<TKey, TValue>
         Func<TState, CancellationToken, ValueTask<TValue>> work,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(work);
+        Guard.NotNull(key, nameof(key));
+        Guard.NotNull(work, nameof(work));
         var registry = DistributedSingleFlight.Default;
         if (registry is not null && !registry.IsDisposed)
         {

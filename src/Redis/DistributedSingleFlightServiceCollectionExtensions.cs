@@ -36,8 +36,8 @@ public static class DistributedSingleFlightServiceCollectionExtensions
         Func<IServiceProvider, IConnectionMultiplexer> connection,
         Action<DistributedSingleFlightOptions>? configure = null)
     {
-        ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(connection);
+        Guard.NotNull(services, nameof(services));
+        Guard.NotNull(connection, nameof(connection));
         services.TryAddSingleton(provider =>
         {
             var options = new DistributedSingleFlightOptions();

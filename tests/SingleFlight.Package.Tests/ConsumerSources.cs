@@ -151,6 +151,55 @@ internal static class ConsumerSources
         internal sealed partial class CatalogJson : JsonSerializerContext;
         """;
 
+    /// <summary>
+    /// A netstandard2.0 class library with distributed methods: one result type listed in a JsonSerializerContext,
+    /// one left to reflection, and one without a result (Unit). No records: netstandard2.0 lacks IsExternalInit.
+    /// </summary>
+    public const string DistributedLibrary = """
+        using System;
+        using System.Text.Json.Serialization;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using SingleFlight;
+
+        namespace LegacyLibrary;
+
+        public sealed class Item
+        {
+            public int Id { get; set; }
+
+            public string Name { get; set; } = string.Empty;
+        }
+
+        public sealed class Review
+        {
+            public string Text { get; set; } = string.Empty;
+        }
+
+        public sealed partial class Catalog
+        {
+            [SingleFlight(KeyFrom = "id", Distributed = true)]
+            public partial Task<Item> GetItemAsync(int id, CancellationToken cancellationToken = default);
+
+            private Task<Item> GetItemCoreAsync(int id, CancellationToken cancellationToken)
+                => Task.FromResult(new Item { Id = id, Name = "item-" + id });
+
+            [SingleFlight(Distributed = true)]
+            public partial ValueTask<Review> GetReviewAsync(string sku, Guid reviewer);
+
+            private ValueTask<Review> GetReviewCoreAsync(string sku, Guid reviewer)
+                => new(new Review { Text = sku + "/" + reviewer });
+
+            [SingleFlight(KeyFrom = "id", Distributed = true)]
+            public partial Task RefreshAsync(int id, CancellationToken cancellationToken = default);
+
+            private Task RefreshCoreAsync(int id, CancellationToken cancellationToken) => Task.CompletedTask;
+        }
+
+        [JsonSerializable(typeof(Item))]
+        internal sealed partial class CatalogJson : JsonSerializerContext;
+        """;
+
     public const string BlockingDistributed = """
         using SingleFlight;
 

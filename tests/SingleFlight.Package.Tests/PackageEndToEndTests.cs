@@ -1,3 +1,5 @@
+using System.Xml.Linq;
+
 namespace SingleFlight.Package.Tests;
 
 /// <summary>
@@ -51,6 +53,9 @@ public sealed class PackageFixture : IDisposable
 
     public string RedisPackagePath { get; }
 
+    /// <summary>The System.Text.Json version that the Redis package depends on for netstandard2.0 (Directory.Packages.props).</summary>
+    public const string SystemTextJsonVersion = "10.0.13";
+
     public DotNetCli.Result RedisPackResult { get; }
 
     /// <summary>
@@ -62,8 +67,19 @@ public sealed class PackageFixture : IDisposable
             ? configured
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
 
-    public string CreateConsumer(string name, string programSource, string packageId = "SingleFlight.Generators")
+    /// <summary>
+    /// Writes a consumer project. <paramref name="targetFramework"/> net10.0 makes a console app; netstandard2.0 makes a
+    /// class library (no .NET Framework runtime here to run one on), built against the packages' netstandard2.0 assets.
+    /// <paramref name="extraPackages"/> are (id, version) pairs restored from the repository's package folder.
+    /// </summary>
+    public string CreateConsumer(
+        string name,
+        string programSource,
+        string packageId = "SingleFlight.Generators",
+        string targetFramework = "net10.0",
+        params (string Id, string Version)[] extraPackages)
     {
+        var library = targetFramework.StartsWith("netstandard", StringComparison.Ordinal);
         var redis = packageId != "SingleFlight.Generators";
         var directory = Path.Combine(Root, name);
         Directory.CreateDirectory(directory);
@@ -73,22 +89,24 @@ public sealed class PackageFixture : IDisposable
               <packageSources>
                 <clear />
                 <add key="e2e" value="{Feed}" />
-                {(redis ? $"<add key=\"restored\" value=\"{RestoredPackages}\" />" : string.Empty)}
+                {(redis || extraPackages.Length > 0 ? $"<add key=\"restored\" value=\"{RestoredPackages}\" />" : string.Empty)}
               </packageSources>
             </configuration>
             """);
         File.WriteAllText(Path.Combine(directory, name + ".csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
+                <OutputType>{(library ? "Library" : "Exe")}</OutputType>
+                <TargetFramework>{targetFramework}</TargetFramework>
+                <LangVersion>latest</LangVersion>
                 <Nullable>enable</Nullable>
-                <ImplicitUsings>enable</ImplicitUsings>
+                <ImplicitUsings>{(library ? "disable" : "enable")}</ImplicitUsings>
                 <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
                 <ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally>
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="{packageId}" Version="{Version}" />
+                {string.Concat(extraPackages.Select(p => $"<PackageReference Include=\"{p.Id}\" Version=\"{p.Version}\" />"))}
               </ItemGroup>
             </Project>
             """);
@@ -204,9 +222,24 @@ public sealed class PackageEndToEndTests(PackageFixture package) : IClassFixture
         {
             var entries = archive.Entries.Select(e => e.FullName).ToHashSet();
             Assert.Contains("lib/net8.0/SingleFlight.Redis.dll", entries);
+            Assert.Contains("lib/netstandard2.0/SingleFlight.Redis.dll", entries);
+            Assert.Contains("lib/netstandard2.0/SingleFlight.Redis.xml", entries);
             Assert.Contains("README.md", entries);
-            var nuspec = new StreamReader(archive.GetEntry("SingleFlight.Generators.Redis.nuspec")!.Open()).ReadToEnd();
-            Assert.Contains($"<dependency id=\"SingleFlight.Generators\" version=\"{package.Version}\" include=\"All\" />", nuspec);
+            var nuspec = XDocument.Load(archive.GetEntry("SingleFlight.Generators.Redis.nuspec")!.Open());
+            var groups = nuspec.Descendants().Where(e => e.Name.LocalName == "group")
+                .ToDictionary(g => (string)g.Attribute("targetFramework")!, g => g.Elements().ToDictionary(d => (string)d.Attribute("id")!));
+            Assert.Equal([".NETStandard2.0", "net8.0"], groups.Keys.Order(StringComparer.Ordinal));
+            foreach (var (framework, dependencies) in groups)
+            {
+                var generators = dependencies["SingleFlight.Generators"];
+                Assert.Equal(package.Version, (string?)generators.Attribute("version"));
+                Assert.True((string?)generators.Attribute("include") == "All", framework + ": the generator must flow to consumers");
+                Assert.Contains("StackExchange.Redis", dependencies.Keys);
+            }
+
+            // net8.0 takes System.Text.Json from the shared framework; netstandard2.0 needs the package.
+            Assert.Contains("System.Text.Json", groups[".NETStandard2.0"].Keys);
+            Assert.DoesNotContain("System.Text.Json", groups["net8.0"].Keys);
         }
 
         // Only the Redis package is referenced: the generator comes with its dependency on SingleFlight.Generators.
@@ -218,6 +251,28 @@ public sealed class PackageEndToEndTests(PackageFixture package) : IClassFixture
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("distributed, no Redis configured: 30 callers, 1 execution", run.Output);
         Assert.Contains("group: DistributedSingleFlightOperation`2", run.Output);
+    }
+
+    [Fact]
+    public void A_netstandard20_library_builds_distributed_methods_against_the_netstandard20_assets()
+    {
+        Assert.True(package.RedisPackResult.ExitCode == 0, package.RedisPackResult.ToString());
+
+        // System.Text.Json is referenced directly for its JSON source generator (package dependencies do not pass
+        // their analyzers on), so that one method gets its contract from a JsonSerializerContext.
+        var consumer = package.CreateConsumer(
+            "LegacyLibrary",
+            ConsumerSources.DistributedLibrary,
+            "SingleFlight.Generators.Redis",
+            "netstandard2.0",
+            ("System.Text.Json", PackageFixture.SystemTextJsonVersion));
+        var build = package.Dotnet(consumer, "build");
+
+        Assert.True(build.ExitCode == 0, build.ToString());
+        var assets = File.ReadAllText(Path.Combine(consumer, "obj", "project.assets.json"));
+        Assert.Contains("lib/netstandard2.0/SingleFlight.Redis.dll", assets);
+        Assert.Contains("lib/netstandard2.0/SingleFlight.dll", assets);
+        Assert.True(File.Exists(Path.Combine(consumer, "bin", "Debug", "netstandard2.0", "LegacyLibrary.dll")), build.ToString());
     }
 
     [Fact]

@@ -86,6 +86,43 @@ public sealed class DistributedKeyTests
         Assert.Throws<NotSupportedException>(() => DistributedKey.Encode(new Uri("http://localhost")));
     }
 
+    /// <summary>Whether these tests run against the netstandard2.0 build (<c>-p:RedisTargetFramework=netstandard2.0</c>).</summary>
+    private static bool NetStandardBuild
+        => typeof(DistributedKey).Assembly.GetCustomAttributes(typeof(System.Runtime.Versioning.TargetFrameworkAttribute), false)
+            .Cast<System.Runtime.Versioning.TargetFrameworkAttribute>()
+            .Single().FrameworkName.StartsWith(".NETStandard", StringComparison.Ordinal);
+
+    [Fact]
+    public void Encodings_are_the_same_in_every_build()
+    {
+        // Processes of both builds share flights, so these exact strings hold for net8.0 and netstandard2.0 alike:
+        // the latter reads tuples by reflection and writes the hex by hand.
+        Assert.Equal("x4:3DD8", DistributedKey.Encode("\uD83D"));
+        Assert.Equal("x8:00DE3DD8", DistributedKey.Encode("\uDE00\uD83D"));
+        Assert.Equal("t9:i1:1i1:2i1:3i1:4i1:5i1:6i1:7i1:8i1:9", DistributedKey.Encode((1, 2, 3, 4, 5, 6, 7, 8, 9)));
+        Assert.Equal("t8:i1:1i1:2i1:3i1:4i1:5i1:6i1:7t2:s1:as1:b", DistributedKey.Encode((1, 2, 3, 4, 5, 6, 7, ("a", "b"))));
+        Assert.Equal("t1:i1:1", DistributedKey.Encode(ValueTuple.Create(1)));
+        Assert.Equal("t2:nt2:vb1:1", DistributedKey.Encode(((int?)null, (Unit.Value, true))));
+        Assert.Equal("m3:1.5", DistributedKey.Encode(1.50m));
+    }
+
+    [Fact]
+    public void DateOnly_and_TimeOnly_are_supported_by_the_net8_build_only()
+    {
+        if (NetStandardBuild)
+        {
+            Assert.False(DistributedKey.IsSupported(typeof(DateOnly)));
+            Assert.False(DistributedKey.IsSupported(typeof(TimeOnly)));
+            var error = Assert.Throws<NotSupportedException>(() => DistributedKey.Encode(new DateOnly(2026, 11, 25)));
+            Assert.DoesNotContain("DateOnly,", error.Message);
+            return;
+        }
+
+        Assert.True(DistributedKey.IsSupported(typeof((DateOnly, TimeOnly?))));
+        Assert.Equal("a10:2026-11-25", DistributedKey.Encode(new DateOnly(2026, 11, 25)));
+        Assert.Equal("h16:10:30:00.0000000", DistributedKey.Encode(new TimeOnly(10, 30)));
+    }
+
     [Fact]
     public void Enums_encode_by_value()
     {
