@@ -74,7 +74,13 @@ public sealed class SingleFlightGroup<TKey, TValue>
     /// metrics and spans (see <see cref="SingleFlightTelemetry"/>). Generated methods use
     /// <c>Namespace.Type.Method</c>. Never put keys or personal data in it: it is a low-cardinality label.
     /// </summary>
-    public string? Name { get; init; }
+    /// <remarks>
+    /// Set it where the group is created (<c>new() { Name = "..." }</c>); flights that start after a change report the
+    /// new name. It has a plain setter rather than <c>init</c> on purpose: an <c>init</c> setter is compiled to a different
+    /// signature in this assembly's netstandard2.0 and net8.0 builds, so a netstandard2.0 library that names its group
+    /// would fail with <see cref="MissingMethodException"/> in an app that loads the net8.0 build.
+    /// </remarks>
+    public string? Name { get; set; }
 
     /// <summary>
     /// The number of flights running now. Zero when the group is idle.
