@@ -109,6 +109,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
     private readonly RedisChannel _channel;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<bool>> _waiters = new(StringComparer.Ordinal);
     private readonly object _subscriptionGate = new();
+    private readonly RedisHealthLog _health;
     private Task? _subscription;
     private bool _disposed;
 
@@ -157,6 +158,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         _keyEncoder = keyEncoder ?? DistributedKey.Encode;
         Name = operationName;
         _local = new SingleFlightGroup<TKey, TValue>(comparer) { Name = operationName };
+        _health = new RedisHealthLog(operationName, _options.LoggerFactory);
 
         // Length-prefixed like every part of a key, so operation "a" with key "bc" never meets operation "ab" with "c".
         var operation = "o" + operationName.Length.ToString(CultureInfo.InvariantCulture) + ":" + operationName;
@@ -340,7 +342,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
             // look like one (InvalidOperationException, TimeoutException) must reach the callers, not run it again.
             if (!_redis.IsConnected)
             {
-                RedisTelemetry.Record(Name, RedisTelemetry.LocalFallback, "disconnected");
+                _health.Fallback("disconnected");
                 return await work(state, flightToken).ConfigureAwait(false);
             }
 
@@ -355,7 +357,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
             }
             catch (Exception ex) when (IsRedisFailure(ex) && !flightToken.IsCancellationRequested)
             {
-                RedisTelemetry.Record(Name, RedisTelemetry.LocalFallback, RedisTelemetry.ReasonOf(ex));
+                _health.Fallback(RedisTelemetry.ReasonOf(ex));
                 return await work(state, flightToken).ConfigureAwait(false);
             }
 
@@ -368,7 +370,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
             {
                 // Scripts are atomic, so a failed SET NX always finds a holder; an empty one is a reply this code does
                 // not understand. Answer locally rather than loop on Redis.
-                RedisTelemetry.Record(Name, RedisTelemetry.LocalFallback, "unexpected-reply");
+                _health.Fallback("unexpected-reply");
                 return await work(state, flightToken).ConfigureAwait(false);
             }
 
@@ -380,7 +382,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
             }
             catch (Exception ex) when (IsRedisFailure(ex) && !flightToken.IsCancellationRequested)
             {
-                RedisTelemetry.Record(Name, RedisTelemetry.LocalFallback, RedisTelemetry.ReasonOf(ex));
+                _health.Fallback(RedisTelemetry.ReasonOf(ex));
                 return await work(state, flightToken).ConfigureAwait(false);
             }
 
@@ -398,11 +400,12 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
                         catch (JsonException ex)
                         {
                             // Another version of the type wrote it, say: this process can still answer on its own.
-                            RedisTelemetry.Record(Name, RedisTelemetry.LocalFallback, "deserialize:" + RedisTelemetry.ReasonOf(ex));
+                            _health.Fallback("deserialize:" + RedisTelemetry.ReasonOf(ex));
                             return await work(state, flightToken).ConfigureAwait(false);
                         }
 
                         RedisTelemetry.Record(Name, RedisTelemetry.Received);
+                        _health.Healthy();
                         return received;
                     }
 
@@ -485,6 +488,14 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
             [lockKey, resultKey],
             [myToken, payload, Milliseconds(_options.ResultTimeToLive), _channel.ToString()])).ConfigureAwait(false);
         RedisTelemetry.Record(Name, RedisTelemetry.Led, written is null ? null : "publish:" + written);
+        if (written is null)
+        {
+            _health.Healthy();
+        }
+        else
+        {
+            _health.Degraded("publish:" + written);
+        }
 
         failure?.Throw();
         return value;

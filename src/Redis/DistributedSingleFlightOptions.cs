@@ -1,5 +1,6 @@
 using System;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using System.Threading;
 
 namespace SingleFlight.Redis;
@@ -60,6 +61,15 @@ public sealed class DistributedSingleFlightOptions
     /// </summary>
     public JsonSerializerOptions? JsonSerializerOptions { get; set; }
 
+    /// <summary>
+    /// Where groups log that Redis is unavailable (a warning: calls run in-process only, at most one per group every
+    /// 30 seconds, with the number of fallbacks since the last one) and that coordination has resumed (information),
+    /// under the category <c>SingleFlight.Redis</c>. The <c>singleflight.redis.flights</c> metric counts every fallback
+    /// either way. Default: <see langword="null"/> (no logging); <c>AddSingleFlightRedis</c> sets the container's
+    /// <see cref="ILoggerFactory"/>.
+    /// </summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
     internal DistributedSingleFlightOptions Validated()
     {
         if (LeaseDuration < TimeSpan.FromMilliseconds(100) || LeaseDuration > TimeSpan.FromDays(1))
@@ -102,6 +112,7 @@ public sealed class DistributedSingleFlightOptions
             KeyPrefix = KeyPrefix,
             RunLocallyOnRemoteFailure = RunLocallyOnRemoteFailure,
             JsonSerializerOptions = JsonSerializerOptions,
+            LoggerFactory = LoggerFactory,
         };
     }
 }

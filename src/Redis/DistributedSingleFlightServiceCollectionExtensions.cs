@@ -2,6 +2,7 @@ using System;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace SingleFlight.Redis;
@@ -40,7 +41,7 @@ public static class DistributedSingleFlightServiceCollectionExtensions
         Guard.NotNull(connection, nameof(connection));
         services.TryAddSingleton(provider =>
         {
-            var options = new DistributedSingleFlightOptions();
+            var options = new DistributedSingleFlightOptions { LoggerFactory = provider.GetService<ILoggerFactory>() };
             configure?.Invoke(options);
             return new DistributedSingleFlight(connection(provider), options);
         });

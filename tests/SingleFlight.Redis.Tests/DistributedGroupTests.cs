@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace SingleFlight.Redis.Tests;
@@ -477,13 +478,21 @@ public sealed class DistributedGroupTests : IDisposable
         var operation = NewOperation();
         using var metric = new RedisFlightsMetric(operation);
         using var server = RedisServer.Start();
-        var options = Fast();
-        // Short enough that a dead server is noticed quickly, long enough for a loaded 2-core CI machine.
-        options.RedisTimeout = TimeSpan.FromSeconds(2);
+        var logA = new RecordingLoggerFactory();
+        var logB = new RecordingLoggerFactory();
+        DistributedSingleFlightOptions Options(RecordingLoggerFactory log)
+        {
+            var options = Fast();
+            // Short enough that a dead server is noticed quickly, long enough for a loaded 2-core CI machine.
+            options.RedisTimeout = TimeSpan.FromSeconds(2);
+            options.LoggerFactory = log;
+            return options;
+        }
+
         var connectionA = Connect(server);
         var connectionB = Connect(server);
-        var a = Group<int, string>(connectionA, operation, options);
-        var b = Group<int, string>(connectionB, operation, options);
+        var a = Group<int, string>(connectionA, operation, Options(logA));
+        var b = Group<int, string>(connectionB, operation, Options(logB));
 
         // Mid-flight: A leads, B waits, then Redis dies.
         var work = new GatedWork<string>();
@@ -508,6 +517,12 @@ public sealed class DistributedGroupTests : IDisposable
         Assert.All(await Bounded.Wait(Task.WhenAll(local)), r => Assert.Equal("down", r));
         Assert.Equal(1, down.Executions);
 
+        // Each process logged the outage once, however many flights it degraded, and named the operation.
+        var warningA = Assert.Single(logA.Entries);
+        Assert.Equal((LogLevel.Warning, "RedisUnavailable"), (warningA.Level, warningA.Event));
+        Assert.Contains(operation, warningA.Message, StringComparison.Ordinal);
+        Assert.Equal("RedisUnavailable", Assert.Single(logB.Entries).Event);
+
         // Back up: the two processes share flights again.
         server.Restart();
         await Bounded.Until(() => connectionA.IsConnected && connectionB.IsConnected, "both connections reconnect");
@@ -520,6 +535,11 @@ public sealed class DistributedGroupTests : IDisposable
         Assert.Equal("shared again", await Bounded.Wait(leaderAgain));
         Assert.Equal("shared again", await Bounded.Wait(followerAgain));
         Assert.Equal(1, again.Executions);
+
+        // ...and says so, once.
+        Assert.Equal(["RedisUnavailable", "RedisResumed"], logA.Entries.Select(e => e.Event));
+        Assert.Equal(["RedisUnavailable", "RedisResumed"], logB.Entries.Select(e => e.Event));
+        Assert.Equal(LogLevel.Information, logA.Entries[1].Level);
     }
 
     [RedisFact]

@@ -174,4 +174,29 @@ public sealed class DistributedOperationTests : IDisposable
         Assert.Null(DistributedSingleFlight.Default);
         provider.GetRequiredService<IConnectionMultiplexer>().Dispose();
     }
+
+    [Fact]
+    public async Task AddSingleFlightRedis_logs_to_the_containers_logger_factory()
+    {
+        var log = new RecordingLoggerFactory();
+        var services = new ServiceCollection();
+        services.AddSingleton<Microsoft.Extensions.Logging.ILoggerFactory>(log);
+
+        // A port nothing listens on: every call falls back, and the first one is logged.
+        var configuration = ConfigurationOptions.Parse("127.0.0.1:1");
+        configuration.AbortOnConnectFail = false;
+        configuration.ConnectTimeout = 200;
+        services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(configuration));
+        services.AddSingleFlightRedis();
+        using var provider = services.BuildServiceProvider();
+        var group = provider.GetRequiredService<DistributedSingleFlight>().GetGroup<int, string>(NewOperation(), TestJson.Default.String);
+
+        Assert.Equal("local", await Bounded.Wait(group.DoAsync(1, static _ => new ValueTask<string>("local"))));
+        Assert.Equal("local", await Bounded.Wait(group.DoAsync(2, static _ => new ValueTask<string>("local"))));
+
+        var entry = Assert.Single(log.Entries);
+        Assert.Equal((Microsoft.Extensions.Logging.LogLevel.Warning, "RedisUnavailable"), (entry.Level, entry.Event));
+        Assert.Contains("disconnected", entry.Message, StringComparison.Ordinal);
+        provider.GetRequiredService<IConnectionMultiplexer>().Dispose();
+    }
 }

@@ -94,3 +94,37 @@ internal sealed class RedisFlightsMetric : IDisposable
 
     public void Dispose() => _listener.Dispose();
 }
+
+/// <summary>A logger factory that keeps what is logged: one per "process".</summary>
+internal sealed class RecordingLoggerFactory : Microsoft.Extensions.Logging.ILoggerFactory
+{
+    private readonly ConcurrentQueue<(Microsoft.Extensions.Logging.LogLevel Level, string Event, string Message)> _entries = new();
+
+    public IReadOnlyList<(Microsoft.Extensions.Logging.LogLevel Level, string Event, string Message)> Entries => _entries.ToArray();
+
+    public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(this);
+
+    public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider)
+    {
+    }
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(RecordingLoggerFactory owner) : Microsoft.Extensions.Logging.ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(
+            Microsoft.Extensions.Logging.LogLevel logLevel,
+            Microsoft.Extensions.Logging.EventId eventId,
+            TState state,
+            Exception? exception,
+            Func<TState, Exception?, string> formatter)
+            => owner._entries.Enqueue((logLevel, eventId.Name ?? string.Empty, formatter(state, exception)));
+    }
+}
