@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Running;
 
 namespace SingleFlight.Benchmarks;
@@ -41,7 +42,11 @@ public static class Program
             return QuickRunner.Run(Console.Out);
         }
 
-        var all = typeof(Program).Assembly.GetTypes();
+        // What BenchmarkSwitcher.FromAssembly would take: public concrete classes with [Benchmark] methods.
+        var all = typeof(Program).Assembly.GetTypes()
+            .Where(t => t is { IsClass: true, IsPublic: true, IsAbstract: false, IsSealed: false, IsGenericTypeDefinition: false }
+                && t.GetMethods().Any(m => m.GetCustomAttributes(typeof(BenchmarkAttribute), inherit: true).Length > 0))
+            .ToArray();
         var skipped = all.Where(t => !RedisEndpoint.CanRun(t)).ToArray();
         foreach (var type in skipped)
         {
