@@ -2,6 +2,8 @@
 // N sequential calls each, median of the per-call means; the follower figure is the time from the leader's work
 // completing to the other "process" (second group on its own connection) holding the value.
 // Usage: dotnet run -c Release --project benchmarks/RedisOverhead -- 127.0.0.1:PORT 2000
+// The per-call figures (PING, election script, in-process group, uncontended leader) are measured with BenchmarkDotNet
+// now (benchmarks/SingleFlight.Benchmarks, DistributedBenchmarks); this harness stays for the follower latency.
 using System.Diagnostics;
 using SingleFlight;
 using SingleFlight.Redis;

@@ -1,0 +1,146 @@
+using System;
+using System.Reflection;
+using System.Threading;
+using System.Threading.Tasks;
+using BenchmarkDotNet.Attributes;
+using SingleFlight.Benchmarks.Contenders;
+using SingleFlight.Redis;
+using StackExchange.Redis;
+
+namespace SingleFlight.Benchmarks;
+
+/// <summary>
+/// Scenario (g): the distributed path (<c>src/Redis</c>) against a real Redis, side by side with a <c>PING</c> round
+/// trip (the baseline) and the in-process group. Opt-in: runs only with <c>SINGLEFLIGHT_REDIS=HOST:PORT</c> (or
+/// <c>--redis HOST:PORT</c>); skipped otherwise. One call per operation, awaited; the work completes synchronously,
+/// so the numbers are overhead. The same key every time, one call after another: each call is a full flight (the
+/// election script, then the completion script, which releases the key).
+/// </summary>
+/// <remarks>
+/// The cross-process row is a whole flight seen from two processes (two groups on two multiplexers): A is elected
+/// and its work waits until B is waiting for A's flight; then A's work completes and B receives the value. It is not
+/// the latency from A's completion to B's value; <c>benchmarks/RedisOverhead</c> measures that (docs/distributed.md).
+/// </remarks>
+[MemoryDiagnoser]
+[RequiresRedis]
+public class DistributedBenchmarks
+{
+    private const int Id = 42;
+
+    // The election script of DistributedSingleFlightGroup, run on its own for reference.
+    private const string AcquireScript = """
+        if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return ARGV[1] end
+        return redis.call('GET', KEYS[1])
+        """;
+
+    private ConnectionMultiplexer _redis = null!;
+    private ConnectionMultiplexer _otherProcess = null!;
+    private IDatabase _db = null!;
+    private UserRepository _repo = null!;
+    private SingleFlightGroup<int, int> _local = null!;
+    private DistributedSingleFlightGroup<int, int> _leader = null!;
+    private DistributedSingleFlightGroup<int, int> _follower = null!;
+    private string _prefix = null!;
+    private RedisValue _token;
+    private long _electionKeys;
+    private TaskCompletionSource<int> _gate = null!;
+    private TaskCompletionSource _started = null!;
+    private TaskCompletionSource _followerWaiting = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var endpoint = RedisEndpoint.Value
+            ?? throw new InvalidOperationException($"The distributed benchmarks need {RedisEndpoint.SkipReason}.");
+        var configuration = ConfigurationOptions.Parse(endpoint);
+        _redis = ConnectionMultiplexer.Connect(configuration);
+        _otherProcess = ConnectionMultiplexer.Connect(configuration);
+        _db = _redis.GetDatabase();
+        _repo = new UserRepository(new SyncStore());
+        _local = new SingleFlightGroup<int, int>();
+
+        // A fresh prefix per run: runs never see each other's keys.
+        _prefix = "sfbench-" + Guid.NewGuid().ToString("N");
+        var options = new DistributedSingleFlightOptions { KeyPrefix = _prefix };
+        _leader = new DistributedSingleFlightGroup<int, int>(_redis, "bench", jsonOptions: null, options);
+
+        // The follower stands for another process. Its poll interval is long, so it learns of the leader's
+        // completion from the PUBLISH message (or from its first poll), not from a later poll.
+        _follower = new DistributedSingleFlightGroup<int, int>(
+            _otherProcess,
+            "bench",
+            jsonOptions: null,
+            new DistributedSingleFlightOptions { KeyPrefix = _prefix, PollInterval = TimeSpan.FromSeconds(5) });
+
+        // The test seam WaitingHook is internal: set once here, by reflection, outside any timed section.
+        typeof(DistributedSingleFlightGroup<int, int>)
+            .GetProperty("WaitingHook", BindingFlags.NonPublic | BindingFlags.Instance)!
+            .SetValue(_follower, (Action<string>)(_ => _followerWaiting.TrySetResult()));
+
+        _token = Guid.NewGuid().ToString("N");
+
+        // The leader rows mean nothing if the group quietly fell back to in-process coalescing: one flight must
+        // leave its result in Redis.
+        if (Leader().AsTask().GetAwaiter().GetResult() != UserStore.Expected(Id)
+            || (long)_db.ScriptEvaluate("return #redis.call('KEYS', ARGV[1])", values: [_prefix + ":*result:*"]) == 0)
+        {
+            throw new InvalidOperationException("The distributed group did not write its result to Redis: it ran without Redis.");
+        }
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _leader.Dispose();
+        _follower.Dispose();
+        _otherProcess.Dispose();
+        _redis.Dispose();
+    }
+
+    [Benchmark(Baseline = true, Description = "PING round trip")]
+    public Task<TimeSpan> Ping() => _db.PingAsync();
+
+    [Benchmark(Description = "Election script alone (EVALSHA)")]
+    public Task<RedisResult> Election()
+        => _db.ScriptEvaluateAsync(
+            AcquireScript,
+            [_prefix + ":raw:" + Interlocked.Increment(ref _electionKeys)],
+            [_token, 1000]);
+
+    [Benchmark(Description = "In-process SingleFlightGroup.DoAsync")]
+    public ValueTask<int> Local()
+        => _local.DoAsync(Id, (_repo, Id), static (s, ct) => s.Item1.GetCoreAsync(s.Item2, ct));
+
+    [Benchmark(Description = "Distributed DoAsync, uncontended leader")]
+    public ValueTask<int> Leader()
+        => _leader.DoAsync(Id, (_repo, Id), static (s, ct) => s.Item1.GetCoreAsync(s.Item2, ct));
+
+    [Benchmark(Description = "Cross-process flight: leader + 1 follower")]
+    public async Task<int> LeaderAndFollower()
+    {
+        _gate = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _followerWaiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var leader = _leader.DoAsync(Id, this, static async (b, _) =>
+        {
+            b._started.SetResult();
+            return await b._gate.Task.ConfigureAwait(false);
+        });
+
+        // Started: the leader holds the key, so the follower cannot be elected.
+        await _started.Task.ConfigureAwait(false);
+        var follower = _follower.DoAsync(Id, static _ => new ValueTask<int>(-1));
+        await _followerWaiting.Task.ConfigureAwait(false);
+        _gate.SetResult(UserStore.Expected(Id));
+
+        var received = await follower.ConfigureAwait(false);
+        var led = await leader.ConfigureAwait(false);
+        if (received != led)
+        {
+            throw new InvalidOperationException($"The follower received {received}, the leader returned {led}: it ran the work itself.");
+        }
+
+        return received;
+    }
+}
