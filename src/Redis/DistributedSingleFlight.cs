@@ -45,6 +45,9 @@ public sealed class DistributedSingleFlight : IDisposable
     /// <summary>Sets <see cref="Default"/> to <see langword="null"/> if it is <paramref name="registry"/>.</summary>
     internal static void ClearDefault(DistributedSingleFlight registry) => Interlocked.CompareExchange(ref s_default, null, registry);
 
+    /// <summary>The settings every group of this registry gets.</summary>
+    internal DistributedSingleFlightOptions Options => _options;
+
     /// <summary>Whether <see cref="Dispose"/> has run.</summary>
     internal bool IsDisposed => _disposed;
 

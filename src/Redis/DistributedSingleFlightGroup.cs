@@ -82,7 +82,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
           local t = redis.call('TIME')
           local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
           redis.call('ZADD', KEYS[3], now + tonumber(ARGV[3]), ARGV[2])
-          redis.call('PEXPIRE', KEYS[3], ARGV[3])
+          if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[3], ARGV[3]) end
           return {0}
         end
         return {2}
@@ -107,7 +107,8 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
     private readonly SingleFlightGroup<TKey, TValue> _local;
     private readonly string _keyPrefix;
     private readonly RedisChannel _channel;
-    private readonly ConcurrentDictionary<string, TaskCompletionSource<bool>> _waiters = new(StringComparer.Ordinal);
+    // The local flights waiting for another process's flight, by their own token: (the leader's token, their signal).
+    private readonly ConcurrentDictionary<string, (string Holder, TaskCompletionSource<bool> Signal)> _waiters = new(StringComparer.Ordinal);
     private readonly object _subscriptionGate = new();
     private readonly RedisHealthLog _health;
     private Task? _subscription;
@@ -347,22 +348,39 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
             }
 
             string holder;
+            Task<RedisResult>? electing = null;
             try
             {
                 EnsureSubscribed();
-                var result = await Redis(
-                    db => db.ScriptEvaluateAsync(AcquireScript, [lockKey], [myToken, Milliseconds(_options.LeaseDuration)]),
-                    flightToken).ConfigureAwait(false);
+
+                // Not cancelled by the callers' token: once sent, the script may take the key whatever this process does,
+                // so the flight must see its answer and release a key it won. RedisTimeout bounds the wait.
+                electing = _redis.GetDatabase().ScriptEvaluateAsync(AcquireScript, [lockKey], [myToken, Milliseconds(_options.LeaseDuration)]);
+                var result = await electing.WaitAsync(_options.RedisTimeout, CancellationToken.None).ConfigureAwait(false);
                 holder = (string?)result ?? string.Empty;
             }
-            catch (Exception ex) when (IsRedisFailure(ex) && !flightToken.IsCancellationRequested)
+            catch (Exception ex) when (IsRedisFailure(ex))
             {
+                if (electing is { IsCompleted: false })
+                {
+                    // Timed out here, yet the server may still run it: if it took the key, give it back.
+                    ReleaseIfWon(electing, lockKey, myToken);
+                }
+
+                flightToken.ThrowIfCancellationRequested();
                 _health.Fallback(RedisTelemetry.ReasonOf(ex));
                 return await work(state, flightToken).ConfigureAwait(false);
             }
 
             if (holder == myToken)
             {
+                if (flightToken.IsCancellationRequested)
+                {
+                    // Every caller left during the election: hand the key over at once instead of at lease expiry.
+                    await TryRedisAsync(db => db.ScriptEvaluateAsync(AbandonScript, [lockKey], [myToken, _channel.ToString()])).ConfigureAwait(false);
+                    flightToken.ThrowIfCancellationRequested();
+                }
+
                 return await LeadAsync(lockKey, myToken, state, work, flightToken).ConfigureAwait(false);
             }
 
@@ -397,7 +415,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
                         {
                             received = JsonSerializer.Deserialize(bytes.AsSpan(1), _jsonTypeInfo)!;
                         }
-                        catch (JsonException ex)
+                        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
                         {
                             // Another version of the type wrote it, say: this process can still answer on its own.
                             _health.Fallback("deserialize:" + RedisTelemetry.ReasonOf(ex));
@@ -631,7 +649,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
             {
                 // Register before polling, so an announcement between the poll and the wait is not missed.
                 var signal = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-                _waiters[holder] = signal;
+                _waiters[myToken] = (holder, signal);
 
                 var reply = await Redis(
                         db => db.ScriptEvaluateAsync(PollScript, [lockKey, resultKey, interestKey], [holder, myToken, interestMilliseconds]),
@@ -671,7 +689,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         }
         finally
         {
-            _waiters.TryRemove(holder, out _);
+            _waiters.TryRemove(myToken, out _);
             if (!done)
             {
                 // Cancelled, timed out or cut off: withdraw the interest now rather than when it lapses, so a leader
@@ -689,9 +707,19 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
 
     private void OnMessage(RedisChannel channel, RedisValue message)
     {
-        if (!message.IsNullOrEmpty && _waiters.TryGetValue(message!, out var signal))
+        if (message.IsNullOrEmpty)
         {
-            signal.TrySetResult(true);
+            return;
+        }
+
+        // Usually none or one; several when local flights whose keys share one Redis key wait for the same leader.
+        var holder = (string)message!;
+        foreach (var waiter in _waiters)
+        {
+            if (string.Equals(waiter.Value.Holder, holder, StringComparison.Ordinal))
+            {
+                waiter.Value.Signal.TrySetResult(true);
+            }
         }
     }
 
@@ -715,6 +743,24 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
             _subscription.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
     }
+
+    /// <summary>When an election this flight stopped waiting for ends with the key taken by <paramref name="token"/>, releases it.</summary>
+    private void ReleaseIfWon(Task<RedisResult> electing, RedisKey lockKey, string token)
+        => electing.ContinueWith(
+            t =>
+            {
+                if (t.Status == TaskStatus.RanToCompletion && (string?)t.Result == token)
+                {
+                    _ = TryRedisAsync(db => db.ScriptEvaluateAsync(AbandonScript, [lockKey], [token, _channel.ToString()]));
+                }
+                else
+                {
+                    _ = t.Exception;
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
 
     private async Task<RedisResult> Redis(Func<IDatabase, Task<RedisResult>> command, CancellationToken cancellationToken)
         => await command(_redis.GetDatabase()).WaitAsync(_options.RedisTimeout, cancellationToken).ConfigureAwait(false);

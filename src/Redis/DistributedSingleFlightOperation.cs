@@ -104,6 +104,7 @@ public sealed class DistributedSingleFlightOperation<TKey, TValue>
     {
         Guard.NotNull(key, nameof(key));
         Guard.NotNull(work, nameof(work));
+        var reason = RedisTelemetry.NotConfigured;
         var registry = DistributedSingleFlight.Default;
         if (registry is not null && !registry.IsDisposed)
         {
@@ -113,48 +114,67 @@ public sealed class DistributedSingleFlightOperation<TKey, TValue>
                 binding = Bind(registry);
             }
 
-            if (binding is not null)
+            if (binding.Group is { } group)
             {
                 try
                 {
-                    return binding.Group.DoAsync(key, state, work, cancellationToken);
+                    return group.DoAsync(key, state, work, cancellationToken);
                 }
                 catch (ObjectDisposedException)
                 {
                     // The registry was disposed after the check (the host is stopping): answer in-process.
                 }
             }
+            else
+            {
+                reason = binding.Failure!;
+            }
         }
 
         return _local.DoAsync(
             key,
-            (Name, State: state, Work: work),
+            (Name, Reason: reason, State: state, Work: work),
             static (call, flightToken) =>
             {
-                RedisTelemetry.Record(call.Name, RedisTelemetry.LocalFallback, RedisTelemetry.NotConfigured);
+                RedisTelemetry.Record(call.Name, RedisTelemetry.LocalFallback, call.Reason);
                 return call.Work(call.State, flightToken);
             },
             cancellationToken);
     }
 
+    /// <summary>
+    /// The group of <paramref name="registry"/> for this operation, remembered until the default registry changes. A
+    /// registry that cannot give one (the name is taken by other key or result types, its serializer options do not
+    /// know the result type) is remembered too, with the reason: calls then run in-process, counted as
+    /// <c>local_fallback</c> with the reason <c>bind:</c> and the exception type, and the registry's logger says why
+    /// once. A configuration mistake costs coalescing across processes, not the calls.
+    /// </summary>
     [RequiresUnreferencedCode("Reflection-based JSON serialization when no JsonTypeInfo was given.")]
     [RequiresDynamicCode("Reflection-based JSON serialization when no JsonTypeInfo was given.")]
-    private Binding? Bind(DistributedSingleFlight registry)
+    private Binding Bind(DistributedSingleFlight registry)
     {
+        Binding binding;
         try
         {
             var group = _jsonTypeInfo is null
                 ? registry.GetGroup<TKey, TValue>(Name)
                 : registry.GetGroup<TKey, TValue>(Name, _jsonTypeInfo);
-            var binding = new Binding(registry, group);
-            _binding = binding;
-            return binding;
+            binding = new Binding(registry, group, null);
         }
         catch (ObjectDisposedException)
         {
-            return null;
+            // Not remembered: the next call sees the registry disposed, or a new default.
+            return new Binding(registry, null, RedisTelemetry.NotConfigured);
         }
+        catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException or ArgumentException)
+        {
+            binding = new Binding(registry, null, "bind:" + RedisTelemetry.ReasonOf(ex));
+            RedisHealthLog.BindFailed(registry.Options.LoggerFactory, Name, ex);
+        }
+
+        _binding = binding;
+        return binding;
     }
 
-    private sealed record Binding(DistributedSingleFlight Registry, DistributedSingleFlightGroup<TKey, TValue> Group);
+    private sealed record Binding(DistributedSingleFlight Registry, DistributedSingleFlightGroup<TKey, TValue>? Group, string? Failure);
 }

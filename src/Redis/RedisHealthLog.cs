@@ -26,6 +26,11 @@ internal sealed class RedisHealthLog
         new EventId(2, "RedisResumed"),
         "Single-flight operation {Operation}: flights are shared through Redis again ({Count} degraded since the last report).");
 
+    private static readonly Action<ILogger, string, Exception?> s_bindFailed = LoggerMessage.Define<string>(
+        LogLevel.Warning,
+        new EventId(3, "RedisBindFailed"),
+        "Single-flight operation {Operation} cannot be shared through Redis and is coalesced in this process only.");
+
     private readonly string _operation;
     private readonly ILogger? _logger;
     private long _sinceReport;
@@ -86,6 +91,16 @@ internal sealed class RedisHealthLog
         else
         {
             Interlocked.Exchange(ref _sinceReport, 0);
+        }
+    }
+
+    /// <summary>A distributed operation could not get its group from the registry (a configuration mistake).</summary>
+    public static void BindFailed(ILoggerFactory? loggerFactory, string operation, Exception error)
+    {
+        var logger = loggerFactory?.CreateLogger("SingleFlight.Redis");
+        if (logger is not null && logger.IsEnabled(LogLevel.Warning))
+        {
+            Write(() => s_bindFailed(logger, operation, error));
         }
     }
 

@@ -187,6 +187,16 @@ public sealed class ShapeDiagnosticTests
             """));
 
     [Fact]
+    public Task SF0003_type_parameter_that_allows_ref_struct() => AnalyzerTest.VerifyAsync(
+        InClass("""
+            [SingleFlight]
+            public partial Task<int> {|#0:Get|}<T>(T value) where T : allows ref struct;
+            private Task<int> GetCore<T>(T value) where T : allows ref struct => Task.FromResult(0);
+            """),
+        new DiagnosticResult("SF0003", DiagnosticSeverity.Error).WithLocation(0).WithMessage(
+            "Type parameter 'T' of 'Get' allows ref struct: a flight keeps its arguments and shares its result, which a ref struct cannot be. Remove 'allows ref struct', or drop [SingleFlight]."));
+
+    [Fact]
     public Task SF0003_iterator_core() => AnalyzerTest.VerifyAsync(
         InClass("""
             [SingleFlight]

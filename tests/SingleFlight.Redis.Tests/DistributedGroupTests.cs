@@ -6,6 +6,13 @@ namespace SingleFlight.Redis.Tests;
 
 public sealed record Blob(string Name, byte[] Data);
 
+public interface IShape
+{
+    string Name { get; }
+}
+
+public sealed record Shape(string Name) : IShape;
+
 [JsonSerializable(typeof(Blob))]
 [JsonSerializable(typeof(string))]
 internal sealed partial class TestJson : JsonSerializerContext
@@ -616,5 +623,57 @@ public sealed class DistributedGroupTests : IDisposable
         // A custom encoder lifts the restriction: the caller vouches for its uniqueness.
         using var custom = new DistributedSingleFlightGroup<object, int>(connection, "op", jsonOptions: null, keyEncoder: o => o.ToString()!);
         Assert.Equal("op", custom.Name);
+    }
+
+    /// <summary>System.Text.Json refuses to read an interface with NotSupportedException, not JsonException.</summary>
+    [RedisFact]
+    public async Task A_follower_that_cannot_deserialize_the_value_runs_the_work_itself()
+    {
+        var operation = NewOperation();
+        using var metric = new RedisFlightsMetric(operation);
+        var a = Group<int, IShape>(Connect(), operation);
+        var b = Group<int, IShape>(Connect(), operation);
+        var work = new GatedWork<IShape>();
+
+        var leader = a.DoAsync(1, work.RunAsync).AsTask();
+        await Bounded.Wait(work.Started);
+        var follower = b.DoAsync(1, _ => new ValueTask<IShape>(new Shape("local"))).AsTask();
+        await Bounded.Until(() => b.RemoteWaiterCount == 1, "B waits for A's flight");
+        work.Gate.SetResult(new Shape("remote"));
+
+        Assert.Equal("remote", (await Bounded.Wait(leader)).Name);
+        Assert.Equal("local", (await Bounded.Wait(follower)).Name);
+        Assert.Contains(metric.All, m => m.Outcome == "local_fallback" && m.Reason == "deserialize:NotSupportedException");
+    }
+
+    /// <summary>
+    /// The election script is already on its way when the only caller cancels: the server still runs it. The flight
+    /// must hand the key back, or every other process would wait out the 30 s lease.
+    /// </summary>
+    [RedisFact]
+    public async Task A_caller_that_cancels_during_the_election_leaves_no_lock_behind()
+    {
+        var operation = NewOperation();
+        var a = Group<int, string>(Connect(), operation);
+        var b = Group<int, string>(Connect(), operation);
+        Assert.Equal("warm", await Bounded.Wait(a.DoAsync(99, _ => new ValueTask<string>("warm"))));
+
+        // A script keeps the server busy for 300 ms, so the election's reply cannot come back before the cancellation.
+        var busy = Connect().GetDatabase().ScriptEvaluateAsync(
+            "local s = redis.call('TIME') local t0 = s[1] * 1000000 + s[2] while true do local n = redis.call('TIME') if n[1] * 1000000 + n[2] - t0 > 300000 then break end end return 1");
+        var ranInA = 0;
+        using var cancel = new CancellationTokenSource();
+        var caller = a.DoAsync(7, _ => { Interlocked.Increment(ref ranInA); return new ValueTask<string>("a"); }, cancel.Token).AsTask();
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Bounded.Wait(caller));
+        await Bounded.Wait(busy);
+
+        var lockKey = "singleflight:{o" + operation.Length + ":" + operation + DistributedKey.Encode(7) + "}:lock";
+        var db = Connect().GetDatabase();
+        await Bounded.Until(() => !db.KeyExists(lockKey), "the lock the cancelled election took is released");
+        var started = DateTime.UtcNow;
+        Assert.Equal("b", await Bounded.Wait(b.DoAsync(7, _ => new ValueTask<string>("b"))));
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10), "B waited for the lease");
+        Assert.Equal(0, ranInA);
     }
 }

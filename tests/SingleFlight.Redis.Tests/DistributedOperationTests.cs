@@ -199,4 +199,42 @@ public sealed class DistributedOperationTests : IDisposable
         Assert.Contains("disconnected", entry.Message, StringComparison.Ordinal);
         provider.GetRequiredService<IConnectionMultiplexer>().Dispose();
     }
+
+    /// <summary>
+    /// A registry that cannot give the operation its group (the name is taken by other types; its serializer options
+    /// do not know the result type) is a configuration mistake: calls still answer, in-process, and say why.
+    /// </summary>
+    [RedisFact]
+    public async Task An_operation_the_registry_cannot_serve_still_answers_in_process_and_says_why()
+    {
+        var taken = NewOperation();
+        var log = new RecordingLoggerFactory();
+        var options = Fast();
+        options.LoggerFactory = log;
+        options.JsonSerializerOptions = new System.Text.Json.JsonSerializerOptions { TypeInfoResolver = TestJson.Default }; // Blob and string only
+        var connection = _server.Connect();
+        _owned.Add(connection);
+        var registry = new DistributedSingleFlight(connection, options);
+        _owned.Add(registry);
+        _ = registry.GetGroup<string, string>(taken, TestJson.Default.String);
+        using var takenMetric = new RedisFlightsMetric(taken);
+
+        var sameName = new DistributedSingleFlightOperation<int, string>(taken, TestJson.Default.String);
+        var unknownResult = new DistributedSingleFlightOperation<int, int>(NewOperation());
+        DistributedSingleFlight.Default = registry;
+
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal("ok", await Bounded.Wait(sameName.DoAsync(1, static _ => new ValueTask<string>("ok"))));
+            Assert.Equal(5, await Bounded.Wait(unknownResult.DoAsync(1, static _ => new ValueTask<int>(5))));
+        }
+
+        Assert.Equal(
+            ["local_fallback:bind:InvalidOperationException", "local_fallback:bind:InvalidOperationException"],
+            takenMetric.All.Select(m => m.Outcome + ":" + m.Reason));
+
+        // One warning per operation, not per call.
+        Assert.Equal(2, log.Entries.Count);
+        Assert.All(log.Entries, e => Assert.Equal("RedisBindFailed", e.Event));
+    }
 }

@@ -254,6 +254,8 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
                     info.FailureParameter is { } unsupported
                         ? $"Parameter '{unsupported.Name}' of '{name}' has type '{unsupported.Type.ToDisplayString()}', which cannot be kept for the duration of a flight (ref struct, pointer). Use a type that can be stored, such as string or an array."
                         : $"'{name}' takes __arglist, which cannot be kept for the duration of a flight. Use ordinary parameters.");
+            case SingleFlightFailure.TypeParameterAllowsRefStruct:
+                return Shape(nameLocation, $"Type parameter '{info.FailureMessage}' of '{name}' allows ref struct: a flight keeps its arguments and shares its result, which a ref struct cannot be. Remove 'allows ref struct', or drop [SingleFlight].");
             case SingleFlightFailure.RefReturn:
                 return Shape(nameLocation, $"'{name}' returns by reference: a result shared by several callers cannot be a reference. Return by value.");
             case SingleFlightFailure.UnsupportedReturnType:

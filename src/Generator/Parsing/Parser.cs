@@ -43,7 +43,7 @@ internal static class Parser
             // A method the analyzer reports with an error, but whose declaration is sound: implement it with a stub that
             // throws, so that the compilation has no error of its own (CS8795) and the analyzer's error is what a
             // command-line build shows (analyzers report nothing once the compilation has errors).
-            return StubDiagnostic(info.Failure) is { } diagnostic
+            return StubDiagnostic(info.Failure) is { } diagnostic && !HasPointer(method)
                 ? CreateModel(info, context.SemanticModel, cancellationToken) with { StubDiagnostic = diagnostic }
                 : null;
         }
@@ -53,6 +53,22 @@ internal static class Parser
             return null;
         }
     }
+
+    /// <summary>
+    /// Whether the signature names a pointer or function pointer type: repeating it would need an <c>unsafe</c> context
+    /// that the user's <c>unsafe</c> on another part of the type does not give the generated part.
+    /// </summary>
+    private static bool HasPointer(IMethodSymbol method)
+        => ContainsPointer(method.ReturnType) || method.Parameters.Any(static p => ContainsPointer(p.Type));
+
+    private static bool ContainsPointer(ITypeSymbol type)
+        => type switch
+        {
+            IPointerTypeSymbol or IFunctionPointerTypeSymbol => true,
+            IArrayTypeSymbol array => ContainsPointer(array.ElementType),
+            INamedTypeSymbol named => named.TypeArguments.Any(ContainsPointer),
+            _ => false,
+        };
 
     /// <summary>The diagnostic a stub refers to, for failures whose declaration can still be implemented; otherwise null.</summary>
     private static string? StubDiagnostic(SingleFlightFailure failure)

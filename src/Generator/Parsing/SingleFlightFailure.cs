@@ -65,6 +65,12 @@ internal enum SingleFlightFailure
     /// </summary>
     UnsupportedParameterType,
 
+    /// <summary>
+    /// SF0003. A type parameter of the method <c>allows ref struct</c>: its arguments or result could be ref structs.
+    /// <see cref="SingleFlightMethodInfo.FailureMessage"/> is the type parameter's name.
+    /// </summary>
+    TypeParameterAllowsRefStruct,
+
     /// <summary>SF0003. The method returns by reference (<c>ref</c> / <c>ref readonly</c>).</summary>
     RefReturn,
 

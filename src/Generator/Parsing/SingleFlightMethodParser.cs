@@ -578,6 +578,20 @@ internal static class SingleFlightMethodParser
             }
         }
 
+        // `allows ref struct` (C# 13): a type argument could then be a ref struct, which a flight cannot store. Found in
+        // the syntax, which the Roslyn 4.8 API this generator builds against can still read as text.
+        foreach (var clause in info.Declaration.ConstraintClauses)
+        {
+            foreach (var constraint in clause.Constraints)
+            {
+                if (constraint.ToString().StartsWith("allows", StringComparison.Ordinal))
+                {
+                    info.FailureMessage = clause.Name.Identifier.ValueText;
+                    return SingleFlightFailure.TypeParameterAllowsRefStruct;
+                }
+            }
+        }
+
         foreach (var typeParameter in method.TypeParameters)
         {
             // Same name as an outer type's type parameter: the compiler warns (CS0693) on the declaration, and
