@@ -32,11 +32,16 @@ internal static class JsonContexts
             }
 
             var name = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+            var serializationOnly = type.GetAttributes().Any(static a =>
+                a.AttributeClass is { Name: "JsonSourceGenerationOptionsAttribute" } && IsSerializationOnly(a));
             var entries = new List<JsonContextEntry>();
             foreach (var attribute in context.Attributes)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (attribute.ConstructorArguments.Length == 1
+                var mode = attribute.NamedArguments.FirstOrDefault(static p => p.Key == "GenerationMode").Value;
+                var onlySerializes = mode.Value is int ? IsSerializationOnly(attribute) : serializationOnly;
+                if (!onlySerializes
+                    && attribute.ConstructorArguments.Length == 1
                     && attribute.ConstructorArguments[0].Value is ITypeSymbol listed
                     && listed.TypeKind != TypeKind.Error)
                 {
@@ -78,6 +83,10 @@ internal static class JsonContexts
 
         return model;
     }
+
+    // JsonSourceGenerationMode.Serialization (2): the contract can write values but not read them, which a follower must.
+    private static bool IsSerializationOnly(AttributeData attribute)
+        => attribute.NamedArguments.Any(static p => p.Key == "GenerationMode" && p.Value.Value is int mode && mode == 2);
 
     // The generated code reads Context.Default from another type of the same assembly: the context must derive from
     // JsonSerializerContext, be non-generic and non-abstract, and be reachable (no private, protected or file-local
