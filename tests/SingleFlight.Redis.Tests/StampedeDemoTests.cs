@@ -20,13 +20,13 @@ public sealed class StampedeDemoTests(RedisFixture fixture)
     [RedisFact]
     public async Task With_redis_the_demo_queries_once_per_expiry_across_processes_and_once_per_process_without()
     {
-        // A long query gives every worker time to join the flight even on a loaded machine.
+        // A long query (500 ms) gives every worker time to join the flight even on a loaded 2-core CI machine.
         var output = await RunDemoAsync(
             "--processes", Processes.ToString(CultureInfo.InvariantCulture),
             "--redis", fixture.Server.EndPoint,
             "--requests", RequestsPerProcess.ToString(CultureInfo.InvariantCulture),
             "--expiries", Expiries.ToString(CultureInfo.InvariantCulture),
-            "--delay", "200",
+            "--delay", "500",
             "--reviews", "2000");
 
         var plain = Result(output, "plain");
