@@ -341,6 +341,53 @@ public sealed class DistributedDiagnosticTests
         Duplicate(2, "FirstAsync", "shared", "C.SecondAsync(int)"),
         Duplicate(3, "SecondAsync", "shared", "C.FirstAsync(int)"));
 
+    // ---- SF0011: one operation name in several types ---------------------------------------------------------
+
+    private static DiagnosticResult Reused(int location, string method, string operation, string other)
+        => new DiagnosticResult("SF0011", DiagnosticSeverity.Error).WithLocation(location).WithMessage(
+            $"'{method}' shares the distributed operation name '{operation}' with '{other}': processes share flights by operation name, so the two methods would share flights. Give each its own OperationName.");
+
+    [Fact]
+    public Task SF0011_for_distributed_methods_of_different_types_with_one_operation_name() => AnalyzerTest.VerifyDistributedAsync(
+        Usings + """
+            public sealed partial class UserNames
+            {
+                [SingleFlight({|#0:Distributed = true|}, OperationName = "names")]
+                public partial Task<string> GetAsync(int id);
+                private Task<string> GetCoreAsync(int id) => Task.FromResult("user");
+            }
+
+            public sealed partial class ProductNames
+            {
+                [SingleFlight(OperationName = "names", {|#1:Distributed = true|})]
+                public partial Task<string> GetAsync(int id);
+                private Task<string> GetCoreAsync(int id) => Task.FromResult("product");
+
+                // Not reported: the default names differ by type, and a method that is not distributed only tags
+                // metrics with its name.
+                [SingleFlight(Distributed = true)]
+                public partial Task<string> FindAsync(int id);
+                private Task<string> FindCoreAsync(int id) => Task.FromResult("product");
+
+                [SingleFlight(OperationName = "local")]
+                public partial Task<string> LocalAsync(int id);
+                private Task<string> LocalCoreAsync(int id) => Task.FromResult("product");
+            }
+
+            public sealed partial class UserSearch
+            {
+                [SingleFlight(Distributed = true)]
+                public partial Task<string> FindAsync(int id);
+                private Task<string> FindCoreAsync(int id) => Task.FromResult("user");
+
+                [SingleFlight(OperationName = "local")]
+                public partial Task<string> LocalAsync(int id);
+                private Task<string> LocalCoreAsync(int id) => Task.FromResult("user");
+            }
+            """,
+        Reused(0, "GetAsync", "names", "ProductNames.GetAsync(int)"),
+        Reused(1, "GetAsync", "names", "UserNames.GetAsync(int)"));
+
     // ---- reason 1: the package --------------------------------------------------------------------------
 
     private const string ValidDistributed = """

@@ -227,4 +227,26 @@ internal static class ConsumerSources
             private Task<int> CountCore(string sku) => Task.FromResult(1);
         }
         """;
+
+    public const string ReusedOperationName = """
+        using SingleFlight;
+
+        Console.WriteLine(await new UserNames().GetAsync(1) + await new ProductNames().GetAsync(1));
+
+        public sealed partial class UserNames
+        {
+            [SingleFlight(Distributed = true, OperationName = "names")]
+            public partial Task<string> GetAsync(int id);
+
+            private Task<string> GetCoreAsync(int id) => Task.FromResult("user");
+        }
+
+        public sealed partial class ProductNames
+        {
+            [SingleFlight(Distributed = true, OperationName = "names")]
+            public partial Task<string> GetAsync(int id);
+
+            private Task<string> GetCoreAsync(int id) => Task.FromResult("product");
+        }
+        """;
 }

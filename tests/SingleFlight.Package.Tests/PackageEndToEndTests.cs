@@ -276,6 +276,19 @@ public sealed class PackageEndToEndTests(PackageFixture package) : IClassFixture
     }
 
     [Fact]
+    public void Two_types_with_one_distributed_operation_name_get_SF0011_in_a_build()
+    {
+        Assert.True(package.RedisPackResult.ExitCode == 0, package.RedisPackResult.ToString());
+        var consumer = package.CreateConsumer("ReusedOperationName", ConsumerSources.ReusedOperationName, "SingleFlight.Generators.Redis");
+
+        var build = package.Dotnet(consumer, "build");
+
+        Assert.NotEqual(0, build.ExitCode);
+        Assert.True(build.Output.Contains("SF0011", StringComparison.Ordinal), build.ToString());
+        Assert.Contains("docs/diagnostics/SF0011.md", build.Output);
+    }
+
+    [Fact]
     public void A_blocking_distributed_method_gets_SF0010()
     {
         Assert.True(package.RedisPackResult.ExitCode == 0, package.RedisPackResult.ToString());

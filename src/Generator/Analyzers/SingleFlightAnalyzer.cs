@@ -34,7 +34,8 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.CancellationTokenInKey,
         DiagnosticDescriptors.ParameterNotInKey,
         DiagnosticDescriptors.StringCompositeKey,
-        DiagnosticDescriptors.DistributedNotSupported);
+        DiagnosticDescriptors.DistributedNotSupported,
+        DiagnosticDescriptors.DistributedOperationNameReused);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -54,7 +55,9 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            start.RegisterSymbolAction(context => AnalyzeMethod(context, attributeType), SymbolKind.Method);
+            var operations = new DistributedOperations();
+            start.RegisterSymbolAction(context => AnalyzeMethod(context, attributeType, operations), SymbolKind.Method);
+            start.RegisterCompilationEndAction(operations.ReportReuse);
 
             // Local functions and lambdas may carry the attribute too (it targets methods), but the generator
             // only implements partial methods: say so rather than let the attribute do nothing.
@@ -99,7 +102,7 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
             $"[SingleFlight] on {what} has no effect: the generator only implements partial methods of classes and structs. Move the work into a partial method of the containing type."));
     }
 
-    private static void AnalyzeMethod(SymbolAnalysisContext context, INamedTypeSymbol attributeType)
+    private static void AnalyzeMethod(SymbolAnalysisContext context, INamedTypeSymbol attributeType, DistributedOperations operations)
     {
         var method = (IMethodSymbol)context.Symbol;
 
@@ -124,7 +127,7 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
-            AnalyzeDeclaration(context, declaration, attributeSyntax);
+            AnalyzeDeclaration(context, declaration, attributeSyntax, operations);
         }
     }
 
@@ -141,7 +144,11 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
         return false;
     }
 
-    private static void AnalyzeDeclaration(SymbolAnalysisContext context, MethodDeclarationSyntax declaration, AttributeSyntax attributeSyntax)
+    private static void AnalyzeDeclaration(
+        SymbolAnalysisContext context,
+        MethodDeclarationSyntax declaration,
+        AttributeSyntax attributeSyntax,
+        DistributedOperations operations)
     {
         var ct = context.CancellationToken;
 
@@ -172,6 +179,14 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
         if (info.DistributedFailure != SingleFlightFailure.None && CreateDistributedDiagnostic(info, keyFrom, attributeSyntax) is { } distributed)
         {
             context.ReportDiagnostic(distributed);
+        }
+        else if (info.IsDistributed)
+        {
+            var argument = attributeSyntax.ArgumentList?.Arguments.FirstOrDefault(static a => a.NameEquals?.Name.Identifier.ValueText == "Distributed");
+            operations.Add(
+                SingleFlightMethodParser.OperationNameOf(info.Method, info.OperationName),
+                info.Method,
+                argument?.GetLocation() ?? declaration.Identifier.GetLocation());
         }
 
         AnalyzeKey(context, info, keyFrom, attributeSyntax);

@@ -108,13 +108,27 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error,
         "A distributed flight is shared through Redis by every process that uses the same operation name and key. It needs the SingleFlight.Generators.Redis package, an asynchronous method (Task, Task<T>, ValueTask, ValueTask<T>), the default Scope (Type), a non-generic method in a non-generic type, and a key whose every part has a canonical text form the same in every process: strings, primitives, enums, Guid, DateTime, DateTimeOffset, DateOnly, TimeOnly, TimeSpan, their nullable forms and value tuples of them. Two distributed methods of one type must not share an operation name.");
 
+    /// <summary>
+    /// Reported when the whole compilation has been seen (a build, or full-solution analysis in the IDE): it compares
+    /// the operation names of distributed methods across types.
+    /// </summary>
+    public static readonly DiagnosticDescriptor DistributedOperationNameReused = Create(
+        "SF0011",
+        "Distributed operation name used by methods of several types",
+        "{0}",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        "Processes share distributed flights by operation name and key. Two [SingleFlight(Distributed = true)] methods with the same OperationName share flights: with the same key and result types, one method's callers receive the other's results; with different ones, calls are coalesced in-process only. Give every distributed method its own OperationName.",
+        WellKnownDiagnosticTags.CompilationEnd);
+
     private static DiagnosticDescriptor Create(
         string id,
         string title,
         string messageFormat,
         string category,
         DiagnosticSeverity severity,
-        string description)
+        string description,
+        params string[] customTags)
         => new(
             id,
             title,
@@ -123,5 +137,6 @@ internal static class DiagnosticDescriptors
             severity,
             isEnabledByDefault: true,
             description: description,
-            helpLinkUri: HelpLinkBase + id + ".md");
+            helpLinkUri: HelpLinkBase + id + ".md",
+            customTags: customTags);
 }
