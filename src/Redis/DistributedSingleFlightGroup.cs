@@ -458,15 +458,40 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         ExceptionDispatchInfo? failure = null;
 
         // Rule 4 across processes: the work's token is cancelled once every caller here has cancelled and no other
-        // process is still waiting for this flight.
-        using var workCancellation = new CancellationTokenSource();
-        using (var renewal = new CancellationTokenSource())
+        // process is still waiting for this flight. When no caller here can cancel, neither can the work's token.
+        using var workCancellation = flightToken.CanBeCanceled ? new CancellationTokenSource() : null;
+        ValueTask<TValue> pending = default;
+        try
         {
-            var renewing = RenewAsync(lockKey, myToken, renewal.Token);
-            var watching = WatchInterestAsync(InterestKey(lockKey, myToken), flightToken, workCancellation, renewal.Token);
+            pending = work(state, workCancellation?.Token ?? CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            failure = ExceptionDispatchInfo.Capture(ex);
+        }
+
+        if (failure is null && pending.IsCompleted)
+        {
+            // Finished at once: no lease to renew, no one to watch.
             try
             {
-                value = await work(state, workCancellation.Token).ConfigureAwait(false);
+                value = pending.GetAwaiter().GetResult();
+            }
+            catch (Exception ex)
+            {
+                failure = ExceptionDispatchInfo.Capture(ex);
+            }
+        }
+        else if (failure is null)
+        {
+            using var renewal = new CancellationTokenSource();
+            var renewing = RenewAsync(lockKey, myToken, renewal.Token);
+            var watching = workCancellation is null
+                ? Task.CompletedTask
+                : WatchInterestAsync(InterestKey(lockKey, myToken), flightToken, workCancellation, renewal.Token);
+            try
+            {
+                value = await pending.ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -481,7 +506,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         }
 
         var resultKey = (RedisKey)(KeyStem(lockKey) + "result:" + myToken);
-        if (failure is not null && failure.SourceException is OperationCanceledException && workCancellation.IsCancellationRequested)
+        if (failure is not null && failure.SourceException is OperationCanceledException && workCancellation is { IsCancellationRequested: true })
         {
             // Every caller here left: no result to share. Hand the key over at once instead of at lease expiry.
             await TryRedisAsync(db => db.ScriptEvaluateAsync(AbandonScript, [lockKey], [myToken, _channel.ToString()])).ConfigureAwait(false);
