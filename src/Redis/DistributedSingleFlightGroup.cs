@@ -333,7 +333,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         Func<TState, CancellationToken, ValueTask<TValue>> work,
         CancellationToken flightToken)
     {
-        var lockKey = (RedisKey)(_keyPrefix + _keyEncoder(key) + "}:lock");
+        var keys = new FlightKeys(_keyPrefix + _keyEncoder(key) + "}:");
         var started = Stopwatch.GetTimestamp();
         var myToken = Guid.NewGuid().ToString("N");
 
@@ -355,7 +355,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
 
                 // Not cancelled by the callers' token: once sent, the script may take the key whatever this process does,
                 // so the flight must see its answer and release a key it won. RedisTimeout bounds the wait.
-                electing = _redis.GetDatabase().ScriptEvaluateAsync(AcquireScript, [lockKey], [myToken, Milliseconds(_options.LeaseDuration)]);
+                electing = _redis.GetDatabase().ScriptEvaluateAsync(AcquireScript, [keys.Lock], [myToken, Milliseconds(_options.LeaseDuration)]);
                 var result = await electing.WaitAsync(_options.RedisTimeout, CancellationToken.None).ConfigureAwait(false);
                 holder = (string?)result ?? string.Empty;
             }
@@ -364,7 +364,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
                 if (electing is { IsCompleted: false })
                 {
                     // Timed out here, yet the server may still run it: if it took the key, give it back.
-                    ReleaseIfWon(electing, lockKey, myToken);
+                    ReleaseIfWon(electing, keys, myToken);
                 }
 
                 flightToken.ThrowIfCancellationRequested();
@@ -377,11 +377,11 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
                 if (flightToken.IsCancellationRequested)
                 {
                     // Every caller left during the election: hand the key over at once instead of at lease expiry.
-                    await TryRedisAsync(db => db.ScriptEvaluateAsync(AbandonScript, [lockKey], [myToken, _channel.ToString()])).ConfigureAwait(false);
+                    await AbandonAsync(keys, myToken).ConfigureAwait(false);
                     flightToken.ThrowIfCancellationRequested();
                 }
 
-                return await LeadAsync(lockKey, myToken, state, work, flightToken).ConfigureAwait(false);
+                return await LeadAsync(keys, myToken, state, work, flightToken).ConfigureAwait(false);
             }
 
             if (holder.Length == 0)
@@ -396,7 +396,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
             RedisValue payload;
             try
             {
-                (outcome, payload) = await WaitForAsync(lockKey, holder, myToken, started, flightToken).ConfigureAwait(false);
+                (outcome, payload) = await WaitForAsync(keys, holder, myToken, started, flightToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (IsRedisFailure(ex) && !flightToken.IsCancellationRequested)
             {
@@ -448,7 +448,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
     }
 
     private async ValueTask<TValue> LeadAsync<TState>(
-        RedisKey lockKey,
+        FlightKeys keys,
         string myToken,
         TState state,
         Func<TState, CancellationToken, ValueTask<TValue>> work,
@@ -485,10 +485,10 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         else if (failure is null)
         {
             using var renewal = new CancellationTokenSource();
-            var renewing = RenewAsync(lockKey, myToken, renewal.Token);
+            var renewing = RenewAsync(keys.Lock, myToken, renewal.Token);
             var watching = workCancellation is null
                 ? Task.CompletedTask
-                : WatchInterestAsync(InterestKey(lockKey, myToken), flightToken, workCancellation, renewal.Token);
+                : WatchInterestAsync(keys.Interest(myToken), flightToken, workCancellation, renewal.Token);
             try
             {
                 value = await pending.ConfigureAwait(false);
@@ -505,11 +505,10 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
             }
         }
 
-        var resultKey = (RedisKey)(KeyStem(lockKey) + "result:" + myToken);
         if (failure is not null && failure.SourceException is OperationCanceledException && workCancellation is { IsCancellationRequested: true })
         {
             // Every caller here left: no result to share. Hand the key over at once instead of at lease expiry.
-            await TryRedisAsync(db => db.ScriptEvaluateAsync(AbandonScript, [lockKey], [myToken, _channel.ToString()])).ConfigureAwait(false);
+            await AbandonAsync(keys, myToken).ConfigureAwait(false);
             failure.Throw();
         }
 
@@ -521,14 +520,14 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         catch (Exception ex) when (failure is null)
         {
             // The value cannot cross processes: the others elect a new leader; callers here still get it.
-            await TryRedisAsync(db => db.ScriptEvaluateAsync(AbandonScript, [lockKey], [myToken, _channel.ToString()])).ConfigureAwait(false);
+            await AbandonAsync(keys, myToken).ConfigureAwait(false);
             RedisTelemetry.Record(Name, RedisTelemetry.Led, "serialize:" + RedisTelemetry.ReasonOf(ex));
             return value;
         }
 
         var written = await TryRedisAsync(db => db.ScriptEvaluateAsync(
             CompleteScript,
-            [lockKey, resultKey],
+            [keys.Lock, keys.Result(myToken)],
             [myToken, payload, Milliseconds(_options.ResultTimeToLive), _channel.ToString()])).ConfigureAwait(false);
         RedisTelemetry.Record(Name, RedisTelemetry.Led, written is null ? null : "publish:" + written);
         if (written is null)
@@ -593,15 +592,30 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         }
     }
 
-    /// <summary>A lock key without its trailing <c>lock</c>: the start of the flight's other keys.</summary>
-    private static string KeyStem(RedisKey lockKey)
+    /// <summary>
+    /// The Redis names of one key's flights. They share a stem that ends inside a Cluster hash tag, so every script
+    /// touches one slot; the result and interest keys are per leader token.
+    /// </summary>
+    private readonly struct FlightKeys
     {
-        var text = lockKey.ToString();
-        return text.Substring(0, text.Length - "lock".Length);
+        private readonly string _stem;
+
+        public FlightKeys(string stem)
+        {
+            _stem = stem;
+            Lock = stem + "lock";
+        }
+
+        public RedisKey Lock { get; }
+
+        public RedisKey Result(string leaderToken) => _stem + "result:" + leaderToken;
+
+        public RedisKey Interest(string leaderToken) => _stem + "waiters:" + leaderToken;
     }
 
-    private static RedisKey InterestKey(RedisKey lockKey, string leaderToken)
-        => (RedisKey)(KeyStem(lockKey) + "waiters:" + leaderToken);
+    /// <summary>Releases the key if <paramref name="token"/> still holds it and announces it, so waiters elect again at once. Best effort.</summary>
+    private Task<string?> AbandonAsync(FlightKeys keys, string token)
+        => TryRedisAsync(db => db.ScriptEvaluateAsync(AbandonScript, [keys.Lock], [token, _channel.ToString()]));
 
     /// <summary>Renews the lease every third of its length until cancelled; never throws.</summary>
     private async Task RenewAsync(RedisKey lockKey, string myToken, CancellationToken stop)
@@ -640,14 +654,14 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
     /// gone. Each poll while it runs renews this flight's (<paramref name="myToken"/>) interest in it.
     /// </summary>
     private async Task<(PollOutcome Outcome, RedisValue Payload)> WaitForAsync(
-        RedisKey lockKey,
+        FlightKeys keys,
         string holder,
         string myToken,
         long started,
         CancellationToken flightToken)
     {
-        var resultKey = (RedisKey)(KeyStem(lockKey) + "result:" + holder);
-        var interestKey = InterestKey(lockKey, holder);
+        var resultKey = keys.Result(holder);
+        var interestKey = keys.Interest(holder);
 
         // Long enough to outlive the gap between two polls (a poll interval plus a slow round trip or two).
         var interestMilliseconds = Milliseconds(TimeSpan.FromTicks(_options.PollInterval.Ticks * 2) + _options.RedisTimeout);
@@ -677,7 +691,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
                 _waiters[myToken] = (holder, signal);
 
                 var reply = await Redis(
-                        db => db.ScriptEvaluateAsync(PollScript, [lockKey, resultKey, interestKey], [holder, myToken, interestMilliseconds]),
+                        db => db.ScriptEvaluateAsync(PollScript, [keys.Lock, resultKey, interestKey], [holder, myToken, interestMilliseconds]),
                         flightToken)
                     .ConfigureAwait(false);
                 var parts = (RedisResult[])reply!;
@@ -770,13 +784,13 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
     }
 
     /// <summary>When an election this flight stopped waiting for ends with the key taken by <paramref name="token"/>, releases it.</summary>
-    private void ReleaseIfWon(Task<RedisResult> electing, RedisKey lockKey, string token)
+    private void ReleaseIfWon(Task<RedisResult> electing, FlightKeys keys, string token)
         => electing.ContinueWith(
             t =>
             {
                 if (t.Status == TaskStatus.RanToCompletion && (string?)t.Result == token)
                 {
-                    _ = TryRedisAsync(db => db.ScriptEvaluateAsync(AbandonScript, [lockKey], [token, _channel.ToString()]));
+                    _ = AbandonAsync(keys, token);
                 }
                 else
                 {
