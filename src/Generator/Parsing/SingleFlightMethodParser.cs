@@ -258,28 +258,37 @@ internal static class SingleFlightMethodParser
     /// <summary>The operation name of <paramref name="method"/> if it carries <c>[SingleFlight(Distributed = true)]</c>; otherwise null.</summary>
     private static string? DistributedOperationName(IMethodSymbol method)
     {
+        if (FindAttribute(method) is not { } attribute)
+        {
+            return null;
+        }
+
+        var distributed = false;
+        string? operationName = null;
+        foreach (var pair in attribute.NamedArguments)
+        {
+            if (pair.Key == "Distributed" && pair.Value.Value is true)
+            {
+                distributed = true;
+            }
+            else if (pair.Key == "OperationName" && pair.Value.Value is string text)
+            {
+                operationName = text;
+            }
+        }
+
+        return distributed ? OperationNameOf(method, operationName) : null;
+    }
+
+    /// <summary>The <c>[SingleFlight]</c> attribute of <paramref name="method"/>, or null.</summary>
+    private static AttributeData? FindAttribute(IMethodSymbol method)
+    {
         foreach (var attribute in method.GetAttributes())
         {
-            if (!IsNamed(attribute.AttributeClass, "SingleFlight", "SingleFlightAttribute"))
+            if (IsNamed(attribute.AttributeClass, "SingleFlight", "SingleFlightAttribute"))
             {
-                continue;
+                return attribute;
             }
-
-            var distributed = false;
-            string? operationName = null;
-            foreach (var pair in attribute.NamedArguments)
-            {
-                if (pair.Key == "Distributed" && pair.Value.Value is true)
-                {
-                    distributed = true;
-                }
-                else if (pair.Key == "OperationName" && pair.Value.Value is string text)
-                {
-                    operationName = text;
-                }
-            }
-
-            return distributed ? OperationNameOf(method, operationName) : null;
         }
 
         return null;
@@ -352,14 +361,7 @@ internal static class SingleFlightMethodParser
 
     private static SingleFlightFailure ReadAttribute(SingleFlightMethodInfo info)
     {
-        foreach (var attribute in info.Method.GetAttributes())
-        {
-            if (IsNamed(attribute.AttributeClass, "SingleFlight", "SingleFlightAttribute"))
-            {
-                info.Attribute = attribute;
-                break;
-            }
-        }
+        info.Attribute = FindAttribute(info.Method);
 
         if (info.Attribute is null)
         {
