@@ -109,6 +109,66 @@ public sealed class SnapshotTests
             }
             """,
 
+        ["FlightScopeTaskOfT"] = """
+            using System;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.DependencyInjection;
+            using SingleFlight;
+
+            namespace Demo;
+
+            public sealed record User(int Id, string Name);
+
+            public sealed class AppDb : IAsyncDisposable
+            {
+                public Task<User?> FindAsync(int id, CancellationToken cancellationToken) => Task.FromResult<User?>(new User(id, "user" + id));
+
+                public ValueTask DisposeAsync() => default;
+            }
+
+            public interface IAudit
+            {
+                void Record(string what);
+            }
+
+            public sealed partial class UserRepository(IServiceScopeFactory scopes)
+            {
+                [SingleFlight(KeyFrom = "id")]
+                public partial Task<User?> GetUserAsync(int id, CancellationToken cancellationToken = default);
+
+                private static async Task<User?> GetUserCoreAsync(int id, [FromFlightScope] AppDb db, [FromFlightScope] IAudit? audit, CancellationToken cancellationToken)
+                {
+                    audit?.Record("user " + id);
+                    return await db.FindAsync(id, cancellationToken);
+                }
+            }
+            """,
+
+        ["FlightScopeBlocking"] = """
+            using Microsoft.Extensions.DependencyInjection;
+            using SingleFlight;
+
+            namespace Demo;
+
+            public sealed class Catalog
+            {
+                public string Lookup(string sku) => sku.ToUpperInvariant();
+            }
+
+            public partial class CatalogService
+            {
+                private readonly IServiceScopeFactory _scopes;
+
+                public CatalogService(IServiceScopeFactory scopes) => _scopes = scopes;
+
+                [SingleFlight]
+                public partial string Describe(string sku);
+
+                private string DescribeCore([FromFlightScope] Catalog catalog, string sku) => catalog.Lookup(sku);
+            }
+            """,
+
         ["InstanceScopeNoParameters"] = """
             using System.Threading;
             using System.Threading.Tasks;

@@ -259,6 +259,19 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
                     properties,
                     $"The core method '{core}' has no body in source, so KeyFrom cannot be bound in its context: give '{core}' a body, or remove KeyFrom to key on every parameter.");
 
+            case SingleFlightFailure.FlightScopeWithoutScopeFactory:
+                return Diagnostic.Create(
+                    DiagnosticDescriptors.CoreMethod,
+                    nameLocation,
+                    properties,
+                    $"The core method '{core}' has [FromFlightScope] parameters, but '{typeName}' has no IServiceScopeFactory to create the flight's scope from: add one{(method.IsStatic ? " in a static field or property" : " as a constructor parameter, field or property")} (Microsoft.Extensions.DependencyInjection.Abstractions).");
+            case SingleFlightFailure.FlightScopeAmbiguousScopeFactory:
+                return Diagnostic.Create(
+                    DiagnosticDescriptors.CoreMethod,
+                    nameLocation,
+                    properties,
+                    $"The core method '{core}' has [FromFlightScope] parameters, and '{typeName}' has several IServiceScopeFactory members ({info.FailureMessage}): keep one, so that it is clear which container the flight's scope comes from.");
+
             case SingleFlightFailure.RefOrOutParameter:
                 return Shape(
                     ParameterLocation(info, info.FailureParameter) ?? nameLocation,

@@ -204,12 +204,18 @@ internal static class Emitter
         // State: the instance (if any) and every argument but the tokens, passed to a static lambda so that a
         // call allocates no closure.
         var stateItems = new List<string>();
-        if (!model.IsStatic)
+        if (!model.CoreIsStatic)
         {
             stateItems.Add("this");
         }
 
         stateItems.AddRange(model.Parameters.Where(static p => !p.IsCancellationToken).Select(static p => p.Name));
+        var scoped = model.FlightServices.Count > 0 && model.ScopeFactory is not null;
+        if (scoped)
+        {
+            // Read in the wrapper: a primary-constructor parameter is not reachable through the state's instance.
+            stateItems.Add(model.ScopeFactory!);
+        }
 
         string StateItem(int index) => stateItems.Count == 1 ? state : state + ".Item" + (index + 1);
 
@@ -217,14 +223,24 @@ internal static class Emitter
             or SingleFlightReturnKind.ValueTask or SingleFlightReturnKind.ValueTaskOfT;
         var tokenForCore = isAsync ? flightToken : "global::System.Threading.CancellationToken.None";
 
+        var scope = Unique("__scope", names);
         var arguments = new List<string>();
-        var next = model.IsStatic ? 0 : 1;
-        foreach (var parameter in model.Parameters)
+        var next = model.CoreIsStatic ? 0 : 1;
+        var services = model.FlightServices.ToDictionary(static s => s.CoreIndex);
+        var parameterIndex = 0;
+        for (var position = 0; position < model.Parameters.Count + (scoped ? services.Count : 0); position++)
         {
+            if (scoped && services.TryGetValue(position, out var service))
+            {
+                arguments.Add(Resolve(service, scope + ".ServiceProvider"));
+                continue;
+            }
+
+            var parameter = model.Parameters[parameterIndex++];
             arguments.Add(parameter.IsCancellationToken ? tokenForCore : StateItem(next++));
         }
 
-        var target = model.IsStatic ? model.ContainingTypeName : StateItem(0);
+        var target = model.CoreIsStatic ? model.ContainingTypeName : StateItem(0);
         var coreCall = target + "." + model.CoreMethodName + typeParameters + "(" + string.Join(", ", arguments) + ")";
         var callerToken = model.Parameters.FirstOrDefault(static p => p.IsCancellationToken).Name;
 
@@ -282,6 +298,11 @@ internal static class Emitter
                 break;
         }
 
+        if (scoped)
+        {
+            work = ScopedWork(model, lambdaParameters, coreCall, scope, StateItem(stateItems.Count - 1), isAsync);
+        }
+
         if (model.Distributed)
         {
             w.Line("// Concurrent calls with an equal key, in this process or in any process that shares its Redis, share one");
@@ -300,6 +321,12 @@ internal static class Emitter
                 : isAsync
                 ? "// The core receives the flight's token: it is cancelled only when every caller has cancelled."
                 : "// A blocking flight cannot be cancelled by one caller: the core receives CancellationToken.None.");
+        }
+
+        if (scoped)
+        {
+            w.Line("// The core's [FromFlightScope] parameters come from a DI scope that the flight owns, not from a caller's: created");
+            w.Line("// when the flight starts, disposed once its work has ended, whenever its callers leave.");
         }
 
         if (isAsync)
@@ -339,6 +366,50 @@ internal static class Emitter
 
         w.Close();
     }
+
+    /// <summary>
+    /// The work of a flight that owns a DI scope: create the scope, resolve the core's <c>[FromFlightScope]</c> arguments
+    /// from it, run the core, and dispose the scope when the core has ended (asynchronously for asynchronous work).
+    /// </summary>
+    private static string ScopedWork(in MethodModel model, string lambdaParameters, string coreCall, string scope, string factory, bool isAsync)
+    {
+        var returnsValue = model.ReturnKind is SingleFlightReturnKind.TaskOfT or SingleFlightReturnKind.ValueTaskOfT or SingleFlightReturnKind.Value;
+        var missing = "throw new global::System.InvalidOperationException(" + Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(
+            "[SingleFlight] " + model.Name + " cannot create the scope of its flight: its IServiceScopeFactory ('"
+            + (model.ScopeFactory ?? string.Empty).Replace("this.", string.Empty) + "') is null.", quote: true) + ")";
+        var run = isAsync ? "await " + coreCall + ".ConfigureAwait(false)" : coreCall;
+        var lines = new List<string>
+        {
+            (isAsync ? "static async " + lambdaParameters.Substring("static ".Length) : lambdaParameters),
+            "{",
+            isAsync
+                ? "    var " + scope + " = global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.CreateAsyncScope(" + factory + " ?? " + missing + ");"
+                : "    var " + scope + " = (" + factory + " ?? " + missing + ").CreateScope();",
+            "    try",
+            "    {",
+        };
+        if (returnsValue)
+        {
+            lines.Add("        return " + run + ";");
+        }
+        else
+        {
+            lines.Add("        " + run + ";");
+            lines.Add("        return default(" + Unit + ");");
+        }
+
+        lines.Add("    }");
+        lines.Add("    finally");
+        lines.Add("    {");
+        lines.Add(isAsync ? "        await " + scope + ".DisposeAsync().ConfigureAwait(false);" : "        " + scope + ".Dispose();");
+        lines.Add("    }");
+        lines.Add("}");
+        return string.Join("\n", lines);
+    }
+
+    private static string Resolve(FlightServiceModel service, string provider)
+        => "global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions."
+        + (service.Optional ? "GetService" : "GetRequiredService") + "<" + service.Type + ">(" + provider + ")";
 
     private static void WriteCall(IndentedWriter w, string head, List<string> arguments, string tail)
     {

@@ -36,6 +36,10 @@ namespace SingleFlight.Generator.Model;
 /// <c>[JsonSerializable]</c> spell it (fully qualified, no nullable reference annotation); empty for <c>Unit</c>.</param>
 /// <param name="JsonContext">For a distributed method, the <c>JsonSerializerContext</c> that lists
 /// <paramref name="JsonValueType"/> (fully qualified), once the pipeline has looked; otherwise empty.</param>
+/// <param name="CoreIsStatic">Whether the core method is static (an instance method may have a static core).</param>
+/// <param name="ScopeFactory">With <paramref name="FlightServices"/>, the expression that reads the containing type's
+/// <c>IServiceScopeFactory</c> in the wrapper (<c>this._scopes</c>, <c>scopes</c>...); otherwise null.</param>
+/// <param name="FlightServices">The core's <c>[FromFlightScope]</c> parameters, resolved from the flight's own scope.</param>
 /// <param name="StubDiagnostic">When the method cannot be generated but its declaration can be implemented, the id of
 /// the error the analyzer reports on it; the emitter then writes a stub that throws. Otherwise null.</param>
 internal readonly record struct MethodModel(
@@ -66,7 +70,17 @@ internal readonly record struct MethodModel(
     bool Distributed,
     string JsonValueType,
     string JsonContext,
+    bool CoreIsStatic,
+    string? ScopeFactory,
+    EquatableArray<FlightServiceModel> FlightServices,
     string? StubDiagnostic);
+
+/// <summary>A parameter of the core method that the flight's own DI scope supplies (<c>[FromFlightScope]</c>).</summary>
+/// <param name="CoreIndex">Its position among the core method's parameters.</param>
+/// <param name="Type">The service type, fully qualified, without a nullable reference annotation.</param>
+/// <param name="Optional">Whether the parameter is a nullable reference (<c>GetService</c>: null when not registered)
+/// rather than a required service (<c>GetRequiredService</c>).</param>
+internal readonly record struct FlightServiceModel(int CoreIndex, string Type, bool Optional);
 
 /// <summary>One type listed by a <c>[JsonSerializable]</c> attribute on a source-generated <c>JsonSerializerContext</c>.</summary>
 /// <param name="Context">The context type, fully qualified.</param>

@@ -74,7 +74,8 @@ internal static class Parser
     private static string? StubDiagnostic(SingleFlightFailure failure)
         => failure switch
         {
-            SingleFlightFailure.CoreMethodMissing or SingleFlightFailure.CoreMethodMismatch or SingleFlightFailure.CoreMethodHasNoBody => "SF0002",
+            SingleFlightFailure.CoreMethodMissing or SingleFlightFailure.CoreMethodMismatch or SingleFlightFailure.CoreMethodHasNoBody
+                or SingleFlightFailure.FlightScopeWithoutScopeFactory or SingleFlightFailure.FlightScopeAmbiguousScopeFactory => "SF0002",
             SingleFlightFailure.RefOrOutParameter or SingleFlightFailure.Iterator or SingleFlightFailure.AsyncVoid
                 or SingleFlightFailure.InstanceScopeOnStaticMethod or SingleFlightFailure.InstanceScopeOnStruct
                 or SingleFlightFailure.InstanceScopeOnRecord or SingleFlightFailure.InstanceScopeOnGenericMethod => "SF0003",
@@ -180,8 +181,29 @@ internal static class Parser
             Distributed: info.IsDistributed,
             JsonValueType: info.IsDistributed && info.FlightValueType is { } valueType ? valueType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) : string.Empty,
             JsonContext: string.Empty,
+            CoreIsStatic: info.CoreMethod?.IsStatic ?? method.IsStatic,
+            ScopeFactory: ScopeFactoryExpression(info.ScopeFactory),
+            FlightServices: info.CoreMethod is { } core
+                ? core.Parameters
+                    .Where(SingleFlightMethodParser.IsFromFlightScope)
+                    .Select(static p => new FlightServiceModel(
+                        p.Ordinal,
+                        (p.Type.IsReferenceType ? p.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated) : p.Type).ToDisplayString(s_typeFormat),
+                        p.Type.IsReferenceType && p.NullableAnnotation == NullableAnnotation.Annotated))
+                    .ToEquatableArray()
+                : EquatableArray<FlightServiceModel>.Empty,
             StubDiagnostic: null);
     }
+
+    /// <summary>How the wrapper reads the scope factory: through <c>this</c> or the declaring type, or a primary-constructor parameter by name.</summary>
+    private static string? ScopeFactoryExpression(ISymbol? factory)
+        => factory switch
+        {
+            null => null,
+            IParameterSymbol parameter => SingleFlightMethodParser.EscapeIdentifier(parameter.Name),
+            { IsStatic: true } member => member.ContainingType.ToDisplayString(s_typeFormat) + "." + SingleFlightMethodParser.EscapeIdentifier(member.Name),
+            var member => "this." + SingleFlightMethodParser.EscapeIdentifier(member.Name),
+        };
 
     private static (string KeyType, string KeyExpression) BuildKey(SingleFlightMethodInfo info)
     {

@@ -50,6 +50,20 @@ internal enum SingleFlightFailure
     /// </summary>
     CoreMethodHasNoBody,
 
+    /// <summary>
+    /// SF0002. The core method has <c>[FromFlightScope]</c> parameters, but the containing type has no
+    /// <c>IServiceScopeFactory</c> (field, property or primary-constructor parameter; static for a static method) to
+    /// create the flight's scope from, or the compilation does not reference
+    /// <c>Microsoft.Extensions.DependencyInjection.Abstractions</c>.
+    /// </summary>
+    FlightScopeWithoutScopeFactory,
+
+    /// <summary>
+    /// SF0002. The core method has <c>[FromFlightScope]</c> parameters and the containing type has several
+    /// <c>IServiceScopeFactory</c> members of one kind. <see cref="SingleFlightMethodInfo.FailureMessage"/> lists their names.
+    /// </summary>
+    FlightScopeAmbiguousScopeFactory,
+
     // ---- SF0003: unsupported shape ---------------------------------------------------------------------
 
     /// <summary>

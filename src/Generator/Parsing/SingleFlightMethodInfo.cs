@@ -148,6 +148,18 @@ internal sealed class SingleFlightMethodInfo
     /// <summary>Methods named <see cref="CoreMethodName"/> that do not match (for SF0002 messages).</summary>
     public ImmutableArray<IMethodSymbol> CoreCandidates { get; internal set; } = ImmutableArray<IMethodSymbol>.Empty;
 
+    /// <summary>
+    /// The core method's <c>[FromFlightScope]</c> parameters, in order: resolved from a scope the flight owns. Empty for
+    /// a core that takes only the annotated method's parameters.
+    /// </summary>
+    public ImmutableArray<IParameterSymbol> FlightScopeParameters { get; internal set; } = ImmutableArray<IParameterSymbol>.Empty;
+
+    /// <summary>
+    /// With <see cref="FlightScopeParameters"/>, the containing type's <c>IServiceScopeFactory</c> that the flight's
+    /// scope is created from: a field, a property or a primary-constructor parameter. Null otherwise.
+    /// </summary>
+    public ISymbol? ScopeFactory { get; internal set; }
+
     /// <summary>How the method returns.</summary>
     public SingleFlightReturnKind ReturnKind { get; internal set; }
 

@@ -167,7 +167,7 @@ internal static class SingleFlightMethodParser
             }
         }
 
-        failure = FindCoreMethod(info, ct);
+        failure = FindCoreMethod(info, semanticModel.Compilation, ct);
         if (failure != SingleFlightFailure.None)
         {
             return failure;
@@ -668,7 +668,7 @@ internal static class SingleFlightMethodParser
         return SingleFlightFailure.None;
     }
 
-    private static SingleFlightFailure FindCoreMethod(SingleFlightMethodInfo info, CancellationToken ct)
+    private static SingleFlightFailure FindCoreMethod(SingleFlightMethodInfo info, Compilation compilation, CancellationToken ct)
     {
         var method = info.Method;
         var candidates = ImmutableArray.CreateBuilder<IMethodSymbol>();
@@ -725,14 +725,16 @@ internal static class SingleFlightMethodParser
             return SingleFlightFailure.Iterator;
         }
 
-        return SingleFlightFailure.None;
+        info.FlightScopeParameters = info.CoreMethod.Parameters.Where(IsFromFlightScope).ToImmutableArray();
+        return info.FlightScopeParameters.IsEmpty ? SingleFlightFailure.None : FindScopeFactory(info, compilation);
     }
 
     private static bool CoreMatches(IMethodSymbol method, IMethodSymbol core)
     {
-        if (core.IsStatic != method.IsStatic
+        // An instance method may have a static core: the work then cannot touch the leader's instance.
+        if ((method.IsStatic && !core.IsStatic)
             || core.Arity != method.Arity
-            || core.Parameters.Length != method.Parameters.Length
+            || core.Parameters.Length - core.Parameters.Count(IsFromFlightScope) != method.Parameters.Length
             || core.ReturnsByRef || core.ReturnsByRefReadonly
             || core.IsVararg)
         {
@@ -762,10 +764,21 @@ internal static class SingleFlightMethodParser
             return false;
         }
 
-        for (var i = 0; i < method.Parameters.Length; i++)
+        var next = 0;
+        foreach (var actual in constructed.Parameters)
         {
-            var expected = method.Parameters[i];
-            var actual = constructed.Parameters[i];
+            if (IsFromFlightScope(actual))
+            {
+                // Resolved from the flight's scope and passed by value; a ref struct cannot come from a container.
+                if (actual.RefKind != RefKind.None || actual.IsParams || actual.Type.IsRefLikeType || actual.Type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer)
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            var expected = method.Parameters[next++];
             if (expected.RefKind != actual.RefKind
                 || !SymbolEqualityComparer.Default.Equals(expected.Type, actual.Type)
                 || !NullabilityMatches(expected.Type, actual.Type, topLevelFrom: true))
@@ -775,6 +788,92 @@ internal static class SingleFlightMethodParser
         }
 
         return true;
+    }
+
+    /// <summary>Whether a core method's parameter carries <c>[FromFlightScope]</c>.</summary>
+    public static bool IsFromFlightScope(IParameterSymbol parameter)
+    {
+        foreach (var attribute in parameter.GetAttributes())
+        {
+            if (attribute.AttributeClass is { } type && IsNamed(type, "SingleFlight", "FromFlightScopeAttribute"))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The metadata name of the DI abstraction a flight's scope is created from.</summary>
+    public const string ScopeFactoryMetadataName = "Microsoft.Extensions.DependencyInjection.IServiceScopeFactory";
+
+    /// <summary>
+    /// Finds the <c>IServiceScopeFactory</c> a flight's scope is created from: the containing type's field or property
+    /// of that type (its own, or a base type's that is not private), static for a static method; failing those, a
+    /// primary-constructor parameter that no parameter of the method hides.
+    /// </summary>
+    private static SingleFlightFailure FindScopeFactory(SingleFlightMethodInfo info, Compilation compilation)
+    {
+        var method = info.Method;
+        var factoryType = compilation.GetTypeByMetadataName(ScopeFactoryMetadataName);
+        if (factoryType is null)
+        {
+            return SingleFlightFailure.FlightScopeWithoutScopeFactory;
+        }
+
+        var members = new List<ISymbol>();
+        for (var type = method.ContainingType; type is not null; type = type.BaseType)
+        {
+            foreach (var member in type.GetMembers())
+            {
+                if (member.IsImplicitlyDeclared
+                    || (method.IsStatic && !member.IsStatic)
+                    || (!SymbolEqualityComparer.Default.Equals(type, method.ContainingType) && member.DeclaredAccessibility == Accessibility.Private))
+                {
+                    continue;
+                }
+
+                var memberType = member switch
+                {
+                    IFieldSymbol field => field.Type,
+                    IPropertySymbol { IsIndexer: false, GetMethod: not null } property => property.Type,
+                    _ => null,
+                };
+                if (memberType is not null && SymbolEqualityComparer.Default.Equals(memberType, factoryType))
+                {
+                    members.Add(member);
+                }
+            }
+        }
+
+        if (members.Count == 0 && !method.IsStatic)
+        {
+            foreach (var constructor in method.ContainingType.InstanceConstructors)
+            {
+                if (!constructor.DeclaringSyntaxReferences.Any(static r => r.GetSyntax() is TypeDeclarationSyntax))
+                {
+                    continue;
+                }
+
+                members.AddRange(constructor.Parameters.Where(p =>
+                    SymbolEqualityComparer.Default.Equals(p.Type, factoryType)
+                    && !method.Parameters.Any(mp => mp.Name == p.Name)));
+            }
+        }
+
+        if (members.Count > 1)
+        {
+            info.FailureMessage = string.Join(", ", members.Select(static m => "'" + m.Name + "'"));
+            return SingleFlightFailure.FlightScopeAmbiguousScopeFactory;
+        }
+
+        if (members.Count == 0)
+        {
+            return SingleFlightFailure.FlightScopeWithoutScopeFactory;
+        }
+
+        info.ScopeFactory = members[0];
+        return SingleFlightFailure.None;
     }
 
     /// <summary>
