@@ -15,6 +15,7 @@ var metrics = args.Contains("--metrics");
 var builder = WebApplication.CreateBuilder(args.Where(a => a is not "--load" and not "--metrics").ToArray());
 builder.Logging.SetMinimumLevel(load ? LogLevel.Warning : LogLevel.Information);
 builder.Services.AddSingleton<ForecastBackend>();
+builder.Services.AddScoped<ForecastSession>();
 builder.Services.AddScoped<ForecastService>();
 if (metrics)
 {

@@ -24,14 +24,33 @@ public sealed class ForecastBackend
 }
 
 /// <summary>
-/// A scoped service: ASP.NET Core creates one per request. The generated group is static (one per method and
-/// type), so concurrent requests — each with its own instance — still share one flight per city.
+/// A scoped connection to the backend, like a DbContext or a unit of work: one per scope, unusable once its scope is
+/// disposed.
 /// </summary>
-public sealed partial class ForecastService(ForecastBackend backend)
+public sealed class ForecastSession(ForecastBackend backend) : IDisposable
+{
+    private bool _disposed;
+
+    public Task<Forecast> FetchAsync(string city, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return backend.FetchAsync(city, cancellationToken);
+    }
+
+    public void Dispose() => _disposed = true;
+}
+
+/// <summary>
+/// A scoped service: ASP.NET Core creates one per request. The generated group is static (one per method and
+/// type), so concurrent requests — each with its own instance — still share one flight per city. The flight's work
+/// runs on a <see cref="ForecastSession"/> of the flight's own scope, not on the session of the request that
+/// started it: when that request ends first (its client gives up), the others still get their forecast.
+/// </summary>
+public sealed partial class ForecastService(IServiceScopeFactory scopes)
 {
     [SingleFlight(KeyFrom = "city")]
     public partial Task<Forecast> GetForecastAsync(string city, CancellationToken cancellationToken = default);
 
-    private Task<Forecast> GetForecastCoreAsync(string city, CancellationToken cancellationToken)
-        => backend.FetchAsync(city, cancellationToken);
+    private static Task<Forecast> GetForecastCoreAsync(string city, [FromFlightScope] ForecastSession session, CancellationToken cancellationToken)
+        => session.FetchAsync(city, cancellationToken);
 }
