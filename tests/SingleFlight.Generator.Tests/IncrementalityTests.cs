@@ -84,6 +84,75 @@ public sealed class IncrementalityTests
     }
 
     [Fact]
+    public void No_step_output_holds_a_symbol_syntax_node_or_compilation()
+    {
+        // A cached ISymbol, SyntaxNode or Compilation keeps a whole compilation alive between runs and breaks
+        // caching (they never compare equal across compilations): walk every step's outputs, fields and all.
+        var run = TestCompiler.Run(TestCompiler.CreateDistributed(Annotated, Other, FlightScoped));
+        var steps = run.Result.Results.Single().TrackedSteps;
+        var outputs = steps.Where(static s => TrackingNames.All.Contains(s.Key) || s.Key == TrackingNames.JsonContexts)
+            .SelectMany(static s => s.Value)
+            .SelectMany(static step => step.Outputs)
+            .Select(static o => o.Value)
+            .ToArray();
+        Assert.NotEmpty(outputs);
+
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        foreach (var output in outputs)
+        {
+            AssertNoRoslynObjects(output, "output", seen);
+        }
+    }
+
+    private const string FlightScoped = """
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Microsoft.Extensions.DependencyInjection;
+        using SingleFlight;
+
+        namespace Demo;
+
+        public sealed class Db;
+
+        public sealed partial class Scoped(IServiceScopeFactory scopes)
+        {
+            [SingleFlight(KeyFrom = "id.ToString()", Distributed = true)]
+            public partial Task<string> GetAsync(int id, CancellationToken cancellationToken = default);
+
+            private static Task<string> GetCoreAsync(int id, [FromFlightScope] Db db, CancellationToken cancellationToken) => Task.FromResult("x");
+        }
+        """;
+
+    private static void AssertNoRoslynObjects(object? value, string path, HashSet<object> seen)
+    {
+        if (value is null || value is string || value.GetType().IsPrimitive || value.GetType().IsEnum || (!value.GetType().IsValueType && !seen.Add(value)))
+        {
+            return;
+        }
+
+        Assert.False(value is ISymbol or SyntaxNode or Compilation or SemanticModel or SyntaxTree or Location,
+            $"{path} is a {value.GetType().FullName}: pipeline outputs must hold only plain data");
+        if (value is System.Collections.IEnumerable items)
+        {
+            var i = 0;
+            foreach (var item in items)
+            {
+                AssertNoRoslynObjects(item, $"{path}[{i++}]", seen);
+            }
+
+            return;
+        }
+
+        for (var type = value.GetType(); type is not null && type != typeof(object); type = type.BaseType)
+        {
+            foreach (var field in type.GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.DeclaredOnly))
+            {
+                AssertNoRoslynObjects(field.GetValue(value), path + "." + field.Name, seen);
+            }
+        }
+    }
+
+    [Fact]
     public void Signature_edit_regenerates()
     {
         var compilation = TestCompiler.Create(Annotated, Other);
