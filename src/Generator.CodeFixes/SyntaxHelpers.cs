@@ -2,6 +2,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using SingleFlight.Generator.Parsing;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
 namespace SingleFlight.Generator.CodeFixes;
@@ -72,16 +73,12 @@ internal static class SyntaxHelpers
         return modifiers;
     }
 
-    /// <summary>The <c>KeyFrom</c> string literal the diagnostic span is in, if it is a plain string literal.</summary>
+    /// <summary>The <c>KeyFrom</c> string literal of the attribute the diagnostic span is in, if it is a plain literal.</summary>
     public static LiteralExpressionSyntax? FindKeyFromLiteral(SyntaxNode root, Microsoft.CodeAnalysis.Text.TextSpan span)
-    {
-        var node = root.FindNode(span, getInnermostNodeForTie: true);
-        var argument = node.AncestorsAndSelf().OfType<AttributeArgumentSyntax>().FirstOrDefault();
-        return argument is { NameEquals.Name.Identifier.ValueText: "KeyFrom", Expression: LiteralExpressionSyntax literal }
-            && literal.IsKind(SyntaxKind.StringLiteralExpression)
+        => KeyFromValue.FindSyntax(root.FindNode(span, getInnermostNodeForTie: true).AncestorsAndSelf().OfType<AttributeSyntax>().FirstOrDefault())
+            is LiteralExpressionSyntax literal && literal.IsKind(SyntaxKind.StringLiteralExpression)
             ? literal
             : null;
-    }
 
     /// <summary>A regular string literal with the given value, in place of <paramref name="literal"/>.</summary>
     public static LiteralExpressionSyntax NewLiteral(LiteralExpressionSyntax literal, string value)

@@ -163,7 +163,7 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
         }
 
         var info = SingleFlightMethodParser.Parse(symbol, declaration, model, ignoreGeneratedImplementation: true, ct);
-        var keyFrom = KeyFromSource.Find(attributeSyntax);
+        var keyFrom = info.KeyFrom;
 
         if (!info.IsSuccess)
         {
@@ -194,7 +194,7 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
 
     // ---- failures: the generator emits nothing ---------------------------------------------------------------
 
-    private static Diagnostic? CreateFailureDiagnostic(SingleFlightMethodInfo info, KeyFromSource? keyFrom, AttributeSyntax attributeSyntax)
+    private static Diagnostic? CreateFailureDiagnostic(SingleFlightMethodInfo info, KeyFromValue? keyFrom, AttributeSyntax attributeSyntax)
     {
         var method = info.Method;
         var declaration = info.Declaration;
@@ -311,21 +311,19 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
             case SingleFlightFailure.KeyFromInvalidType:
                 return Diagnostic.Create(
                     DiagnosticDescriptors.InvalidKeyFrom,
-                    keyFrom?.GetLocation(info.FailureSpanInKeyFrom) ?? attributeSyntax.GetLocation(),
-                    $"KeyFrom \"{info.KeyFrom}\" of '{name}' does not compile: {info.FailureMessage ?? "the expression is not valid."} Write an expression over the parameters of '{name}'.");
+                    keyFrom?.GetLocation(info.FailureSpanInKeyFrom, attributeSyntax.GetLocation()) ?? attributeSyntax.GetLocation(),
+                    $"KeyFrom \"{info.KeyFrom?.Text}\" of '{name}' does not compile: {info.FailureMessage ?? "the expression is not valid."} Write an expression over the parameters of '{name}'.");
             case SingleFlightFailure.KeyFromUnknownName:
                 var parameters = string.Join(", ", method.Parameters.Select(static p => p.Name));
                 var keyProperties = ImmutableDictionary<string, string?>.Empty;
-                if (info.SuggestedName is { } suggested && info.FailureSpanInKeyFrom is { } span && info.KeyFrom is { } value && span.End <= value.Length)
+                if (info.SuggestedName is { } suggested && info.FailureSpanInKeyFrom is { } span && info.KeyFrom is { } value && span.End <= value.Text.Length)
                 {
-                    keyProperties = keyProperties.Add(
-                        DiagnosticDescriptors.NewKeyFromProperty,
-                        value.Substring(0, span.Start) + SingleFlightMethodParser.EscapeIdentifier(suggested) + value.Substring(span.End));
+                    keyProperties = keyProperties.Add(DiagnosticDescriptors.NewKeyFromProperty, value.Rewrite(span, SingleFlightMethodParser.EscapeIdentifier(suggested)));
                 }
 
                 return Diagnostic.Create(
                     DiagnosticDescriptors.InvalidKeyFrom,
-                    keyFrom?.GetLocation(info.FailureSpanInKeyFrom) ?? attributeSyntax.GetLocation(),
+                    keyFrom?.GetLocation(info.FailureSpanInKeyFrom, attributeSyntax.GetLocation()) ?? attributeSyntax.GetLocation(),
                     keyProperties,
                     info.SuggestedName is { } closest
                         ? $"KeyFrom names '{info.FailureIdentifier}', which is not a parameter of '{name}'. Did you mean '{closest}'?"
@@ -346,7 +344,7 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
 
     // ---- SF0010: the method is generated as an in-process flight -------------------------------------------
 
-    private static Diagnostic? CreateDistributedDiagnostic(SingleFlightMethodInfo info, KeyFromSource? keyFrom, AttributeSyntax attributeSyntax)
+    private static Diagnostic? CreateDistributedDiagnostic(SingleFlightMethodInfo info, KeyFromValue? keyFrom, AttributeSyntax attributeSyntax)
     {
         var method = info.Method;
         var name = method.Name;
@@ -368,7 +366,7 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
             case SingleFlightFailure.DistributedKeyType:
                 var keyLocation = info.FailureParameter is { } keyParameter
                     ? ParameterLocation(info, keyParameter) ?? nameLocation
-                    : keyFrom?.GetLocation(info.FailureSpanInKeyFrom) ?? attributeSyntax.GetLocation();
+                    : keyFrom?.GetLocation(info.FailureSpanInKeyFrom, attributeSyntax.GetLocation()) ?? attributeSyntax.GetLocation();
                 return Diagnostic.Create(
                     DiagnosticDescriptors.DistributedNotSupported,
                     keyLocation,
@@ -453,7 +451,7 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
 
     // ---- a key that works but may not do what the user wants -----------------------------------------------
 
-    private static void AnalyzeKey(SymbolAnalysisContext context, SingleFlightMethodInfo info, KeyFromSource? keyFrom, AttributeSyntax attributeSyntax)
+    private static void AnalyzeKey(SymbolAnalysisContext context, SingleFlightMethodInfo info, KeyFromValue? keyFrom, AttributeSyntax attributeSyntax)
     {
         var ct = context.CancellationToken;
         var name = info.Method.Name;
@@ -477,16 +475,18 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
         // Without a semantic model every part is a parameter or a field/property path on one, resolved from
         // symbols: nothing there can be non-deterministic or a string, but types and tokens still matter.
         var keyModel = info.KeySemanticModel;
-        if (info.KeyFrom is not { } keyText)
+        if (info.KeyFrom is not { } keyFromValue)
         {
             return;
         }
+
+        var keyText = keyFromValue.Text;
 
         Location MapNode(SyntaxNode node, SingleFlightKeyPart part)
         {
             var offset = part.Expression!.SpanStart - part.SpanInKeyFrom!.Value.Start;
             var span = new TextSpan(node.SpanStart - offset, node.Span.Length);
-            return keyFrom?.GetLocation(span) ?? attributeSyntax.GetLocation();
+            return keyFromValue.GetLocation(span, attributeSyntax.GetLocation());
         }
 
         string? newKeyFrom = null;
@@ -499,7 +499,7 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
-            var partText = SafeSubstring(keyText, part.SpanInKeyFrom.Value);
+            var partText = keyFromValue.TextOf(part.SpanInKeyFrom.Value);
             var operation = keyModel?.GetOperation(part.Expression, ct);
             var createsReferenceObject = false;
             var hasToken = false;
@@ -540,16 +540,12 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
             // One rewrite of KeyFrom that splits every splittable part, shared by all SF0009s of the method.
             if (compositeParts.All(static c => c.CanSplit))
             {
-                var rewritten = keyText;
-                foreach (var (part, pieces, _) in compositeParts.OrderByDescending(static c => c.Part.SpanInKeyFrom!.Value.Start))
+                newKeyFrom = keyFromValue.Rewrite(compositeParts.Select(c =>
                 {
-                    var offset = part.Expression!.SpanStart - part.SpanInKeyFrom!.Value.Start;
-                    var replacement = string.Join(", ", pieces.Select(p => SafeSubstring(keyText, new TextSpan(p.SpanStart - offset, p.Span.Length))));
-                    var span = part.SpanInKeyFrom.Value;
-                    rewritten = rewritten.Substring(0, span.Start) + replacement + rewritten.Substring(span.End);
-                }
-
-                newKeyFrom = rewritten;
+                    var offset = c.Part.Expression!.SpanStart - c.Part.SpanInKeyFrom!.Value.Start;
+                    var replacement = string.Join(", ", c.Pieces.Select(p => keyFromValue.TextOf(new TextSpan(p.SpanStart - offset, p.Span.Length))));
+                    return (c.Part.SpanInKeyFrom.Value, replacement);
+                }).ToImmutableArray());
             }
 
             foreach (var (part, pieces, canSplit) in compositeParts)
@@ -557,7 +553,7 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
                 var properties = newKeyFrom is null
                     ? ImmutableDictionary<string, string?>.Empty
                     : ImmutableDictionary<string, string?>.Empty.Add(DiagnosticDescriptors.NewKeyFromProperty, newKeyFrom);
-                var partText = SafeSubstring(keyText, part.SpanInKeyFrom!.Value);
+                var partText = keyFromValue.TextOf(part.SpanInKeyFrom!.Value);
                 var list = string.Join(", ", pieces.Select(p => p.ToString()));
                 context.ReportDiagnostic(Diagnostic.Create(
                     DiagnosticDescriptors.StringCompositeKey,
@@ -599,7 +595,5 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
 
     private static string Display(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
 
-    private static string SafeSubstring(string text, TextSpan span)
-        => span.Start >= 0 && span.End <= text.Length ? text.Substring(span.Start, span.Length) : text;
 
 }

@@ -169,7 +169,7 @@ internal static class Parser
             FlightValueType: flightValueType,
             KeyType: keyType,
             KeyExpression: keyExpression,
-            KeyFromText: info.KeySemanticModel is not null ? info.KeyFrom ?? string.Empty : string.Empty,
+            KeyFromText: info.KeySemanticModel is not null ? info.KeyFrom?.Text ?? string.Empty : string.Empty,
             IsStatic: method.IsStatic,
             Scope: info.Scope,
             ContainingTypeName: containingTypeName,

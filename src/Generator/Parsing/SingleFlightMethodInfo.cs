@@ -117,8 +117,8 @@ internal sealed class SingleFlightMethodInfo
     /// <summary>The <c>[SingleFlight]</c> attribute's data, when found.</summary>
     public AttributeData? Attribute { get; internal set; }
 
-    /// <summary>The <c>KeyFrom</c> value as written (null when not set).</summary>
-    public string? KeyFrom { get; internal set; }
+    /// <summary>The <c>KeyFrom</c> value (null when not set): its text, parts and source locations.</summary>
+    public KeyFromValue? KeyFrom { get; internal set; }
 
     /// <summary>The <c>OperationName</c> value as written (null when not set).</summary>
     public string? OperationName { get; internal set; }
@@ -210,9 +210,11 @@ internal sealed class SingleFlightMethodInfo
     /// <see cref="FailureSpanInKeyFrom"/> or <see cref="SingleFlightKeyPart.SpanInKeyFrom"/>), or null.</param>
     /// <param name="cancellationToken">Cancels fetching the attribute's syntax.</param>
     public Location GetKeyFromLocation(TextSpan? spanInKeyFrom, System.Threading.CancellationToken cancellationToken = default)
-        => Attribute?.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax attribute
-            ? Analyzers.KeyFromSource.Find(attribute)?.GetLocation(spanInKeyFrom) ?? attribute.GetLocation()
-            : Declaration.Identifier.GetLocation();
+    {
+        var attribute = Attribute?.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+        var fallback = attribute?.GetLocation() ?? Declaration.Identifier.GetLocation();
+        return KeyFrom?.GetLocation(spanInKeyFrom, fallback) ?? fallback;
+    }
 
     // ---- failure data ----------------------------------------------------------------------------------
 

@@ -389,7 +389,12 @@ internal static class SingleFlightMethodParser
                         return SingleFlightFailure.InvalidAttributeArguments;
                     }
 
-                    info.KeyFrom = (string?)value.Value;
+                    info.KeyFrom = value.Value is string text
+                        ? KeyFromValue.Create(
+                            text,
+                            info.Attribute.ApplicationSyntaxReference?.GetSyntax() as AttributeSyntax,
+                            info.Declaration.SyntaxTree.Options as CSharpParseOptions ?? CSharpParseOptions.Default)
+                        : null;
                     break;
                 case "Scope":
                     if (value.Value is not int scope || (scope != 0 && scope != 1))
@@ -994,7 +999,7 @@ internal static class SingleFlightMethodParser
     {
         var method = info.Method;
 
-        if (string.IsNullOrWhiteSpace(info.KeyFrom))
+        if (info.KeyFrom is not { } keyFrom || KeyFromValue.IsDefaultKey(keyFrom.Text))
         {
             // The attribute's documented contract: null or empty KeyFrom means "every parameter except tokens
             // and [NotKey] ones". Whitespace is treated as empty.
@@ -1014,16 +1019,13 @@ internal static class SingleFlightMethodParser
             return SingleFlightFailure.None;
         }
 
-        var keyFrom = info.KeyFrom!;
         var parseOptions = declaration.SyntaxTree.Options as CSharpParseOptions ?? CSharpParseOptions.Default;
 
-        // 1. Syntax: "(" + KeyFrom + ")" must be exactly one argument list.
-        // The newline keeps a trailing line comment in KeyFrom from swallowing the closing parenthesis.
-        var argumentList = SyntaxFactory.ParseArgumentList("(" + keyFrom + "\n)", 0, parseOptions, consumeFullText: true);
-        var syntaxError = argumentList.GetDiagnostics().FirstOrDefault(static d => d.Severity == DiagnosticSeverity.Error);
-        if (syntaxError is not null)
+        // 1. Syntax: KeyFrom must be exactly one argument list.
+        var argumentList = keyFrom.Arguments;
+        if (keyFrom.SyntaxError is { } syntaxError)
         {
-            info.FailureSpanInKeyFrom = ToKeyFromSpan(syntaxError.Location.SourceSpan, 1, keyFrom.Length);
+            info.FailureSpanInKeyFrom = keyFrom.ToValueSpan(syntaxError.Location.SourceSpan);
             info.FailureMessage = syntaxError.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
             return SingleFlightFailure.KeyFromSyntaxError;
         }
@@ -1032,7 +1034,7 @@ internal static class SingleFlightMethodParser
         {
             if (argument.NameColon is not null || !argument.RefKindKeyword.IsKind(SyntaxKind.None))
             {
-                info.FailureSpanInKeyFrom = ToKeyFromSpan(argument.Span, 1, keyFrom.Length);
+                info.FailureSpanInKeyFrom = keyFrom.SpanOf(argument);
                 info.FailureMessage = "A key part must be a plain expression, not a named or ref/out/in argument.";
                 return SingleFlightFailure.KeyFromSyntaxError;
             }
@@ -1047,7 +1049,7 @@ internal static class SingleFlightMethodParser
                     || n.IsKind(SyntaxKind.PostIncrementExpression) || n.IsKind(SyntaxKind.PostDecrementExpression));
             if (offending is not null)
             {
-                info.FailureSpanInKeyFrom = ToKeyFromSpan(offending.Span, 1, keyFrom.Length);
+                info.FailureSpanInKeyFrom = keyFrom.SpanOf(offending);
                 info.FailureMessage = offending is AwaitExpressionSyntax
                     ? "A key cannot await: it is computed before the flight starts."
                     : "A key expression must not assign.";
@@ -1058,7 +1060,7 @@ internal static class SingleFlightMethodParser
         // 2. The common case, bound without a semantic model: every part is a parameter or a chain of
         //    field/property accesses on one ("id", "tenant, id", "request.TenantId, request.Id").
         //    Speculative binding costs about a millisecond per method; this costs next to nothing.
-        if (TryResolvePaths(info, argumentList, keyFrom.Length, semanticModel.Compilation))
+        if (TryResolvePaths(info, keyFrom, semanticModel.Compilation))
         {
             return SingleFlightFailure.None;
         }
@@ -1074,25 +1076,22 @@ internal static class SingleFlightMethodParser
             ? semanticModel
             : semanticModel.Compilation.GetSemanticModel(host.SyntaxTree);
 
-        var prefix = BuildKeyPrefix(declaration);
-        var bodyText = prefix + keyFrom + "\n); } }";
-        if (SyntaxFactory.ParseStatement(bodyText, 0, parseOptions) is not BlockSyntax body || body.ContainsDiagnostics)
+        // The key goes into `{ void __singleFlightKey(<the method's parameters>) { _ = (<parts>); } }`: the local function
+        // is parsed from the declaration's text with a placeholder, which KeyFrom's own parsed parts then replace.
+        if (SyntaxFactory.ParseStatement(BuildKeyPrefix(declaration) + "0\n); } }", 0, parseOptions) is not BlockSyntax template
+            || template.ContainsDiagnostics
+            || template.Statements.OfType<LocalFunctionStatementSyntax>().FirstOrDefault() is not { } templateFunction
+            || (templateFunction.Body?.Statements.FirstOrDefault() as ExpressionStatementSyntax)?.Expression is not AssignmentExpressionSyntax { Right: ParenthesizedExpressionSyntax placeholder })
         {
-            // The declaration's own parameter list does not round-trip; KeyFrom parsed fine on its own.
+            // The declaration's own parameter list does not round-trip.
             return SingleFlightFailure.InvalidDeclaration;
         }
 
-        var localFunction = body.Statements.OfType<LocalFunctionStatementSyntax>().FirstOrDefault();
-        var assignment = localFunction?.Body?.Statements.OfType<ExpressionStatementSyntax>().FirstOrDefault()?.Expression as AssignmentExpressionSyntax;
-        var tuple = (assignment?.Right as ParenthesizedExpressionSyntax)?.Expression is { } single
-            ? new[] { single }
-            : (assignment?.Right as TupleExpressionSyntax)?.Arguments.Select(static a => a.Expression).ToArray();
-        if (localFunction is null || tuple is null || tuple.Length != argumentList.Arguments.Count)
-        {
-            return SingleFlightFailure.InvalidDeclaration;
-        }
+        ExpressionSyntax keyTuple = argumentList.Arguments.Count == 1
+            ? SyntaxFactory.ParenthesizedExpression(argumentList.Arguments[0].Expression)
+            : SyntaxFactory.TupleExpression(argumentList.Arguments);
+        var body = template.ReplaceNode(placeholder, keyTuple);
 
-        var keyStart = prefix.Length;
         var speculativeMethod = host
             .WithBody(body)
             .WithExpressionBody(null)
@@ -1121,9 +1120,10 @@ internal static class SingleFlightMethodParser
         {
             ct.ThrowIfCancellationRequested();
             var expression = expressions[i];
-            var partSpan = new TextSpan(expression.SpanStart - bodyStart - keyStart, expression.Span.Length);
+            var partSpan = keyFrom.SpanOf(argumentList.Arguments[i].Expression);
 
-            var failure = CheckKeyExpression(info, keyModel, expression, bodyStart + keyStart, method, mentioned, ct);
+            // Where the part's text starts in the speculative tree: spans inside it map back to the value from there.
+            var failure = CheckKeyExpression(info, keyModel, expression, expression.SpanStart - partSpan.Start, method, mentioned, ct);
             if (failure != SingleFlightFailure.None)
             {
                 return failure;
@@ -1180,11 +1180,11 @@ internal static class SingleFlightMethodParser
 
     private static bool TryResolvePaths(
         SingleFlightMethodInfo info,
-        ArgumentListSyntax argumentList,
-        int keyFromLength,
+        KeyFromValue keyFrom,
         Compilation compilation)
     {
         var method = info.Method;
+        var argumentList = keyFrom.Arguments;
         var parts = ImmutableArray.CreateBuilder<SingleFlightKeyPart>(argumentList.Arguments.Count);
         var mentioned = new HashSet<string>(StringComparer.Ordinal);
         foreach (var argument in argumentList.Arguments)
@@ -1200,7 +1200,7 @@ internal static class SingleFlightMethodParser
                 type,
                 argument.Expression,
                 argument.Expression is IdentifierNameSyntax ? parameter : null,
-                ToKeyFromSpan(argument.Expression.Span, 1, keyFromLength)));
+                keyFrom.SpanOf(argument.Expression)));
         }
 
         info.KeyParts = parts.MoveToImmutable();
@@ -1477,13 +1477,6 @@ internal static class SingleFlightMethodParser
         // A newline before KeyFrom keeps a trailing line comment in the user's text from eating our ")".
         builder.Append(" { _ = (\n");
         return builder.ToString();
-    }
-
-    private static TextSpan ToKeyFromSpan(TextSpan span, int offset, int length)
-    {
-        var start = Math.Min(Math.Max(span.Start - offset, 0), length);
-        var end = Math.Min(Math.Max(span.End - offset, start), length);
-        return TextSpan.FromBounds(start, end);
     }
 
     // ---- helpers, also used by the generator's parser ---------------------------------------------------
