@@ -19,7 +19,7 @@ public sealed class SingleFlightGenerator : IIncrementalGenerator
     {
         var methods = context.SyntaxProvider
             .ForAttributeWithMetadataName(
-                SingleFlightMethodParser.AttributeMetadataName,
+                MethodParser.AttributeMetadataName,
                 static (node, _) => node is MethodDeclarationSyntax,
                 static (ctx, ct) => Parser.Parse(ctx, ct))
             .WithTrackingName(TrackingNames.Methods)

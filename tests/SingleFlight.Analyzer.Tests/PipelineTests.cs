@@ -47,13 +47,13 @@ public sealed class PipelineTests
         var implementation = definition.PartialImplementationPart!;
 
         Assert.Contains("SingleFlight.Generator.SingleFlightGenerator", implementation.DeclaringSyntaxReferences.Single().SyntaxTree.FilePath, StringComparison.Ordinal);
-        Assert.True(SingleFlight.Generator.Parsing.SingleFlightMethodParser.IsGeneratedImplementation(implementation));
+        Assert.True(SingleFlight.Generator.Parsing.MethodParser.IsGeneratedImplementation(implementation));
 
         // The same text in a file of the user's: recognised by [GeneratedCode("SingleFlight.Generator", ...)].
         var tree = implementation.DeclaringSyntaxReferences.Single().SyntaxTree;
         var copied = output.ReplaceSyntaxTree(tree, tree.WithFilePath("Copied.cs"));
         var copiedDefinition = (IMethodSymbol)copied.GetTypeByMetadataName("Shop.Prices")!.GetMembers("GetAsync").Single();
-        Assert.True(SingleFlight.Generator.Parsing.SingleFlightMethodParser.IsGeneratedImplementation(copiedDefinition.PartialImplementationPart!));
+        Assert.True(SingleFlight.Generator.Parsing.MethodParser.IsGeneratedImplementation(copiedDefinition.PartialImplementationPart!));
     }
 
     [Fact]

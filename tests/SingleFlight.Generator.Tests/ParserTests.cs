@@ -1,18 +1,27 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
+using SingleFlight.Generator.Diagnostics;
 using SingleFlight.Generator.Parsing;
 using SingleFlight.Generator.Tests.Infrastructure;
 
 namespace SingleFlight.Generator.Tests;
 
 /// <summary>
-/// The shared <see cref="SingleFlightMethodParser"/>: the failure reasons and data the analyzer turns into
-/// diagnostics, and the key parts of a success.
+/// The shared <see cref="MethodParser"/>: the diagnostics it reports where it finds each problem (descriptor,
+/// location, arguments), and the key parts of a success.
 /// </summary>
 public sealed class ParserTests
 {
-    private static SingleFlightMethodInfo Parse(string members, string typeKeyword = "public partial class")
+    private sealed record Result(ParsedMethod? Parsed, IReadOnlyList<Diagnostic> Diagnostics, string? Error, string Source)
+    {
+        public Diagnostic Single => Assert.Single(Diagnostics);
+
+        /// <summary>The source text the diagnostic is located on.</summary>
+        public string TextAt(Location location) => Source.Substring(location.SourceSpan.Start, location.SourceSpan.Length);
+    }
+
+    private static Result Parse(string members, string typeKeyword = "public partial class")
     {
         var source = $$"""
             using System;
@@ -33,7 +42,9 @@ public sealed class ParserTests
         var declaration = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>()
             .First(static m => m.AttributeLists.Count > 0);
         var symbol = (IMethodSymbol)model.GetDeclaredSymbol(declaration)!;
-        return SingleFlightMethodParser.Parse(symbol, declaration, model, CancellationToken.None);
+        var diagnostics = new List<Diagnostic>();
+        var parsed = MethodParser.Parse(symbol, declaration, model, ignoreGeneratedImplementation: false, diagnostics.Add, out var error, CancellationToken.None);
+        return new Result(parsed, diagnostics, error, tree.ToString());
     }
 
     [Theory]
@@ -42,138 +53,147 @@ public sealed class ParserTests
     [InlineData("Async", "CoreAsync")]
     [InlineData("LoadAsyncData", "LoadAsyncDataCore")]
     public void Core_method_name(string method, string core)
-        => Assert.Equal(core, SingleFlightMethodParser.GetCoreMethodName(method));
+        => Assert.Equal(core, MethodParser.GetCoreMethodName(method));
 
     [Fact]
     public void Composite_key_parts_have_their_types_and_spans()
     {
-        var info = Parse("""
+        var result = Parse("""
             [SingleFlight(KeyFrom = "tenant, id.ToString()")]
             public partial Task<string?> GetAsync(string tenant, int id, string note, [NotKey] string trace, CancellationToken ct);
             private Task<string?> GetCoreAsync(string t, int i, string n, string tr, CancellationToken c) => Task.FromResult<string?>(t);
             """);
 
-        Assert.True(info.IsSuccess, info.Failure.ToString());
+        var info = Assert.IsType<ParsedMethod>(result.Parsed);
+        Assert.Empty(result.Diagnostics);
         Assert.Equal(SingleFlightReturnKind.TaskOfT, info.ReturnKind);
         Assert.Equal("string?", info.FlightValueType!.ToDisplayString());
-        Assert.Equal(["tenant", "id.ToString()"], info.KeyParts.Select(static p => p.Text));
-        Assert.Equal(["string", "string"], info.KeyParts.Select(static p => p.Type.ToDisplayString()));
-        Assert.Equal([new TextSpan(0, 6), new TextSpan(8, 13)], info.KeyParts.Select(static p => p.SpanInKeyFrom!.Value));
-        Assert.Equal("tenant", info.KeyParts[0].Parameter!.Name);
-        Assert.Null(info.KeyParts[1].Parameter);
-        Assert.NotNull(info.KeySemanticModel);
-        Assert.Equal(["note"], info.ParametersLeftOutOfKey.Select(static p => p.Name));
-        Assert.Equal("GetCoreAsync", info.CoreMethod!.Name);
+        Assert.Equal(["tenant", "id.ToString()"], info.Key.Parts.Select(static p => p.Text));
+        Assert.Equal(["string", "string"], info.Key.Parts.Select(static p => p.Type.ToDisplayString()));
+        Assert.Equal([new TextSpan(0, 6), new TextSpan(8, 13)], info.Key.Parts.Select(static p => p.SpanInKeyFrom!.Value));
+        Assert.Equal("tenant", info.Key.Parts[0].Parameter!.Name);
+        Assert.Null(info.Key.Parts[1].Parameter);
+        Assert.All(info.Key.Parts, static p => Assert.IsType<BoundKeyPart>(p));
+        Assert.NotNull(info.Key.SemanticModel);
+        Assert.Equal(["note"], info.Key.ParametersLeftOut.Select(static p => p.Name));
+        Assert.Equal("GetCoreAsync", info.CoreMethod.Name);
     }
 
     [Fact]
     public void Default_key_leaves_out_tokens_and_NotKey()
     {
-        var info = Parse("""
+        var result = Parse("""
             [SingleFlight]
             public partial int Get(CancellationToken ct, string tenant, [NotKey] int attempt, int id);
             private int GetCore(CancellationToken ct, string tenant, int attempt, int id) => id;
             """);
 
-        Assert.True(info.IsSuccess, info.Failure.ToString());
-        Assert.True(info.IsDefaultKey);
-        Assert.Equal(["tenant", "id"], info.KeyParts.Select(static p => p.Text));
+        var info = Assert.IsType<ParsedMethod>(result.Parsed);
+        Assert.Empty(result.Diagnostics);
+        Assert.True(info.Key.IsDefault);
+        Assert.Equal(["tenant", "id"], info.Key.Parts.Select(static p => p.Text));
+        Assert.All(info.Key.Parts, static p => Assert.IsType<PathKeyPart>(p));
         Assert.Equal(SingleFlightReturnKind.Value, info.ReturnKind);
     }
 
     [Fact]
     public void Unknown_name_gives_identifier_span_and_suggestion()
     {
-        var info = Parse("""
+        var result = Parse("""
             [SingleFlight(KeyFrom = "tenant, tenat")]
             public partial Task<int> GetAsync(string tenant);
             private Task<int> GetCoreAsync(string tenant) => Task.FromResult(1);
             """);
 
-        Assert.Equal(SingleFlightFailure.KeyFromUnknownName, info.Failure);
-        Assert.Equal("tenat", info.FailureIdentifier);
-        Assert.Equal(new TextSpan(8, 5), info.FailureSpanInKeyFrom);
-        Assert.Equal("tenant", info.SuggestedName);
+        Assert.Null(result.Parsed);
+        Assert.Equal("SF0004", result.Error);
+        var diagnostic = result.Single;
+        Assert.Same(DiagnosticDescriptors.UnknownKeyFromNameWithSuggestion, diagnostic.Descriptor);
+        Assert.Equal("KeyFrom names 'tenat', which is not a parameter of 'GetAsync'. Did you mean 'tenant'?", diagnostic.GetMessage());
+        Assert.Equal("tenant, tenant", diagnostic.Properties[DiagnosticDescriptors.NewKeyFromProperty]);
     }
 
     [Fact]
     public void KeyFrom_locations_map_into_the_string_literal()
     {
-        var info = Parse("""
+        var result = Parse("""
             [SingleFlight(KeyFrom = "tenant, tenat")]
             public partial Task<int> GetAsync(string tenant);
             private Task<int> GetCoreAsync(string tenant) => Task.FromResult(1);
             """);
-
-        var location = info.GetKeyFromLocation(info.FailureSpanInKeyFrom);
-        Assert.Equal("tenat", location.SourceTree!.GetText().ToString(location.SourceSpan));
+        Assert.Equal("tenat", result.TextAt(result.Single.Location));
 
         var nameofKey = Parse("""
             [SingleFlight(KeyFrom = nameof(id))]
             public partial Task<int> GetAsync(int id);
             private Task<int> GetCoreAsync(int id) => Task.FromResult(1);
             """);
-        var whole = nameofKey.GetKeyFromLocation(new TextSpan(0, 2));
-        Assert.Equal("nameof(id)", whole.SourceTree!.GetText().ToString(whole.SourceSpan));
+        var keyFrom = nameofKey.Parsed!.KeyFrom!;
+        var whole = keyFrom.GetLocation(new TextSpan(0, 2), Location.None);
+        Assert.Equal("nameof(id)", nameofKey.TextAt(whole));
     }
 
     [Fact]
     public void Core_parameter_name_is_unknown_in_the_key()
     {
-        var info = Parse("""
+        var result = Parse("""
             [SingleFlight(KeyFrom = "x")]
             public partial Task<int> GetAsync(int id);
             private Task<int> GetCoreAsync(int x) => Task.FromResult(x);
             """);
 
-        Assert.Equal(SingleFlightFailure.KeyFromUnknownName, info.Failure);
-        Assert.Equal("x", info.FailureIdentifier);
+        Assert.Contains(result.Single.Descriptor, new[] { DiagnosticDescriptors.UnknownKeyFromName, DiagnosticDescriptors.UnknownKeyFromNameWithSuggestion });
+        Assert.StartsWith("KeyFrom names 'x', which is not a parameter of 'GetAsync'.", result.Single.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal("x", result.TextAt(result.Single.Location));
     }
 
     [Fact]
     public void Syntax_error_has_a_span_and_message()
     {
-        var info = Parse("""
+        var result = Parse("""
             [SingleFlight(KeyFrom = "id +")]
             public partial Task<int> GetAsync(int id);
             private Task<int> GetCoreAsync(int id) => Task.FromResult(id);
             """);
 
-        Assert.Equal(SingleFlightFailure.KeyFromSyntaxError, info.Failure);
-        Assert.NotNull(info.FailureMessage);
-        Assert.True(info.FailureSpanInKeyFrom!.Value.End <= "id +".Length);
+        var diagnostic = result.Single;
+        Assert.Same(DiagnosticDescriptors.InvalidKeyFrom, diagnostic.Descriptor);
+        Assert.StartsWith("KeyFrom \"id +\" of 'GetAsync' does not compile: ", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.True(diagnostic.Location.SourceSpan.End <= result.Source.IndexOf("id +\"", StringComparison.Ordinal) + "id +".Length);
     }
 
     [Theory]
-    [InlineData("\"Console.WriteLine()\"", nameof(SingleFlightFailure.KeyFromInvalidType))]
-    [InlineData("\"id.ToString(1, 2)\"", nameof(SingleFlightFailure.KeyFromDoesNotCompile))]
-    [InlineData("\"await Task.FromResult(id)\"", nameof(SingleFlightFailure.KeyFromDoesNotCompile))]
-    [InlineData("\"a: id\"", nameof(SingleFlightFailure.KeyFromSyntaxError))]
+    [InlineData("\"Console.WriteLine()\"", "cannot be a key")]
+    [InlineData("\"id.ToString(1, 2)\"", "does not compile")]
+    [InlineData("\"await Task.FromResult(id)\"", "A key cannot await")]
+    [InlineData("\"a: id\"", "not a named or ref/out/in argument")]
     public void Bad_key_expressions(string keyFrom, string expected)
     {
-        var info = Parse($$"""
+        var result = Parse($$"""
             [SingleFlight(KeyFrom = {{keyFrom}})]
             public partial Task<int> GetAsync(int id);
             private Task<int> GetCoreAsync(int id) => Task.FromResult(id);
             """);
 
-        Assert.Equal(expected, info.Failure.ToString());
-        Assert.NotNull(info.FailureSpanInKeyFrom);
+        var diagnostic = result.Single;
+        Assert.Same(DiagnosticDescriptors.InvalidKeyFrom, diagnostic.Descriptor);
+        Assert.Contains(expected, diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.NotEqual(diagnostic.Location.SourceSpan, result.Parsed?.Declaration.Span ?? default);
     }
 
     [Fact]
     public void Missing_and_mismatched_core()
     {
         var missing = Parse("[SingleFlight] public partial Task<int> GetAsync(int id);");
-        Assert.Equal(SingleFlightFailure.CoreMethodMissing, missing.Failure);
-        Assert.Equal("GetCoreAsync", missing.CoreMethodName);
+        Assert.Same(DiagnosticDescriptors.CoreMethod, missing.Single.Descriptor);
+        Assert.Equal("GetCoreAsync", missing.Single.Properties[DiagnosticDescriptors.CoreMethodNameProperty]);
 
         var mismatch = Parse("""
             [SingleFlight] public partial Task<int> GetAsync(int id);
             private Task<int> GetCoreAsync(long id) => Task.FromResult(1);
             """);
-        Assert.Equal(SingleFlightFailure.CoreMethodMismatch, mismatch.Failure);
-        Assert.Single(mismatch.CoreCandidates);
+        Assert.Same(DiagnosticDescriptors.CoreMethodMismatch, mismatch.Single.Descriptor);
+        Assert.Equal("GetCoreAsync", mismatch.TextAt(Assert.Single(mismatch.Single.AdditionalLocations)));
     }
 
     [Fact]
@@ -183,8 +203,8 @@ public sealed class ParserTests
             [SingleFlight] public partial int Get(int a, ref int b);
             private int GetCore(int a, ref int b) => a;
             """);
-        Assert.Equal(SingleFlightFailure.RefOrOutParameter, refParameter.Failure);
-        Assert.Equal("b", refParameter.FailureParameter!.Name);
+        Assert.Same(DiagnosticDescriptors.RefOrOutParameter, refParameter.Single.Descriptor);
+        Assert.Equal("b", refParameter.TextAt(refParameter.Single.Location));
 
         var notPartial = Parse(
             """
@@ -192,8 +212,8 @@ public sealed class ParserTests
             private int GetCore(int a) => a;
             """,
             "public class");
-        Assert.Equal(SingleFlightFailure.ContainingTypeNotPartial, notPartial.Failure);
-        Assert.Equal("C", notPartial.FailureType!.Name);
+        Assert.Same(DiagnosticDescriptors.ContainingTypeNotPartial, notPartial.Single.Descriptor);
+        Assert.Equal("C", notPartial.TextAt(Assert.Single(notPartial.Single.AdditionalLocations)));
 
         var instanceOnStruct = Parse(
             """
@@ -201,6 +221,20 @@ public sealed class ParserTests
             private int GetCore(int a) => a;
             """,
             "public partial struct");
-        Assert.Equal(SingleFlightFailure.InstanceScopeOnStruct, instanceOnStruct.Failure);
+        Assert.Same(DiagnosticDescriptors.InstanceScopeOnStruct, instanceOnStruct.Single.Descriptor);
+    }
+
+    [Fact]
+    public void Without_a_report_the_parser_still_names_the_error()
+    {
+        var source = "[SingleFlight] public partial Task<int> GetAsync(int id);";
+        var compilation = TestCompiler.Create("using System.Threading.Tasks; using SingleFlight; public partial class C { " + source + " }");
+        var tree = compilation.SyntaxTrees.Single();
+        var model = compilation.GetSemanticModel(tree);
+        var declaration = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single();
+        var parsed = MethodParser.Parse((IMethodSymbol)model.GetDeclaredSymbol(declaration)!, declaration, model, false, report: null, out var error, CancellationToken.None);
+
+        Assert.Null(parsed);
+        Assert.Equal("SF0002", error);
     }
 }

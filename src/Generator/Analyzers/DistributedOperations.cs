@@ -34,7 +34,9 @@ internal sealed class DistributedOperations
                 context.ReportDiagnostic(Diagnostic.Create(
                     DiagnosticDescriptors.DistributedOperationNameReused,
                     location,
-                    $"'{method.Name}' shares the distributed operation name '{pair.Key}' with '{other.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat)}': processes share flights by operation name, so the two methods would share flights. Give each its own OperationName."));
+                    method.Name,
+                    pair.Key,
+                    other.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat)));
             }
         }
     }

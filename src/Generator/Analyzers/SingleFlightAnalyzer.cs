@@ -14,7 +14,7 @@ namespace SingleFlight.Generator.Analyzers;
 /// <summary>
 /// Explains what the generator cannot do (SF0001–SF0004: the failures for which it emits nothing) and warns
 /// about keys that will not deduplicate or will share results wrongly (SF0005–SF0009). Runs the same
-/// <see cref="SingleFlightMethodParser"/> as the generator, so the two always agree.
+/// <see cref="MethodParser"/> as the generator, which reports SF0001–SF0004 and SF0010 itself, so the two always agree.
 /// </summary>
 /// <remarks>
 /// One symbol action per method: only methods that carry <c>[SingleFlight]</c> are parsed, and nothing walks
@@ -24,18 +24,7 @@ namespace SingleFlight.Generator.Analyzers;
 public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
 {
     /// <inheritdoc/>
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
-        DiagnosticDescriptors.NotPartial,
-        DiagnosticDescriptors.CoreMethod,
-        DiagnosticDescriptors.UnsupportedShape,
-        DiagnosticDescriptors.InvalidKeyFrom,
-        DiagnosticDescriptors.NonDeterministicKey,
-        DiagnosticDescriptors.ReferenceEqualityKey,
-        DiagnosticDescriptors.CancellationTokenInKey,
-        DiagnosticDescriptors.ParameterNotInKey,
-        DiagnosticDescriptors.StringCompositeKey,
-        DiagnosticDescriptors.DistributedNotSupported,
-        DiagnosticDescriptors.DistributedOperationNameReused);
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => DiagnosticDescriptors.All;
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -49,7 +38,7 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze);
         context.RegisterCompilationStartAction(static start =>
         {
-            var attributeType = start.Compilation.GetTypeByMetadataName(SingleFlightMethodParser.AttributeMetadataName);
+            var attributeType = start.Compilation.GetTypeByMetadataName(MethodParser.AttributeMetadataName);
             if (attributeType is null)
             {
                 return;
@@ -97,9 +86,7 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
             ? statement.Identifier.GetLocation()
             : attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken).GetLocation() ?? context.Node.GetLocation();
         var what = function.MethodKind == MethodKind.LocalFunction ? $"local function '{function.Name}'" : "a lambda";
-        context.ReportDiagnostic(Shape(
-            location,
-            $"[SingleFlight] on {what} has no effect: the generator only implements partial methods of classes and structs. Move the work into a partial method of the containing type."));
+        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NotAMethod, location, what));
     }
 
     private static void AnalyzeMethod(SymbolAnalysisContext context, INamedTypeSymbol attributeType, DistributedOperations operations)
@@ -162,309 +149,47 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var info = SingleFlightMethodParser.Parse(symbol, declaration, model, ignoreGeneratedImplementation: true, ct);
-        var keyFrom = info.KeyFrom;
-
-        if (!info.IsSuccess)
+        var parsed = MethodParser.Parse(symbol, declaration, model, ignoreGeneratedImplementation: true, context.ReportDiagnostic, out _, ct);
+        if (parsed is null)
         {
-            var diagnostic = CreateFailureDiagnostic(info, keyFrom, attributeSyntax);
-            if (diagnostic is not null)
-            {
-                context.ReportDiagnostic(diagnostic);
-            }
-
             return;
         }
 
-        if (info.DistributedFailure != SingleFlightFailure.None && CreateDistributedDiagnostic(info, keyFrom, attributeSyntax) is { } distributed)
-        {
-            context.ReportDiagnostic(distributed);
-        }
-        else if (info.IsDistributed)
+        if (parsed.IsDistributed)
         {
             var argument = attributeSyntax.ArgumentList?.Arguments.FirstOrDefault(static a => a.NameEquals?.Name.Identifier.ValueText == "Distributed");
             operations.Add(
-                SingleFlightMethodParser.OperationNameOf(info.Method, info.OperationName),
-                info.Method,
+                MethodParser.OperationNameOf(parsed.Method, parsed.Attribute.OperationName),
+                parsed.Method,
                 argument?.GetLocation() ?? declaration.Identifier.GetLocation());
         }
 
-        AnalyzeKey(context, info, keyFrom, attributeSyntax);
+        AnalyzeKey(context, parsed, attributeSyntax);
     }
 
-    // ---- failures: the generator emits nothing ---------------------------------------------------------------
-
-    private static Diagnostic? CreateFailureDiagnostic(SingleFlightMethodInfo info, KeyFromValue? keyFrom, AttributeSyntax attributeSyntax)
+    private static Location ParameterLocation(ParsedMethod parsed, IParameterSymbol parameter)
     {
-        var method = info.Method;
-        var declaration = info.Declaration;
-        var name = method.Name;
-        var core = info.CoreMethodName;
-        var nameLocation = declaration.Identifier.GetLocation();
-        var typeName = method.ContainingType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
-        var properties = ImmutableDictionary<string, string?>.Empty.Add(DiagnosticDescriptors.CoreMethodNameProperty, core);
-
-        switch (info.Failure)
-        {
-            case SingleFlightFailure.MethodNotPartial:
-                var hasBody = declaration.Body is not null || declaration.ExpressionBody is not null;
-                return Diagnostic.Create(
-                    DiagnosticDescriptors.NotPartial,
-                    nameLocation,
-                    properties.Add(DiagnosticDescriptors.CanSplitProperty, hasBody ? "true" : "false"),
-                    hasBody
-                        ? $"'{name}' is not partial: the generator implements [SingleFlight] methods, so '{name}' must be a partial declaration without a body. Make it partial and move its body into '{core}' (the code fix does both)."
-                        : $"'{name}' is not partial: the generator implements [SingleFlight] methods, so '{name}' must be declared 'partial' without a body, with the work in '{core}'.");
-            case SingleFlightFailure.MethodAlreadyImplemented:
-                return Diagnostic.Create(
-                    DiagnosticDescriptors.NotPartial,
-                    nameLocation,
-                    // Splitting applies to a lone partial method with a body, not to the implementing half of a pair.
-                    properties.Add(
-                        DiagnosticDescriptors.CanSplitProperty,
-                        (declaration.Body is not null || declaration.ExpressionBody is not null) && method.PartialDefinitionPart is null && method.PartialImplementationPart is null ? "true" : "false"),
-                    $"'{name}' already has an implementation: the generator writes the implementation of a [SingleFlight] method. Keep a partial declaration without a body and move the work into '{core}'.");
-            case SingleFlightFailure.ContainingTypeNotPartial:
-                var failureType = info.FailureType ?? method.ContainingType;
-                var typeLocation = failureType.DeclaringSyntaxReferences
-                    .Select(r => r.GetSyntax())
-                    .OfType<TypeDeclarationSyntax>()
-                    .FirstOrDefault(t => t.SyntaxTree == declaration.SyntaxTree && t.Span.Contains(declaration.Span))?.Identifier.GetLocation();
-                return Diagnostic.Create(
-                    DiagnosticDescriptors.NotPartial,
-                    nameLocation,
-                    typeLocation is null ? null : new[] { typeLocation },
-                    properties.Add(DiagnosticDescriptors.CanSplitProperty, "false"),
-                    $"'{failureType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}' is not partial: the generator adds the implementation of '{name}' in a partial part of every containing type. Add 'partial' to '{failureType.Name}'.");
-
-            case SingleFlightFailure.CoreMethodMissing:
-                return Diagnostic.Create(
-                    DiagnosticDescriptors.CoreMethod,
-                    nameLocation,
-                    properties,
-                    $"'{typeName}' has no core method '{core}' for '{name}': add '{DescribeCore(info)}' and put the work there (the code fix adds a stub).");
-            case SingleFlightFailure.CoreMethodMismatch:
-                var candidate = info.CoreCandidates.FirstOrDefault();
-                var additional = candidate?.Locations.Where(static l => l.IsInSource).Take(1).ToArray();
-                return Diagnostic.Create(
-                    DiagnosticDescriptors.CoreMethod,
-                    nameLocation,
-                    additional,
-                    properties,
-                    $"The core method '{candidate?.ToDisplayString(s_signatureFormat) ?? core}' does not match '{name}': it must be '{DescribeCore(info)}', with the same parameters (and their nullability), return type, static-ness and type parameters.");
-            case SingleFlightFailure.CoreMethodHasNoBody:
-                return Diagnostic.Create(
-                    DiagnosticDescriptors.CoreMethod,
-                    nameLocation,
-                    properties,
-                    $"The core method '{core}' has no body in source, so KeyFrom cannot be bound in its context: give '{core}' a body, or remove KeyFrom to key on every parameter.");
-
-            case SingleFlightFailure.FlightScopeWithoutScopeFactory:
-                return Diagnostic.Create(
-                    DiagnosticDescriptors.CoreMethod,
-                    nameLocation,
-                    properties,
-                    $"The core method '{core}' has [FromFlightScope] parameters, but '{typeName}' has no IServiceScopeFactory to create the flight's scope from: add one{(method.IsStatic ? " in a static field or property" : " as a constructor parameter, field or property")} (Microsoft.Extensions.DependencyInjection.Abstractions).");
-            case SingleFlightFailure.FlightScopeAmbiguousScopeFactory:
-                return Diagnostic.Create(
-                    DiagnosticDescriptors.CoreMethod,
-                    nameLocation,
-                    properties,
-                    $"The core method '{core}' has [FromFlightScope] parameters, and '{typeName}' has several IServiceScopeFactory members ({info.FailureMessage}): keep one, so that it is clear which container the flight's scope comes from.");
-
-            case SingleFlightFailure.RefOrOutParameter:
-                return Shape(
-                    ParameterLocation(info, info.FailureParameter) ?? nameLocation,
-                    $"Parameter '{info.FailureParameter?.Name}' of '{name}' is passed by '{RefKindText(info.FailureParameter)}': callers that share a flight cannot each get a value written back. Pass it by value, or drop [SingleFlight].");
-            case SingleFlightFailure.UnsupportedParameterType:
-                return Shape(
-                    ParameterLocation(info, info.FailureParameter) ?? nameLocation,
-                    info.FailureParameter is { } unsupported
-                        ? $"Parameter '{unsupported.Name}' of '{name}' has type '{unsupported.Type.ToDisplayString()}', which cannot be kept for the duration of a flight (ref struct, pointer). Use a type that can be stored, such as string or an array."
-                        : $"'{name}' takes __arglist, which cannot be kept for the duration of a flight. Use ordinary parameters.");
-            case SingleFlightFailure.TypeParameterAllowsRefStruct:
-                return Shape(nameLocation, $"Type parameter '{info.FailureMessage}' of '{name}' allows ref struct: a flight keeps its arguments and shares its result, which a ref struct cannot be. Remove 'allows ref struct', or drop [SingleFlight].");
-            case SingleFlightFailure.RefReturn:
-                return Shape(nameLocation, $"'{name}' returns by reference: a result shared by several callers cannot be a reference. Return by value.");
-            case SingleFlightFailure.UnsupportedReturnType:
-                return Shape(nameLocation, $"'{name}' returns '{method.ReturnType.ToDisplayString()}', which cannot be shared between callers (ref struct, pointer). Return a type that can be stored.");
-            case SingleFlightFailure.Iterator:
-                return Shape(nameLocation, $"'{name}' is an iterator or returns an async stream ('{method.ReturnType.ToDisplayString()}'): a lazily produced sequence cannot be shared between callers. Return a materialized collection, for example Task<IReadOnlyList<T>>.");
-            case SingleFlightFailure.AsyncVoid:
-                return Shape(nameLocation, $"'{core}' is async void: the wrapper of '{name}' could not wait for it, so joiners would not get its outcome. Return Task (or ValueTask) from both methods.");
-            case SingleFlightFailure.ExplicitInterfaceImplementation:
-                return Shape(nameLocation, $"'{name}' is an explicit interface implementation, which the generator does not implement. Implement the interface member with a method that calls a [SingleFlight] method.");
-            case SingleFlightFailure.UnsupportedContainingType:
-                var unsupportedType = info.FailureType ?? method.ContainingType;
-                return Shape(nameLocation, $"'{unsupportedType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}' is {TypeKindText(unsupportedType)}: the generator cannot add the implementation of '{name}' to it. Move the method to a class or struct.");
-            case SingleFlightFailure.InstanceScopeOnStaticMethod:
-                return Shape(nameLocation, $"'{name}' is static, so Scope = SingleFlightScope.Instance has no instance to hold its group. Remove Scope (the default, Type, shares one group per type).");
-            case SingleFlightFailure.InstanceScopeOnStruct:
-                return Shape(nameLocation, $"'{typeName}' is a struct: a per-instance group would be copied with the struct and callers on different copies would not share flights. Remove Scope = SingleFlightScope.Instance, or make '{typeName}' a class.");
-            case SingleFlightFailure.InstanceScopeOnRecord:
-                return Shape(nameLocation, $"'{typeName}' is a record: a per-instance group field would become part of its value equality. Remove Scope = SingleFlightScope.Instance, or use a class.");
-            case SingleFlightFailure.InstanceScopeOnGenericMethod:
-                return Shape(nameLocation, $"'{name}' is generic: a per-instance group cannot depend on the method's type parameters. Remove Scope = SingleFlightScope.Instance.");
-
-            case SingleFlightFailure.KeyFromSyntaxError:
-            case SingleFlightFailure.KeyFromDoesNotCompile:
-            case SingleFlightFailure.KeyFromInvalidType:
-                return Diagnostic.Create(
-                    DiagnosticDescriptors.InvalidKeyFrom,
-                    keyFrom?.GetLocation(info.FailureSpanInKeyFrom, attributeSyntax.GetLocation()) ?? attributeSyntax.GetLocation(),
-                    $"KeyFrom \"{info.KeyFrom?.Text}\" of '{name}' does not compile: {info.FailureMessage ?? "the expression is not valid."} Write an expression over the parameters of '{name}'.");
-            case SingleFlightFailure.KeyFromUnknownName:
-                var parameters = string.Join(", ", method.Parameters.Select(static p => p.Name));
-                var keyProperties = ImmutableDictionary<string, string?>.Empty;
-                if (info.SuggestedName is { } suggested && info.FailureSpanInKeyFrom is { } span && info.KeyFrom is { } value && span.End <= value.Text.Length)
-                {
-                    keyProperties = keyProperties.Add(DiagnosticDescriptors.NewKeyFromProperty, value.Rewrite(span, SingleFlightMethodParser.EscapeIdentifier(suggested)));
-                }
-
-                return Diagnostic.Create(
-                    DiagnosticDescriptors.InvalidKeyFrom,
-                    keyFrom?.GetLocation(info.FailureSpanInKeyFrom, attributeSyntax.GetLocation()) ?? attributeSyntax.GetLocation(),
-                    keyProperties,
-                    info.SuggestedName is { } closest
-                        ? $"KeyFrom names '{info.FailureIdentifier}', which is not a parameter of '{name}'. Did you mean '{closest}'?"
-                        : $"KeyFrom names '{info.FailureIdentifier}', which is not a parameter of '{name}'. Its parameters are: {(parameters.Length == 0 ? "(none)" : parameters)}.");
-
-            case SingleFlightFailure.InvalidAttributeArguments when UndefinedScope(info) is { } scope:
-                // The one argument problem the compiler accepts: a cast to an undefined enum value.
-                var scopeArgument = attributeSyntax.ArgumentList?.Arguments.FirstOrDefault(static a => a.NameEquals?.Name.Identifier.ValueText == "Scope");
-                return Shape(
-                    scopeArgument?.Expression.GetLocation() ?? nameLocation,
-                    $"Scope of '{name}' is {scope}, which is not a SingleFlightScope value. Use SingleFlightScope.Type (the default) or SingleFlightScope.Instance.");
-
-            default:
-                // InvalidDeclaration, DuplicateDeclaration, other InvalidAttributeArguments: the compiler reports these.
-                return null;
-        }
+        var parameters = parsed.Declaration.ParameterList.Parameters;
+        return parameter.Ordinal < parameters.Count ? parameters[parameter.Ordinal].Identifier.GetLocation() : parsed.Declaration.Identifier.GetLocation();
     }
-
-    // ---- SF0010: the method is generated as an in-process flight -------------------------------------------
-
-    private static Diagnostic? CreateDistributedDiagnostic(SingleFlightMethodInfo info, KeyFromValue? keyFrom, AttributeSyntax attributeSyntax)
-    {
-        var method = info.Method;
-        var name = method.Name;
-        var nameLocation = info.Declaration.Identifier.GetLocation();
-        switch (info.DistributedFailure)
-        {
-            case SingleFlightFailure.DistributedWithoutRedisPackage:
-                return Distributed(info, attributeSyntax, $"'{name}' has Distributed = true, but the project does not reference the SingleFlight.Generators.Redis package that shares flights through Redis. Add the package, or remove Distributed.");
-            case SingleFlightFailure.DistributedBlockingMethod:
-                return Distributed(info, attributeSyntax, $"'{name}' blocks its caller (it returns '{(method.ReturnsVoid ? "void" : method.ReturnType.ToDisplayString())}'), and a distributed flight waits on Redis. Return Task or ValueTask (with or without a result), or remove Distributed.");
-            case SingleFlightFailure.DistributedInstanceScope:
-                return Distributed(info, attributeSyntax, $"'{name}' has Scope = SingleFlightScope.Instance, but a distributed flight is shared by every process, so it cannot belong to one object. Remove Scope, or remove Distributed.");
-            case SingleFlightFailure.DistributedGeneric:
-                return Distributed(info, attributeSyntax, info.FailureType is { } genericType
-                    ? $"'{name}' is in the generic type '{genericType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}': every closed type would share one distributed operation name with different key or result types. Move the method to a non-generic type, or remove Distributed."
-                    : $"'{name}' is generic: every type argument list would share one distributed operation name with different key or result types. Make it non-generic, or remove Distributed.");
-            case SingleFlightFailure.DistributedDuplicateOperationName:
-                return Distributed(info, attributeSyntax, $"'{name}' shares the distributed operation name '{info.FailureMessage}' with '{info.FailureOther?.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat)}': processes share flights by operation name, so the two methods would receive each other's results. Give one of them its own OperationName.");
-            case SingleFlightFailure.DistributedKeyType:
-                var keyLocation = info.FailureParameter is { } keyParameter
-                    ? ParameterLocation(info, keyParameter) ?? nameLocation
-                    : keyFrom?.GetLocation(info.FailureSpanInKeyFrom, attributeSyntax.GetLocation()) ?? attributeSyntax.GetLocation();
-                return Diagnostic.Create(
-                    DiagnosticDescriptors.DistributedNotSupported,
-                    keyLocation,
-                    $"The key of '{name}' has a part of type '{info.FailureMessage}', which has no text form that is the same in every process, so it cannot name a distributed flight. Key on strings, primitives, enums, Guid, dates or times (for example KeyFrom = \"request.Id\"), or remove Distributed.");
-
-            default:
-                return null;
-        }
-    }
-
-    private static int? UndefinedScope(SingleFlightMethodInfo info)
-    {
-        if (info.Attribute is not { } attribute || attribute.ConstructorArguments.Length != 0)
-        {
-            return null;
-        }
-
-        foreach (var pair in attribute.NamedArguments)
-        {
-            if (pair.Value.Kind == TypedConstantKind.Error)
-            {
-                return null;
-            }
-
-            if (pair.Key == "Scope" && pair.Value.Value is int scope && scope is not (0 or 1))
-            {
-                return scope;
-            }
-        }
-
-        return null;
-    }
-
-    // Minimal names, with '?' on nullable reference types: a nullability difference is a mismatch too.
-    private static readonly SymbolDisplayFormat s_signatureFormat = SymbolDisplayFormat.MinimallyQualifiedFormat
-        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
-
-    private static Diagnostic Distributed(SingleFlightMethodInfo info, AttributeSyntax attributeSyntax, string message)
-    {
-        var argument = attributeSyntax.ArgumentList?.Arguments.FirstOrDefault(static a => a.NameEquals?.Name.Identifier.ValueText == "Distributed");
-        return Diagnostic.Create(DiagnosticDescriptors.DistributedNotSupported, argument?.GetLocation() ?? info.Declaration.Identifier.GetLocation(), message);
-    }
-
-    private static Diagnostic Shape(Location location, string message)
-        => Diagnostic.Create(DiagnosticDescriptors.UnsupportedShape, location, message);
-
-    private static string DescribeCore(SingleFlightMethodInfo info)
-    {
-        var method = info.Method;
-        var format = s_signatureFormat;
-        var typeParameters = method.IsGenericMethod ? "<" + string.Join(", ", method.TypeParameters.Select(static t => t.Name)) + ">" : string.Empty;
-        var parameters = string.Join(", ", method.Parameters.Select(p =>
-            (p.RefKind == RefKind.In ? "in " : string.Empty) + p.Type.ToDisplayString(format) + " " + p.Name));
-        return $"{(method.IsStatic ? "static " : string.Empty)}{(method.ReturnsVoid ? "void" : method.ReturnType.ToDisplayString(format))} {info.CoreMethodName}{typeParameters}({parameters})";
-    }
-
-    private static Location? ParameterLocation(SingleFlightMethodInfo info, IParameterSymbol? parameter)
-    {
-        if (parameter is null)
-        {
-            return null;
-        }
-
-        var parameters = info.Declaration.ParameterList.Parameters;
-        return parameter.Ordinal < parameters.Count ? parameters[parameter.Ordinal].Identifier.GetLocation() : null;
-    }
-
-    private static string RefKindText(IParameterSymbol? parameter)
-        => parameter?.RefKind switch
-        {
-            RefKind.Out => "out",
-            RefKind.Ref => "ref",
-            RefKind.In => "in",
-            _ => "ref readonly",
-        };
-
-    private static string TypeKindText(INamedTypeSymbol type)
-        => type.TypeKind == TypeKind.Interface ? "an interface"
-        : type.IsRefLikeType ? "a ref struct"
-        : type.IsFileLocal ? "a file-local type"
-        : "a " + type.TypeKind.ToString().ToLowerInvariant();
 
     // ---- a key that works but may not do what the user wants -----------------------------------------------
 
-    private static void AnalyzeKey(SymbolAnalysisContext context, SingleFlightMethodInfo info, KeyFromValue? keyFrom, AttributeSyntax attributeSyntax)
+    private static void AnalyzeKey(SymbolAnalysisContext context, ParsedMethod parsed, AttributeSyntax attributeSyntax)
     {
         var ct = context.CancellationToken;
-        var name = info.Method.Name;
+        var name = parsed.Method.Name;
+        var key = parsed.Key;
 
-        if (info.IsDefaultKey)
+        if (key.IsDefault)
         {
-            foreach (var part in info.KeyParts)
+            foreach (var part in key.Parts)
             {
                 if (part.Parameter is { } parameter && KeyTypeRules.ComparesByReference(part.Type, out var culprit, out var why))
                 {
                     context.ReportDiagnostic(Diagnostic.Create(
                         DiagnosticDescriptors.ReferenceEqualityKey,
-                        ParameterLocation(info, parameter) ?? info.Declaration.Identifier.GetLocation(),
+                        ParameterLocation(parsed, parameter),
                         $"Parameter '{parameter.Name}' is part of the default key of '{name}', and its type '{Display(culprit)}' is {why}: equal values from different callers never share a flight. Set KeyFrom to value members of it (such as an id), mark it [NotKey], or give the type value equality."));
                 }
             }
@@ -474,15 +199,15 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
 
         // Without a semantic model every part is a parameter or a field/property path on one, resolved from
         // symbols: nothing there can be non-deterministic or a string, but types and tokens still matter.
-        var keyModel = info.KeySemanticModel;
-        if (info.KeyFrom is not { } keyFromValue)
+        var keyModel = key.SemanticModel;
+        if (parsed.KeyFrom is not { } keyFromValue)
         {
             return;
         }
 
         var keyText = keyFromValue.Text;
 
-        Location MapNode(SyntaxNode node, SingleFlightKeyPart part)
+        Location MapNode(SyntaxNode node, KeyPart part)
         {
             var offset = part.Expression!.SpanStart - part.SpanInKeyFrom!.Value.Start;
             var span = new TextSpan(node.SpanStart - offset, node.Span.Length);
@@ -490,9 +215,9 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
         }
 
         string? newKeyFrom = null;
-        var compositeParts = new List<(SingleFlightKeyPart Part, IReadOnlyList<SyntaxNode> Pieces, bool CanSplit)>();
+        var compositeParts = new List<(KeyPart Part, IReadOnlyList<SyntaxNode> Pieces, bool CanSplit)>();
 
-        foreach (var part in info.KeyParts)
+        foreach (var part in key.Parts)
         {
             if (part.Expression is null || part.SpanInKeyFrom is null)
             {
@@ -503,7 +228,7 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
             var operation = keyModel?.GetOperation(part.Expression, ct);
             var createsReferenceObject = false;
             var hasToken = false;
-            if (operation is null && FindTokenInPath(info.Method, part) is { } token)
+            if (operation is null && FindTokenInPath(parsed.Method, part) is { } token)
             {
                 hasToken = true;
                 context.ReportDiagnostic(Diagnostic.Create(
@@ -563,19 +288,19 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        foreach (var parameter in info.ParametersLeftOutOfKey)
+        foreach (var parameter in key.ParametersLeftOut)
         {
             ct.ThrowIfCancellationRequested();
             context.ReportDiagnostic(Diagnostic.Create(
                 DiagnosticDescriptors.ParameterNotInKey,
-                ParameterLocation(info, parameter) ?? info.Declaration.Identifier.GetLocation(),
+                ParameterLocation(parsed, parameter),
                 $"Parameter '{parameter.Name}' of '{name}' is not in KeyFrom \"{keyText}\": callers that differ only in '{parameter.Name}' share one flight and get the same result. Add '{parameter.Name}' to KeyFrom, or mark it [NotKey] if sharing is intended."));
         }
     }
 
     // A parameter path ("ct", "ct.IsCancellationRequested", "options.Token"): the token parameter it starts
     // from, or the whole path when it ends in a token.
-    private static SyntaxNode? FindTokenInPath(IMethodSymbol method, SingleFlightKeyPart part)
+    private static SyntaxNode? FindTokenInPath(IMethodSymbol method, KeyPart part)
     {
         var root = part.Expression!;
         while (root is MemberAccessExpressionSyntax access)

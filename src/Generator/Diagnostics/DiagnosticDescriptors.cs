@@ -1,4 +1,9 @@
+using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
+
+// RS1032 counts sentences by their full stops; these messages name code ('a.b', "x; y") and end in ')', '?' or a quote.
+#pragma warning disable RS1032
 
 namespace SingleFlight.Generator.Diagnostics;
 
@@ -28,37 +33,293 @@ internal static class DiagnosticDescriptors
     /// <summary>Diagnostic property on SF0001: <c>"true"</c> when the fix can move the body into a core method.</summary>
     public const string CanSplitProperty = "CanSplit";
 
+    /// <summary>SF0001: the method or a containing type is not partial.</summary>
+    public const string NotPartialId = "SF0001";
+
+    /// <summary>SF0002: the core method is missing or does not match.</summary>
+    public const string CoreMethodId = "SF0002";
+
+    /// <summary>SF0003: an unsupported shape.</summary>
+    public const string UnsupportedShapeId = "SF0003";
+
+    /// <summary>SF0004: <c>KeyFrom</c> does not compile.</summary>
+    public const string InvalidKeyFromId = "SF0004";
+
+    // ---- SF0001: not partial ------------------------------------------------------------------------------
+
+    private const string NotPartialTitle = "[SingleFlight] method or its containing type is not partial";
+
+    private const string NotPartialDescription = "The generator implements a [SingleFlight] method in a partial part of its type, so the method must be a partial declaration without a body and every containing type must be partial. The code fix makes them partial and moves an existing body into the core method.";
+
+    /// <summary>{0}: the method; {1}: its core method.</summary>
+    public static readonly DiagnosticDescriptor NotPartialWithBody = Create(
+        NotPartialId,
+        NotPartialTitle,
+        "'{0}' is not partial: the generator implements [SingleFlight] methods, so '{0}' must be a partial declaration without a body. Make it partial and move its body into '{1}' (the code fix does both).",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        NotPartialDescription);
+
+    /// <summary>{0}: the method; {1}: its core method.</summary>
     public static readonly DiagnosticDescriptor NotPartial = Create(
-        "SF0001",
-        "[SingleFlight] method or its containing type is not partial",
-        "{0}",
+        NotPartialId,
+        NotPartialTitle,
+        "'{0}' is not partial: the generator implements [SingleFlight] methods, so '{0}' must be declared 'partial' without a body, with the work in '{1}'.",
         UsageCategory,
         DiagnosticSeverity.Error,
-        "The generator implements a [SingleFlight] method in a partial part of its type, so the method must be a partial declaration without a body and every containing type must be partial. The code fix makes them partial and moves an existing body into the core method.");
+        NotPartialDescription);
 
+    /// <summary>{0}: the method; {1}: its core method.</summary>
+    public static readonly DiagnosticDescriptor AlreadyImplemented = Create(
+        NotPartialId,
+        NotPartialTitle,
+        "'{0}' already has an implementation: the generator writes the implementation of a [SingleFlight] method. Keep a partial declaration without a body and move the work into '{1}'.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        NotPartialDescription);
+
+    /// <summary>{0}: the type as displayed; {1}: the method; {2}: the type's name.</summary>
+    public static readonly DiagnosticDescriptor ContainingTypeNotPartial = Create(
+        NotPartialId,
+        NotPartialTitle,
+        "'{0}' is not partial: the generator adds the implementation of '{1}' in a partial part of every containing type. Add 'partial' to '{2}'.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        NotPartialDescription);
+
+    // ---- SF0002: the core method -------------------------------------------------------------------------
+
+    private const string CoreMethodTitle = "The core method is missing or its signature does not match";
+
+    private const string CoreMethodDescription = "The generated wrapper calls a core method named after the [SingleFlight] method ('GetUserAsync' -> 'GetUserCoreAsync'), with the same parameters, return type, static-ness and type parameters. The code fix generates a stub.";
+
+    /// <summary>{0}: the type; {1}: the core method's name; {2}: the method; {3}: the core's signature.</summary>
     public static readonly DiagnosticDescriptor CoreMethod = Create(
-        "SF0002",
-        "The core method is missing or its signature does not match",
-        "{0}",
+        CoreMethodId,
+        CoreMethodTitle,
+        "'{0}' has no core method '{1}' for '{2}': add '{3}' and put the work there (the code fix adds a stub).",
         UsageCategory,
         DiagnosticSeverity.Error,
-        "The generated wrapper calls a core method named after the [SingleFlight] method ('GetUserAsync' -> 'GetUserCoreAsync'), with the same parameters, return type, static-ness and type parameters. The code fix generates a stub.");
+        CoreMethodDescription);
 
-    public static readonly DiagnosticDescriptor UnsupportedShape = Create(
-        "SF0003",
-        "[SingleFlight] does not support this method shape",
-        "{0}",
+    /// <summary>{0}: the candidate as displayed; {1}: the method; {2}: the core's signature.</summary>
+    public static readonly DiagnosticDescriptor CoreMethodMismatch = Create(
+        CoreMethodId,
+        CoreMethodTitle,
+        "The core method '{0}' does not match '{1}': it must be '{2}', with the same parameters (and their nullability), return type, static-ness and type parameters.",
         UsageCategory,
         DiagnosticSeverity.Error,
-        "A flight's result is shared between callers, so the method cannot have ref/out parameters, return by reference, be an iterator or async void, be an explicit interface implementation, or use Scope = Instance where no per-object group can exist.");
+        CoreMethodDescription);
 
+    /// <summary>{0}: the core method's name.</summary>
+    public static readonly DiagnosticDescriptor CoreMethodHasNoBody = Create(
+        CoreMethodId,
+        CoreMethodTitle,
+        "The core method '{0}' has no body in source, so KeyFrom cannot be bound in its context: give '{0}' a body, or remove KeyFrom to key on every parameter.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        CoreMethodDescription);
+
+    /// <summary>{0}: the core method's name; {1}: the type; {2}: where to add one.</summary>
+    public static readonly DiagnosticDescriptor FlightScopeWithoutScopeFactory = Create(
+        CoreMethodId,
+        CoreMethodTitle,
+        "The core method '{0}' has [FromFlightScope] parameters, but '{1}' has no IServiceScopeFactory to create the flight's scope from: add one {2} (Microsoft.Extensions.DependencyInjection.Abstractions).",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        CoreMethodDescription);
+
+    /// <summary>{0}: the core method's name; {1}: the type; {2}: the members, quoted.</summary>
+    public static readonly DiagnosticDescriptor FlightScopeAmbiguousScopeFactory = Create(
+        CoreMethodId,
+        CoreMethodTitle,
+        "The core method '{0}' has [FromFlightScope] parameters, and '{1}' has several IServiceScopeFactory members ({2}): keep one, so that it is clear which container the flight's scope comes from.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        CoreMethodDescription);
+
+    // ---- SF0003: unsupported shape -----------------------------------------------------------------------
+
+    private const string ShapeTitle = "[SingleFlight] does not support this method shape";
+
+    private const string ShapeDescription = "A flight's result is shared between callers, so the method cannot have ref/out parameters, return by reference, be an iterator or async void, be an explicit interface implementation, or use Scope = Instance where no per-object group can exist.";
+
+    /// <summary>{0}: the parameter; {1}: the method; {2}: its ref kind.</summary>
+    public static readonly DiagnosticDescriptor RefOrOutParameter = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "Parameter '{0}' of '{1}' is passed by '{2}': callers that share a flight cannot each get a value written back. Pass it by value, or drop [SingleFlight].",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    /// <summary>{0}: the parameter; {1}: the method; {2}: its type.</summary>
+    public static readonly DiagnosticDescriptor UnsupportedParameterType = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "Parameter '{0}' of '{1}' has type '{2}', which cannot be kept for the duration of a flight (ref struct, pointer). Use a type that can be stored, such as string or an array.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    /// <summary>{0}: the method.</summary>
+    public static readonly DiagnosticDescriptor ArgList = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "'{0}' takes __arglist, which cannot be kept for the duration of a flight. Use ordinary parameters.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    /// <summary>{0}: the type parameter; {1}: the method.</summary>
+    public static readonly DiagnosticDescriptor TypeParameterAllowsRefStruct = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "Type parameter '{0}' of '{1}' allows ref struct: a flight keeps its arguments and shares its result, which a ref struct cannot be. Remove 'allows ref struct', or drop [SingleFlight].",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    /// <summary>{0}: the method.</summary>
+    public static readonly DiagnosticDescriptor RefReturn = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "'{0}' returns by reference: a result shared by several callers cannot be a reference. Return by value.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    /// <summary>{0}: the method; {1}: its return type.</summary>
+    public static readonly DiagnosticDescriptor UnsupportedReturnType = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "'{0}' returns '{1}', which cannot be shared between callers (ref struct, pointer). Return a type that can be stored.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    /// <summary>{0}: the method; {1}: its return type.</summary>
+    public static readonly DiagnosticDescriptor Iterator = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "'{0}' is an iterator or returns an async stream ('{1}'): a lazily produced sequence cannot be shared between callers. Return a materialized collection, for example Task<IReadOnlyList<T>>.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    /// <summary>{0}: the core method; {1}: the method.</summary>
+    public static readonly DiagnosticDescriptor AsyncVoid = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "'{0}' is async void: the wrapper of '{1}' could not wait for it, so joiners would not get its outcome. Return Task (or ValueTask) from both methods.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    /// <summary>{0}: the method.</summary>
+    public static readonly DiagnosticDescriptor ExplicitInterfaceImplementation = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "'{0}' is an explicit interface implementation, which the generator does not implement. Implement the interface member with a method that calls a [SingleFlight] method.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    /// <summary>{0}: the type; {1}: what it is ("an interface"...); {2}: the method.</summary>
+    public static readonly DiagnosticDescriptor UnsupportedContainingType = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "'{0}' is {1}: the generator cannot add the implementation of '{2}' to it. Move the method to a class or struct.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    /// <summary>{0}: the method.</summary>
+    public static readonly DiagnosticDescriptor InstanceScopeOnStaticMethod = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "'{0}' is static, so Scope = SingleFlightScope.Instance has no instance to hold its group. Remove Scope (the default, Type, shares one group per type).",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    /// <summary>{0}: the type.</summary>
+    public static readonly DiagnosticDescriptor InstanceScopeOnStruct = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "'{0}' is a struct: a per-instance group would be copied with the struct and callers on different copies would not share flights. Remove Scope = SingleFlightScope.Instance, or make '{0}' a class.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    /// <summary>{0}: the type.</summary>
+    public static readonly DiagnosticDescriptor InstanceScopeOnRecord = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "'{0}' is a record: a per-instance group field would become part of its value equality. Remove Scope = SingleFlightScope.Instance, or use a class.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    /// <summary>{0}: the method.</summary>
+    public static readonly DiagnosticDescriptor InstanceScopeOnGenericMethod = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "'{0}' is generic: a per-instance group cannot depend on the method's type parameters. Remove Scope = SingleFlightScope.Instance.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    /// <summary>{0}: the method; {1}: the undefined value.</summary>
+    public static readonly DiagnosticDescriptor UndefinedScope = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "Scope of '{0}' is {1}, which is not a SingleFlightScope value. Use SingleFlightScope.Type (the default) or SingleFlightScope.Instance.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    /// <summary>{0}: "local function 'name'" or "a lambda".</summary>
+    public static readonly DiagnosticDescriptor NotAMethod = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "[SingleFlight] on {0} has no effect: the generator only implements partial methods of classes and structs. Move the work into a partial method of the containing type.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    // ---- SF0004: KeyFrom does not compile ----------------------------------------------------------------
+
+    private const string InvalidKeyFromTitle = "KeyFrom does not compile";
+
+    private const string InvalidKeyFromDescription = "KeyFrom is a C# expression (or a comma-separated list of them) over the method's parameters. It is compiled into the generated wrapper, so it must bind there.";
+
+    /// <summary>{0}: the KeyFrom text; {1}: the method; {2}: what is wrong, as a sentence.</summary>
     public static readonly DiagnosticDescriptor InvalidKeyFrom = Create(
-        "SF0004",
-        "KeyFrom does not compile",
-        "{0}",
+        InvalidKeyFromId,
+        InvalidKeyFromTitle,
+        "KeyFrom \"{0}\" of '{1}' does not compile: {2} Write an expression over the parameters of '{1}'.",
         KeyCategory,
         DiagnosticSeverity.Error,
-        "KeyFrom is a C# expression (or a comma-separated list of them) over the method's parameters. It is compiled into the generated wrapper, so it must bind there.");
+        InvalidKeyFromDescription);
+
+    /// <summary>{0}: the unknown name; {1}: the method; {2}: the closest parameter name.</summary>
+    public static readonly DiagnosticDescriptor UnknownKeyFromNameWithSuggestion = Create(
+        InvalidKeyFromId,
+        InvalidKeyFromTitle,
+        "KeyFrom names '{0}', which is not a parameter of '{1}'. Did you mean '{2}'?",
+        KeyCategory,
+        DiagnosticSeverity.Error,
+        InvalidKeyFromDescription);
+
+    /// <summary>{0}: the unknown name; {1}: the method; {2}: its parameters.</summary>
+    public static readonly DiagnosticDescriptor UnknownKeyFromName = Create(
+        InvalidKeyFromId,
+        InvalidKeyFromTitle,
+        "KeyFrom names '{0}', which is not a parameter of '{1}'. Its parameters are: {2}.",
+        KeyCategory,
+        DiagnosticSeverity.Error,
+        InvalidKeyFromDescription);
 
     public static readonly DiagnosticDescriptor NonDeterministicKey = Create(
         "SF0005",
@@ -100,13 +361,74 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Warning,
         "Joining values into one string can make different arguments produce the same key (\"a:b\" + \"c\" and \"a\" + \"b:c\") and allocates on every call. List the values separated by commas instead: the generator builds a value tuple key, which cannot collide.");
 
+    // ---- SF0010: Distributed = true where it cannot work --------------------------------------------------
+
+    private const string DistributedTitle = "Distributed = true is not supported here";
+
+    private const string DistributedDescription = "A distributed flight is shared through Redis by every process that uses the same operation name and key. It needs the SingleFlight.Generators.Redis package, an asynchronous method (Task, Task<T>, ValueTask, ValueTask<T>), the default Scope (Type), a non-generic method in a non-generic type, and a key whose every part has a canonical text form the same in every process: strings, primitives, enums, Guid, DateTime, DateTimeOffset, DateOnly, TimeOnly, TimeSpan, their nullable forms and value tuples of them. Two distributed methods of one type must not share an operation name.";
+
+    /// <summary>{0}: the method.</summary>
     public static readonly DiagnosticDescriptor DistributedNotSupported = Create(
         "SF0010",
-        "Distributed = true is not supported here",
-        "{0}",
+        DistributedTitle,
+        "'{0}' has Distributed = true, but the project does not reference the SingleFlight.Generators.Redis package that shares flights through Redis. Add the package, or remove Distributed.",
         UsageCategory,
         DiagnosticSeverity.Error,
-        "A distributed flight is shared through Redis by every process that uses the same operation name and key. It needs the SingleFlight.Generators.Redis package, an asynchronous method (Task, Task<T>, ValueTask, ValueTask<T>), the default Scope (Type), a non-generic method in a non-generic type, and a key whose every part has a canonical text form the same in every process: strings, primitives, enums, Guid, DateTime, DateTimeOffset, DateOnly, TimeOnly, TimeSpan, their nullable forms and value tuples of them. Two distributed methods of one type must not share an operation name.");
+        DistributedDescription);
+
+    /// <summary>{0}: the method; {1}: its return type.</summary>
+    public static readonly DiagnosticDescriptor DistributedBlockingMethod = Create(
+        "SF0010",
+        DistributedTitle,
+        "'{0}' blocks its caller (it returns '{1}'), and a distributed flight waits on Redis. Return Task or ValueTask (with or without a result), or remove Distributed.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        DistributedDescription);
+
+    /// <summary>{0}: the method.</summary>
+    public static readonly DiagnosticDescriptor DistributedInstanceScope = Create(
+        "SF0010",
+        DistributedTitle,
+        "'{0}' has Scope = SingleFlightScope.Instance, but a distributed flight is shared by every process, so it cannot belong to one object. Remove Scope, or remove Distributed.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        DistributedDescription);
+
+    /// <summary>{0}: the method; {1}: the generic type.</summary>
+    public static readonly DiagnosticDescriptor DistributedInGenericType = Create(
+        "SF0010",
+        DistributedTitle,
+        "'{0}' is in the generic type '{1}': every closed type would share one distributed operation name with different key or result types. Move the method to a non-generic type, or remove Distributed.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        DistributedDescription);
+
+    /// <summary>{0}: the method.</summary>
+    public static readonly DiagnosticDescriptor DistributedGenericMethod = Create(
+        "SF0010",
+        DistributedTitle,
+        "'{0}' is generic: every type argument list would share one distributed operation name with different key or result types. Make it non-generic, or remove Distributed.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        DistributedDescription);
+
+    /// <summary>{0}: the method; {1}: the operation name; {2}: the other method.</summary>
+    public static readonly DiagnosticDescriptor DistributedDuplicateOperationName = Create(
+        "SF0010",
+        DistributedTitle,
+        "'{0}' shares the distributed operation name '{1}' with '{2}': processes share flights by operation name, so the two methods would receive each other's results. Give one of them its own OperationName.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        DistributedDescription);
+
+    /// <summary>{0}: the method; {1}: the key part's type.</summary>
+    public static readonly DiagnosticDescriptor DistributedKeyType = Create(
+        "SF0010",
+        DistributedTitle,
+        "The key of '{0}' has a part of type '{1}', which has no text form that is the same in every process, so it cannot name a distributed flight. Key on strings, primitives, enums, Guid, dates or times (for example KeyFrom = \"request.Id\"), or remove Distributed.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        DistributedDescription);
 
     /// <summary>
     /// Reported when the whole compilation has been seen (a build, or full-solution analysis in the IDE): it compares
@@ -115,11 +437,19 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor DistributedOperationNameReused = Create(
         "SF0011",
         "Distributed operation name used by methods of several types",
-        "{0}",
+        "'{0}' shares the distributed operation name '{1}' with '{2}': processes share flights by operation name, so the two methods would share flights. Give each its own OperationName.",
         UsageCategory,
         DiagnosticSeverity.Error,
         "Processes share distributed flights by operation name and key. Two [SingleFlight(Distributed = true)] methods with the same OperationName share flights: with the same key and result types, one method's callers receive the other's results; with different ones, calls are coalesced in-process only. Give every distributed method its own OperationName.",
         WellKnownDiagnosticTags.CompilationEnd);
+
+    /// <summary>Every descriptor, in id order: what the analyzer supports.</summary>
+    public static ImmutableArray<DiagnosticDescriptor> All { get; } = typeof(DiagnosticDescriptors)
+        .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+        .Where(static f => f.FieldType == typeof(DiagnosticDescriptor))
+        .Select(static f => (DiagnosticDescriptor)f.GetValue(null)!)
+        .OrderBy(static d => d.Id, System.StringComparer.Ordinal)
+        .ToImmutableArray();
 
     private static DiagnosticDescriptor Create(
         string id,

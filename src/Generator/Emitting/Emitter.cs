@@ -57,7 +57,7 @@ internal static class Emitter
         }
 
         // The analyzer recognises the generated implementation by this tool name: one constant for both.
-        var generatedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"" + SingleFlightMethodParser.GeneratedCodeToolName + "\", \"" + model.GeneratorVersion + "\")]";
+        var generatedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"" + MethodParser.GeneratedCodeToolName + "\", \"" + model.GeneratorVersion + "\")]";
         if (model.StubDiagnostic is { } diagnostic)
         {
             WriteStub(w, model, generatedCode, diagnostic);

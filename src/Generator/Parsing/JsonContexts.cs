@@ -101,7 +101,7 @@ internal static class JsonContexts
         var derives = false;
         for (var baseType = type.BaseType; baseType is not null; baseType = baseType.BaseType)
         {
-            if (SingleFlightMethodParser.IsNamed(baseType, "System.Text.Json.Serialization", "JsonSerializerContext"))
+            if (baseType.IsNamed("System.Text.Json.Serialization", "JsonSerializerContext"))
             {
                 derives = true;
                 break;

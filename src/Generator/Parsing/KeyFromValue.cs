@@ -25,11 +25,14 @@ internal sealed class KeyFromValue
     private int[]? _map;
     private bool _mapBuilt;
 
-    private KeyFromValue(string text, ExpressionSyntax? syntax, ArgumentListSyntax arguments)
+    private readonly CSharpParseOptions _options;
+    private ArgumentListSyntax? _arguments;
+
+    private KeyFromValue(string text, ExpressionSyntax? syntax, CSharpParseOptions options)
     {
         Text = text;
         Syntax = syntax;
-        Arguments = arguments;
+        _options = options;
     }
 
     /// <summary>The value, as the attribute holds it.</summary>
@@ -45,7 +48,8 @@ internal sealed class KeyFromValue
     /// <see cref="Text"/> parsed as an argument list, one argument per key part. Its nodes are not in any tree of the
     /// compilation: turn their spans into spans of the value with <see cref="SpanOf(SyntaxNode)"/>.
     /// </summary>
-    public ArgumentListSyntax Arguments { get; }
+    public ArgumentListSyntax Arguments
+        => _arguments ??= SyntaxFactory.ParseArgumentList("(" + Text + "\n)", 0, _options, consumeFullText: true);
 
     /// <summary>The first syntax error of <see cref="Arguments"/>, if any.</summary>
     public Diagnostic? SyntaxError
@@ -56,7 +60,7 @@ internal sealed class KeyFromValue
 
     /// <summary>Makes the value of <c>KeyFrom = <paramref name="text"/></c>, written by <paramref name="attribute"/> if it is in source.</summary>
     public static KeyFromValue Create(string text, AttributeSyntax? attribute, CSharpParseOptions options)
-        => new(text, FindSyntax(attribute), SyntaxFactory.ParseArgumentList("(" + text + "\n)", 0, options, consumeFullText: true));
+        => new(text, FindSyntax(attribute), options);
 
     /// <summary>The expression assigned to <c>KeyFrom</c> in <paramref name="attribute"/>, or null.</summary>
     public static ExpressionSyntax? FindSyntax(AttributeSyntax? attribute)

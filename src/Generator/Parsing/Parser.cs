@@ -6,12 +6,14 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using System.Collections.Immutable;
+using SingleFlight.Generator.Diagnostics;
 using SingleFlight.Generator.Model;
 
 namespace SingleFlight.Generator.Parsing;
 
 /// <summary>
-/// The generator's parser: runs <see cref="SingleFlightMethodParser"/> on an annotated method and, when the
+/// The generator's parser: runs <see cref="MethodParser"/> on an annotated method and, when the
 /// method can be generated, turns the result into a <see cref="MethodModel"/> of plain strings.
 /// </summary>
 internal static class Parser
@@ -34,17 +36,17 @@ internal static class Parser
                 return null;
             }
 
-            var info = SingleFlightMethodParser.Parse(method, declaration, context.SemanticModel, cancellationToken);
-            if (info.IsSuccess)
+            var parsed = MethodParser.Parse(method, declaration, context.SemanticModel, ignoreGeneratedImplementation: false, report: null, out var error, cancellationToken);
+            if (parsed is not null)
             {
-                return CreateModel(info, context.SemanticModel, cancellationToken);
+                return CreateModel(method, declaration, parsed, context.SemanticModel, cancellationToken);
             }
 
             // A method the analyzer reports with an error, but whose declaration is sound: implement it with a stub that
             // throws, so that the compilation has no error of its own (CS8795) and the analyzer's error is what a
             // command-line build shows (analyzers report nothing once the compilation has errors).
-            return StubDiagnostic(info.Failure) is { } diagnostic && !HasPointer(method)
-                ? CreateModel(info, context.SemanticModel, cancellationToken) with { StubDiagnostic = diagnostic }
+            return IsStubbed(error, method, declaration) && !HasPointer(method)
+                ? CreateModel(method, declaration, null, context.SemanticModel, cancellationToken) with { StubDiagnostic = error }
                 : null;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -59,37 +61,65 @@ internal static class Parser
     /// that the user's <c>unsafe</c> on another part of the type does not give the generated part.
     /// </summary>
     private static bool HasPointer(IMethodSymbol method)
-        => ContainsPointer(method.ReturnType) || method.Parameters.Any(static p => ContainsPointer(p.Type));
+        => Symbols.ContainsPointer(method.ReturnType) || method.Parameters.Any(static p => Symbols.ContainsPointer(p.Type));
 
-    private static bool ContainsPointer(ITypeSymbol type)
-        => type switch
-        {
-            IPointerTypeSymbol or IFunctionPointerTypeSymbol => true,
-            IArrayTypeSymbol array => ContainsPointer(array.ElementType),
-            INamedTypeSymbol named => named.TypeArguments.Any(ContainsPointer),
-            _ => false,
-        };
-
-    /// <summary>The diagnostic a stub refers to, for failures whose declaration can still be implemented; otherwise null.</summary>
-    private static string? StubDiagnostic(SingleFlightFailure failure)
-        => failure switch
-        {
-            SingleFlightFailure.CoreMethodMissing or SingleFlightFailure.CoreMethodMismatch or SingleFlightFailure.CoreMethodHasNoBody
-                or SingleFlightFailure.FlightScopeWithoutScopeFactory or SingleFlightFailure.FlightScopeAmbiguousScopeFactory => "SF0002",
-            SingleFlightFailure.RefOrOutParameter or SingleFlightFailure.Iterator or SingleFlightFailure.AsyncVoid
-                or SingleFlightFailure.InstanceScopeOnStaticMethod or SingleFlightFailure.InstanceScopeOnStruct
-                or SingleFlightFailure.InstanceScopeOnRecord or SingleFlightFailure.InstanceScopeOnGenericMethod => "SF0003",
-            SingleFlightFailure.KeyFromSyntaxError or SingleFlightFailure.KeyFromUnknownName
-                or SingleFlightFailure.KeyFromDoesNotCompile or SingleFlightFailure.KeyFromInvalidType => "SF0004",
-
-            // Not partial, already implemented, in a type the generator cannot extend, or a signature that does not
-            // bind: no implementation can be added (or the compiler already reports the problem).
-            _ => null,
-        };
-
-    private static MethodModel CreateModel(SingleFlightMethodInfo info, SemanticModel semanticModel, CancellationToken ct)
+    /// <summary>
+    /// Whether a method the parser refused gets a stub: when the error reported on it is SF0002, SF0003 or SF0004 and its
+    /// declaration can still be implemented. Not for SF0001 (nothing to implement), nor where the compiler already
+    /// reports the problem (no error of ours), nor for an explicit interface implementation, a type the generator cannot
+    /// extend, <c>__arglist</c>, or a shape refused before the core method was looked for.
+    /// </summary>
+    private static bool IsStubbed(string? error, IMethodSymbol method, MethodDeclarationSyntax declaration)
     {
-        var method = info.Method;
+        if (error is DiagnosticDescriptors.CoreMethodId or DiagnosticDescriptors.InvalidKeyFromId)
+        {
+            return true;
+        }
+
+        return error == DiagnosticDescriptors.UnsupportedShapeId && CanImplement(method, declaration);
+    }
+
+    /// <summary>
+    /// Whether the generator can write some implementation of the declaration: SF0003 also covers shapes that no
+    /// generated part can implement (an explicit interface implementation, a type it cannot extend, <c>__arglist</c>), and
+    /// signatures a stub cannot repeat (ref struct or pointer types, a <c>ref</c> return, <c>allows ref struct</c>).
+    /// </summary>
+    private static bool CanImplement(IMethodSymbol method, MethodDeclarationSyntax declaration)
+    {
+        if (method.IsVararg
+            || declaration.ExplicitInterfaceSpecifier is not null || !method.ExplicitInterfaceImplementations.IsEmpty
+            || method.ReturnsByRef || method.ReturnsByRefReadonly
+            || (!method.ReturnsVoid && !method.ReturnType.CanBeGenericArgument())
+            || method.Parameters.Any(static p => !p.Type.CanBeGenericArgument())
+            || declaration.ConstraintClauses.Any(static c => c.Constraints.Any(static k => k.ToString().StartsWith("allows", StringComparison.Ordinal)))
+            || AttributeArguments.Read(method, declaration.SyntaxTree.Options) is null)
+        {
+            return false;
+        }
+
+        for (SyntaxNode? node = declaration.Parent; node is not null; node = node.Parent)
+        {
+            if (node is TypeDeclarationSyntax type
+                && (type is InterfaceDeclarationSyntax || type.Modifiers.Any(SyntaxKind.FileKeyword) || type.Modifiers.Any(SyntaxKind.RefKeyword)))
+            {
+                return false;
+            }
+        }
+
+        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            if (type.TypeKind is not (TypeKind.Class or TypeKind.Struct) || type.IsRefLikeType)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The model of a method the parser accepted, or (with <paramref name="parsed"/> null) of its stub.</summary>
+    private static MethodModel CreateModel(IMethodSymbol method, MethodDeclarationSyntax declaration, ParsedMethod? parsed, SemanticModel semanticModel, CancellationToken ct)
+    {
         var compilation = semanticModel.Compilation;
 
         var parameters = new ParameterModel[method.Parameters.Length];
@@ -97,9 +127,9 @@ internal static class Parser
         {
             var parameter = method.Parameters[i];
             var modifiers = new StringBuilder();
-            if (i < info.Declaration.ParameterList.Parameters.Count)
+            if (i < declaration.ParameterList.Parameters.Count)
             {
-                foreach (var modifier in info.Declaration.ParameterList.Parameters[i].Modifiers)
+                foreach (var modifier in declaration.ParameterList.Parameters[i].Modifiers)
                 {
                     modifiers.Append(modifier.Text).Append(' ');
                 }
@@ -108,19 +138,19 @@ internal static class Parser
             parameters[i] = new ParameterModel(
                 modifiers.ToString(),
                 parameter.Type.ToDisplayString(s_typeFormat),
-                SingleFlightMethodParser.EscapeIdentifier(parameter.Name),
-                SingleFlightMethodParser.IsCancellationToken(parameter.Type));
+                Symbols.EscapeIdentifier(parameter.Name),
+                parameter.Type.IsCancellationToken());
         }
 
         var methodModifiers = string.Join(
             " ",
-            info.Declaration.Modifiers
+            declaration.Modifiers
                 .Where(static m => !m.IsKind(SyntaxKind.AsyncKeyword) && !m.IsKind(SyntaxKind.PartialKeyword))
                 .Select(static m => m.Text)
                 .Concat(new[] { "partial" }));
 
-        var (keyType, keyExpression) = BuildKey(info);
-        var flightValueType = info.FlightValueType?.ToDisplayString(s_typeFormat) ?? "global::SingleFlight.Unit";
+        var (keyType, keyExpression) = BuildKey(parsed?.Key.Parts ?? ImmutableArray<KeyPart>.Empty);
+        var flightValueType = parsed?.FlightValueType?.ToDisplayString(s_typeFormat) ?? "global::SingleFlight.Unit";
 
         var containingTypes = new List<TypeModel>();
         for (var type = method.ContainingType; type is not null; type = type.ContainingType)
@@ -138,7 +168,7 @@ internal static class Parser
 
         EquatableArray<string> fileUsings = EquatableArray<string>.Empty;
         EquatableArray<NamespaceModel> namespaces;
-        if (info.KeyBindingHost is { } host)
+        if (parsed?.Key.Host is { } host)
         {
             // KeyFrom was bound in the core method's file: repeat that file's usings so the key expression
             // binds the same way in the generated file.
@@ -152,7 +182,7 @@ internal static class Parser
                 : EquatableArray<NamespaceModel>.Empty;
         }
 
-        var escapedName = SingleFlightMethodParser.EscapeIdentifier(method.Name);
+        var escapedName = Symbols.EscapeIdentifier(method.Name);
         return new MethodModel(
             HintName: BuildHintName(method, hash),
             FileUsings: fileUsings,
@@ -161,31 +191,31 @@ internal static class Parser
             Modifiers: methodModifiers,
             ReturnType: method.ReturnsVoid ? "void" : method.ReturnType.ToDisplayString(s_typeFormat),
             Name: escapedName,
-            TypeParameters: method.TypeParameters.Select(static t => SingleFlightMethodParser.EscapeIdentifier(t.Name)).ToEquatableArray(),
+            TypeParameters: method.TypeParameters.Select(static t => Symbols.EscapeIdentifier(t.Name)).ToEquatableArray(),
             ConstraintClauses: method.IsOverride ? EquatableArray<string>.Empty : BuildConstraints(method.TypeParameters).ToEquatableArray(),
             HolderConstraintClauses: BuildConstraints(method.TypeParameters).ToEquatableArray(),
             Parameters: new EquatableArray<ParameterModel>(parameters),
-            ReturnKind: info.ReturnKind,
+            ReturnKind: parsed?.ReturnKind ?? SingleFlightReturnKind.Void,
             FlightValueType: flightValueType,
             KeyType: keyType,
             KeyExpression: keyExpression,
-            KeyFromText: info.KeySemanticModel is not null ? info.KeyFrom?.Text ?? string.Empty : string.Empty,
+            KeyFromText: parsed?.Key.SemanticModel is not null ? parsed.KeyFrom?.Text ?? string.Empty : string.Empty,
             IsStatic: method.IsStatic,
-            Scope: info.Scope,
+            Scope: parsed?.Attribute.Scope ?? SingleFlightScopeKind.Type,
             ContainingTypeName: containingTypeName,
-            CoreMethodName: SingleFlightMethodParser.EscapeIdentifier(info.CoreMethodName),
+            CoreMethodName: Symbols.EscapeIdentifier(MethodParser.GetCoreMethodName(method.Name)),
             GroupFieldName: "__singleFlightGroup_" + method.Name + "_" + hash,
-            OperationName: SingleFlightMethodParser.OperationNameOf(method, info.OperationName),
+            OperationName: MethodParser.OperationNameOf(method, parsed?.Attribute.OperationName),
             HolderClassName: method.IsGenericMethod ? "__SingleFlightGroupHolder_" + method.Name + "_" + hash : string.Empty,
             GeneratorVersion: s_version,
-            Distributed: info.IsDistributed,
-            JsonValueType: info.IsDistributed && info.FlightValueType is { } valueType ? valueType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) : string.Empty,
+            Distributed: parsed?.IsDistributed ?? false,
+            JsonValueType: parsed is { IsDistributed: true, FlightValueType: { } valueType } ? valueType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) : string.Empty,
             JsonContext: string.Empty,
-            CoreIsStatic: info.CoreMethod?.IsStatic ?? method.IsStatic,
-            ScopeFactory: ScopeFactoryExpression(info.ScopeFactory),
-            FlightServices: info.CoreMethod is { } core
+            CoreIsStatic: parsed?.CoreMethod.IsStatic ?? method.IsStatic,
+            ScopeFactory: ScopeFactoryExpression(parsed?.Core.ScopeFactory),
+            FlightServices: parsed?.CoreMethod is { } core
                 ? core.Parameters
-                    .Where(SingleFlightMethodParser.IsFromFlightScope)
+                    .Where(MethodParser.IsFromFlightScope)
                     .Select(static p => new FlightServiceModel(
                         p.Ordinal,
                         (p.Type.IsReferenceType ? p.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated) : p.Type).ToDisplayString(s_typeFormat),
@@ -200,14 +230,13 @@ internal static class Parser
         => factory switch
         {
             null => null,
-            IParameterSymbol parameter => SingleFlightMethodParser.EscapeIdentifier(parameter.Name),
-            { IsStatic: true } member => member.ContainingType.ToDisplayString(s_typeFormat) + "." + SingleFlightMethodParser.EscapeIdentifier(member.Name),
-            var member => "this." + SingleFlightMethodParser.EscapeIdentifier(member.Name),
+            IParameterSymbol parameter => Symbols.EscapeIdentifier(parameter.Name),
+            { IsStatic: true } member => member.ContainingType.ToDisplayString(s_typeFormat) + "." + Symbols.EscapeIdentifier(member.Name),
+            var member => "this." + Symbols.EscapeIdentifier(member.Name),
         };
 
-    private static (string KeyType, string KeyExpression) BuildKey(SingleFlightMethodInfo info)
+    private static (string KeyType, string KeyExpression) BuildKey(ImmutableArray<KeyPart> parts)
     {
-        var parts = info.KeyParts;
         if (parts.Length == 0)
         {
             return ("global::SingleFlight.Unit", "default(global::SingleFlight.Unit)");
@@ -280,7 +309,7 @@ internal static class Parser
 
             if (constraints.Count > 0)
             {
-                yield return "where " + SingleFlightMethodParser.EscapeIdentifier(parameter.Name) + " : " + string.Join(", ", constraints);
+                yield return "where " + Symbols.EscapeIdentifier(parameter.Name) + " : " + string.Join(", ", constraints);
             }
         }
     }
@@ -362,8 +391,8 @@ internal static class Parser
 
     private static string NamespaceName(INamespaceSymbol ns)
         => ns.ContainingNamespace is { IsGlobalNamespace: false } parent
-            ? NamespaceName(parent) + "." + SingleFlightMethodParser.EscapeIdentifier(ns.Name)
-            : SingleFlightMethodParser.EscapeIdentifier(ns.Name);
+            ? NamespaceName(parent) + "." + Symbols.EscapeIdentifier(ns.Name)
+            : Symbols.EscapeIdentifier(ns.Name);
 
     private static string TypeKeyword(INamedTypeSymbol type)
         => (type.IsRecord, type.IsValueType) switch
@@ -376,9 +405,9 @@ internal static class Parser
 
     private static string TypeNameWithParameters(INamedTypeSymbol type)
         => type.TypeParameters.Length == 0
-            ? SingleFlightMethodParser.EscapeIdentifier(type.Name)
-            : SingleFlightMethodParser.EscapeIdentifier(type.Name) + "<"
-                + string.Join(", ", type.TypeParameters.Select(static t => SingleFlightMethodParser.EscapeIdentifier(t.Name))) + ">";
+            ? Symbols.EscapeIdentifier(type.Name)
+            : Symbols.EscapeIdentifier(type.Name) + "<"
+                + string.Join(", ", type.TypeParameters.Select(static t => Symbols.EscapeIdentifier(t.Name))) + ">";
 
     private static string BuildHintName(IMethodSymbol method, string hash)
     {

@@ -58,6 +58,9 @@ internal sealed class AnalyzerTest : CSharpAnalyzerTest<SingleFlightAnalyzer, De
         TestReferences.Configure(TestState, distributed);
         TestCode = source;
         CompilerDiagnostics = CompilerDiagnostics.None;
+
+        // One id has a descriptor per message (SF0003 for each shape): markup such as {|SF0003:x|} names the id only.
+        MarkupOptions = MarkupOptions.UseFirstDescriptor;
     }
 
     protected override ParseOptions CreateParseOptions() => TestReferences.ParseOptions;
@@ -94,6 +97,7 @@ internal sealed class FixTest<TFix> : CSharpCodeFixTest<SingleFlightAnalyzer, TF
         TestCode = source;
         FixedCode = fixedSource;
         CompilerDiagnostics = CompilerDiagnostics.None;
+        MarkupOptions = MarkupOptions.UseFirstDescriptor;
     }
 
     protected override ParseOptions CreateParseOptions() => TestReferences.ParseOptions;
