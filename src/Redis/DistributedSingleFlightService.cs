@@ -51,11 +51,21 @@ internal sealed class DistributedSingleFlightService : IHostedService, IDisposab
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        // Settings out of range fail the host's start, as before: unlike an unreachable Redis, they will not mend.
+        var settings = _services.GetService<DistributedSingleFlightServiceCollectionExtensions.RegistrySettings>();
         var stopping = new CancellationTokenSource();
         lock (_gate)
         {
             _stopped = false;
             _stopping = stopping;
+            if (settings?.Registry is { } created)
+            {
+                // Already created (someone resolved it before the host started): nothing left to wait for.
+                _registry = created;
+                DistributedSingleFlight.Default = created;
+                Binding = Task.CompletedTask;
+                return Task.CompletedTask;
+            }
         }
 
         Binding = Task.Run(() => BindAsync(stopping.Token), CancellationToken.None);
@@ -71,7 +81,6 @@ internal sealed class DistributedSingleFlightService : IHostedService, IDisposab
             if (_registry is not null)
             {
                 DistributedSingleFlight.ClearDefault(_registry);
-                _registry = null;
             }
         }
 
@@ -117,8 +126,8 @@ internal sealed class DistributedSingleFlightService : IHostedService, IDisposab
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                // A configuration mistake (an option out of range, no IConnectionMultiplexer registered): retrying will
-                // not mend it. As elsewhere, it costs coalescing across processes, not calls.
+                // A configuration mistake the start could not see (no IConnectionMultiplexer registered, a factory that
+                // throws something else): retrying will not mend it. As elsewhere, it costs coalescing across processes, not calls.
                 Log(logger, l => s_configurationFailed(l, ex), true);
                 return;
             }

@@ -73,17 +73,36 @@ public static class DistributedSingleFlightServiceCollectionExtensions
     {
         Guard.NotNull(services, nameof(services));
         Guard.NotNull(connection, nameof(connection));
+        // The settings are a service of their own, so the hosted service checks them when the host starts (a mistake
+        // there fails the start, as it always did), while the connection is made in the background.
         services.TryAddSingleton(provider =>
         {
             var options = new DistributedSingleFlightOptions { LoggerFactory = provider.GetService<ILoggerFactory>() };
             configure?.Invoke(options);
-
-            // Settings first: a mistake there must not wait behind (or hide behind) a connection attempt.
-            _ = options.Validated();
-            return new DistributedSingleFlight(connection(provider), options);
+            return new RegistrySettings(options.Validated());
+        });
+        services.TryAddSingleton(provider =>
+        {
+            var settings = provider.GetRequiredService<RegistrySettings>();
+            return settings.Registry = new DistributedSingleFlight(connection(provider), settings.Options);
         });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DistributedSingleFlightService>());
         return services;
+    }
+
+    /// <summary>The registry's settings, checked.</summary>
+    internal sealed class RegistrySettings(DistributedSingleFlightOptions options)
+    {
+        private volatile DistributedSingleFlight? _registry;
+
+        public DistributedSingleFlightOptions Options { get; } = options;
+
+        /// <summary>The registry, once the container has created it.</summary>
+        public DistributedSingleFlight? Registry
+        {
+            get => _registry;
+            set => _registry = value;
+        }
     }
 
     /// <summary>A connection made for the registry by <c>AddSingleFlightRedis(configuration)</c>, disposed with the container.</summary>

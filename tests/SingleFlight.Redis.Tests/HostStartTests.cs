@@ -137,4 +137,19 @@ public sealed class HostStartTests : IDisposable
 
         Assert.Null(DistributedSingleFlight.Default);
     }
+
+    [RedisFact]
+    public async Task Settings_out_of_range_still_fail_the_hosts_start_at_once_while_Redis_is_down()
+    {
+        var nowhere = RedisServer.Reserve();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSingleFlightRedis(nowhere.EndPoint, o => o.LeaseDuration = TimeSpan.Zero);
+        using var host = builder.Build();
+
+        var clock = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => host.StartAsync().WaitAsync(Bounded.Timeout));
+        Assert.Equal("LeaseDuration", error.ParamName);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), "the start waited for a connection before checking the settings");
+        Assert.Null(DistributedSingleFlight.Default);
+    }
 }
