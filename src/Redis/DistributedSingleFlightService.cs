@@ -46,13 +46,21 @@ internal sealed class DistributedSingleFlightService : IHostedService, IDisposab
         _services = services;
     }
 
-    /// <summary>The background resolution, for tests.</summary>
-    internal Task? Binding { get; private set; }
-
     public Task StartAsync(CancellationToken cancellationToken)
     {
         // Settings out of range fail the host's start, as before: unlike an unreachable Redis, they will not mend.
         var settings = _services.GetService<DistributedSingleFlightServiceCollectionExtensions.RegistrySettings>();
+
+        // So does a missing connection, where the container can say without creating it.
+        if (settings is { ContainerConnection: true, Registry: null }
+            && _services.GetService<IServiceProviderIsService>() is { } registered
+            && !registered.IsService(typeof(IConnectionMultiplexer)))
+        {
+            throw new InvalidOperationException(
+                "AddSingleFlightRedis() takes the IConnectionMultiplexer registered in the container, and there is none. "
+                + "Register one, or use AddSingleFlightRedis(\"host:port\").");
+        }
+
         var stopping = new CancellationTokenSource();
         lock (_gate)
         {
@@ -63,12 +71,11 @@ internal sealed class DistributedSingleFlightService : IHostedService, IDisposab
                 // Already created (someone resolved it before the host started): nothing left to wait for.
                 _registry = created;
                 DistributedSingleFlight.Default = created;
-                Binding = Task.CompletedTask;
                 return Task.CompletedTask;
             }
         }
 
-        Binding = Task.Run(() => BindAsync(stopping.Token), CancellationToken.None);
+        _ = Task.Run(() => BindAsync(stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
     }
 
@@ -126,8 +133,8 @@ internal sealed class DistributedSingleFlightService : IHostedService, IDisposab
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                // A configuration mistake the start could not see (no IConnectionMultiplexer registered, a factory that
-                // throws something else): retrying will not mend it. As elsewhere, it costs coalescing across processes, not calls.
+                // A configuration mistake the start could not see (a factory that throws something else than a connection
+                // failure): retrying will not mend it. As elsewhere, it costs coalescing across processes, not calls.
                 Log(logger, l => s_configurationFailed(l, ex), true);
                 return;
             }

@@ -20,7 +20,10 @@ public static class DistributedSingleFlightServiceCollectionExtensions
     /// <returns><paramref name="services"/>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> is null.</exception>
     public static IServiceCollection AddSingleFlightRedis(this IServiceCollection services, Action<DistributedSingleFlightOptions>? configure = null)
-        => services.AddSingleFlightRedis(static provider => provider.GetRequiredService<IConnectionMultiplexer>(), configure);
+    {
+        Guard.NotNull(services, nameof(services));
+        return services.Add(static provider => provider.GetRequiredService<IConnectionMultiplexer>(), configure, containerConnection: true);
+    }
 
     /// <summary>
     /// Registers a singleton <see cref="DistributedSingleFlight"/> with its own connection to the Redis that
@@ -73,13 +76,22 @@ public static class DistributedSingleFlightServiceCollectionExtensions
     {
         Guard.NotNull(services, nameof(services));
         Guard.NotNull(connection, nameof(connection));
+        return services.Add(connection, configure, containerConnection: false);
+    }
+
+    private static IServiceCollection Add(
+        this IServiceCollection services,
+        Func<IServiceProvider, IConnectionMultiplexer> connection,
+        Action<DistributedSingleFlightOptions>? configure,
+        bool containerConnection)
+    {
         // The settings are a service of their own, so the hosted service checks them when the host starts (a mistake
         // there fails the start, as it always did), while the connection is made in the background.
         services.TryAddSingleton(provider =>
         {
             var options = new DistributedSingleFlightOptions { LoggerFactory = provider.GetService<ILoggerFactory>() };
             configure?.Invoke(options);
-            return new RegistrySettings(options.Validated());
+            return new RegistrySettings(options.Validated(), containerConnection);
         });
         services.TryAddSingleton(provider =>
         {
@@ -91,11 +103,14 @@ public static class DistributedSingleFlightServiceCollectionExtensions
     }
 
     /// <summary>The registry's settings, checked.</summary>
-    internal sealed class RegistrySettings(DistributedSingleFlightOptions options)
+    internal sealed class RegistrySettings(DistributedSingleFlightOptions options, bool containerConnection)
     {
         private volatile DistributedSingleFlight? _registry;
 
         public DistributedSingleFlightOptions Options { get; } = options;
+
+        /// <summary>Whether the registry takes the container's <see cref="IConnectionMultiplexer"/>.</summary>
+        public bool ContainerConnection { get; } = containerConnection;
 
         /// <summary>The registry, once the container has created it.</summary>
         public DistributedSingleFlight? Registry

@@ -152,4 +152,16 @@ public sealed class HostStartTests : IDisposable
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), "the start waited for a connection before checking the settings");
         Assert.Null(DistributedSingleFlight.Default);
     }
+
+    [Fact]
+    public async Task A_container_without_the_connection_AddSingleFlightRedis_takes_fails_the_hosts_start()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSingleFlightRedis();
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync().WaitAsync(Bounded.Timeout));
+        Assert.Contains("IConnectionMultiplexer", error.Message, StringComparison.Ordinal);
+        Assert.Null(DistributedSingleFlight.Default);
+    }
 }
