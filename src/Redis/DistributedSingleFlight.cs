@@ -48,6 +48,9 @@ public sealed class DistributedSingleFlight : IDisposable
     /// <summary>The settings every group of this registry gets.</summary>
     internal DistributedSingleFlightOptions Options => _options;
 
+    /// <summary>The connection the registry's groups use.</summary>
+    internal IConnectionMultiplexer Connection => _redis;
+
     /// <summary>Whether <see cref="Dispose"/> has run.</summary>
     internal bool IsDisposed => _disposed;
 

@@ -97,11 +97,17 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         return redis.call('ZCARD', KEYS[1])
         """;
 
+    // The first bytes of a result payload (docs/distributed.md, "Result payloads"). Every kind this version adds starts
+    // with 'V' and a byte that cannot start JSON: versions before it, which know only 'V' + JSON and 'E' + JSON, then
+    // fail to parse the value and run the work themselves instead of failing their callers on an unknown kind.
     private const byte ValueMarker = (byte)'V';
+    private const byte ContractMarker = (byte)'#';
+    private const byte NotShareableMarker = (byte)'!';
     private const byte FailureMarker = (byte)'E';
 
     private readonly IConnectionMultiplexer _redis;
     private readonly JsonTypeInfo<TValue> _jsonTypeInfo;
+    private readonly byte[] _contract;
     private readonly DistributedSingleFlightOptions _options;
     private readonly Func<TKey, string> _keyEncoder;
     private readonly SingleFlightGroup<TKey, TValue> _local;
@@ -155,6 +161,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
 
         _redis = redis;
         _jsonTypeInfo = jsonTypeInfo;
+        _contract = ResultContract.Fingerprint(jsonTypeInfo);
         _options = (options ?? new DistributedSingleFlightOptions()).Validated();
         _keyEncoder = keyEncoder ?? DistributedKey.Encode;
         Name = operationName;
@@ -408,16 +415,18 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
             {
                 case PollOutcome.Done:
                     byte[] bytes = payload!;
-                    if (bytes.Length > 0 && bytes[0] == ValueMarker)
+                    var kind = KindOf(bytes);
+                    if (kind == PayloadKind.Value)
                     {
                         TValue received;
                         try
                         {
-                            received = JsonSerializer.Deserialize(bytes.AsSpan(1), _jsonTypeInfo)!;
+                            received = JsonSerializer.Deserialize(bytes.AsSpan(ValueStart), _jsonTypeInfo)!;
                         }
                         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
                         {
-                            // Another version of the type wrote it, say: this process can still answer on its own.
+                            // The contract matches, yet this process cannot read it (an interface or abstract result
+                            // type, say): it can still answer on its own.
                             _health.Fallback("deserialize:" + RedisTelemetry.ReasonOf(ex));
                             return await work(state, flightToken).ConfigureAwait(false);
                         }
@@ -427,7 +436,30 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
                         return received;
                     }
 
-                    var (type, message) = ReadFailure(bytes);
+                    (string Type, string Message)? remoteFailure = kind == PayloadKind.Failure ? ReadFailure(bytes) : null;
+                    if (remoteFailure is null)
+                    {
+                        // A value this process must not trust (another contract, or none stated), a value the leader
+                        // could not serialize, a failure it cannot read, or a kind it does not know (written by a
+                        // newer version): the flight happened, but its outcome does not reach this process. Run it here.
+                        var reason = kind switch
+                        {
+                            PayloadKind.NotShareable => "not_shareable",
+                            PayloadKind.OtherContract => "contract",
+                            PayloadKind.Failure => "unreadable_failure",
+                            _ => "unknown_payload",
+                        };
+                        RedisTelemetry.Record(Name, RedisTelemetry.LocalFallback, reason);
+                        _health.Healthy();
+                        if (kind is PayloadKind.OtherContract or PayloadKind.Unknown)
+                        {
+                            _health.ContractMismatch(reason);
+                        }
+
+                        return await work(state, flightToken).ConfigureAwait(false);
+                    }
+
+                    var (type, message) = remoteFailure.Value;
                     RedisTelemetry.Record(Name, RedisTelemetry.ReceivedFault);
                     if (_options.RunLocallyOnRemoteFailure)
                     {
@@ -512,24 +544,27 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
             failure.Throw();
         }
 
-        byte[]? payload;
+        byte[] payload;
+        string? unshareable = null;
         try
         {
             payload = failure is null ? SerializeValue(value) : SerializeFailure(failure.SourceException);
         }
         catch (Exception ex) when (failure is null)
         {
-            // The value cannot cross processes: the others elect a new leader; callers here still get it.
-            await AbandonAsync(keys, myToken).ConfigureAwait(false);
-            RedisTelemetry.Record(Name, RedisTelemetry.Led, "serialize:" + RedisTelemetry.ReasonOf(ex));
-            return value;
+            // The value cannot cross processes (a cycle in it, a type the serializer refuses). Callers here still get
+            // it; the processes waiting for it are told at once to run the work themselves. Releasing the key without a
+            // result instead would make them elect a new leader that fails the same way: one execution after another.
+            unshareable = "serialize:" + RedisTelemetry.ReasonOf(ex);
+            payload = NotShareablePayload(ex);
+            _health.NotShareable(ex);
         }
 
         var written = await TryRedisAsync(db => db.ScriptEvaluateAsync(
             CompleteScript,
             [keys.Lock, keys.Result(myToken)],
             [myToken, payload, Milliseconds(_options.ResultTimeToLive), _channel.ToString()])).ConfigureAwait(false);
-        RedisTelemetry.Record(Name, RedisTelemetry.Led, written is null ? null : "publish:" + written);
+        RedisTelemetry.Record(Name, RedisTelemetry.Led, unshareable ?? (written is null ? null : "publish:" + written));
         if (written is null)
         {
             _health.Healthy();
@@ -823,12 +858,69 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         }
     }
 
+    // Where a value's JSON starts: after 'V', '#' and the contract fingerprint.
+    private const int ValueStart = 2 + ResultContract.Length;
+
+    private enum PayloadKind
+    {
+        Value,
+        OtherContract,
+        NotShareable,
+        Failure,
+        Unknown,
+    }
+
+    private PayloadKind KindOf(byte[] payload)
+    {
+        if (payload.Length == 0)
+        {
+            return PayloadKind.Unknown;
+        }
+
+        if (payload[0] == FailureMarker)
+        {
+            return PayloadKind.Failure;
+        }
+
+        if (payload[0] != ValueMarker || payload.Length < 2)
+        {
+            return PayloadKind.Unknown;
+        }
+
+        if (payload[1] == NotShareableMarker)
+        {
+            return PayloadKind.NotShareable;
+        }
+
+        // 'V' + JSON without a fingerprint (written before contracts were stated) is not trusted either: nothing says
+        // which contract wrote it, and reading it with this one can give defaults for every member, or null.
+        if (payload[1] != ContractMarker || payload.Length < ValueStart)
+        {
+            return PayloadKind.OtherContract;
+        }
+
+        return payload.AsSpan(2, ResultContract.Length).SequenceEqual(_contract) ? PayloadKind.Value : PayloadKind.OtherContract;
+    }
+
     private byte[] SerializeValue(TValue value)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(value, _jsonTypeInfo);
-        var payload = new byte[json.Length + 1];
+        var payload = new byte[ValueStart + json.Length];
         payload[0] = ValueMarker;
-        json.CopyTo(payload, 1);
+        payload[1] = ContractMarker;
+        _contract.CopyTo(payload, 2);
+        json.CopyTo(payload, ValueStart);
+        return payload;
+    }
+
+    /// <summary>'V', '!' and the serializer's exception type: "run the work yourself".</summary>
+    private static byte[] NotShareablePayload(Exception error)
+    {
+        var reason = System.Text.Encoding.UTF8.GetBytes(error.GetType().FullName ?? error.GetType().Name);
+        var payload = new byte[2 + reason.Length];
+        payload[0] = ValueMarker;
+        payload[1] = NotShareableMarker;
+        reason.CopyTo(payload, 2);
         return payload;
     }
 
@@ -847,13 +939,9 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         return stream.ToArray();
     }
 
-    private static (string Type, string Message) ReadFailure(byte[] payload)
+    /// <summary>The remote failure's type name and message, or null if the payload is not a failure this version can read.</summary>
+    private static (string Type, string Message)? ReadFailure(byte[] payload)
     {
-        if (payload.Length == 0 || payload[0] != FailureMarker)
-        {
-            return ("unknown", "The flight's leader wrote a result this version cannot read.");
-        }
-
         try
         {
             using var document = JsonDocument.Parse(payload.AsMemory(1));
@@ -862,7 +950,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
         {
-            return ("unknown", "The flight's leader wrote a failure this version cannot read.");
+            return null;
         }
     }
 

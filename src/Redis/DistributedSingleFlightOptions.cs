@@ -64,7 +64,8 @@ public sealed class DistributedSingleFlightOptions
     /// <summary>
     /// Where groups log that Redis is unavailable (a warning: calls run in-process only, at most one per group every
     /// 30 seconds, with the number of fallbacks since the last one) and that coordination has resumed (information),
-    /// under the category <c>SingleFlight.Redis</c>. The <c>singleflight.redis.flights</c> metric counts every fallback
+    /// that a result could not be serialized or that another process's result was refused (warnings, rate-limited the
+    /// same way), under the category <c>SingleFlight.Redis</c>. The <c>singleflight.redis.flights</c> metric counts every fallback
     /// either way. Default: <see langword="null"/> (no logging); <c>AddSingleFlightRedis</c> sets the container's
     /// <see cref="ILoggerFactory"/>.
     /// </summary>

@@ -31,8 +31,20 @@ internal sealed class RedisHealthLog
         new EventId(3, "RedisBindFailed"),
         "Single-flight operation {Operation} cannot be shared through Redis and is coalesced in this process only.");
 
+    private static readonly Action<ILogger, string, string, long, Exception?> s_notShareable = LoggerMessage.Define<string, string, long>(
+        LogLevel.Warning,
+        new EventId(4, "ResultNotShareable"),
+        "Single-flight operation {Operation}: a result could not be serialized ({Reason}), so the processes waiting for it run the work themselves ({Count} since the last report).");
+
+    private static readonly Action<ILogger, string, string, long, Exception?> s_contractMismatch = LoggerMessage.Define<string, string, long>(
+        LogLevel.Warning,
+        new EventId(5, "ResultContractMismatch"),
+        "Single-flight operation {Operation}: another process wrote a result this process does not accept ({Reason}: another version of the result type, other JSON settings, or an older or newer version of this package), so it ran the work itself ({Count} since the last report).");
+
     private readonly string _operation;
     private readonly ILogger? _logger;
+    private readonly Notice _notShareable = new();
+    private readonly Notice _contractMismatch = new();
     private long _sinceReport;
     private long _lastWarning;
     private int _degraded;
@@ -94,6 +106,24 @@ internal sealed class RedisHealthLog
         }
     }
 
+    /// <summary>A leader's value could not be serialized: logged the first time, then at most once per <see cref="Interval"/>.</summary>
+    public void NotShareable(Exception error)
+    {
+        if (_logger is not null && _logger.IsEnabled(LogLevel.Warning) && _notShareable.Due(out var count))
+        {
+            Write(() => s_notShareable(_logger, _operation, RedisTelemetry.ReasonOf(error), count, error));
+        }
+    }
+
+    /// <summary>A follower refused another process's payload: logged the first time, then at most once per <see cref="Interval"/>.</summary>
+    public void ContractMismatch(string reason)
+    {
+        if (_logger is not null && _logger.IsEnabled(LogLevel.Warning) && _contractMismatch.Due(out var count))
+        {
+            Write(() => s_contractMismatch(_logger, _operation, reason, count, null));
+        }
+    }
+
     /// <summary>A distributed operation could not get its group from the registry (a configuration mistake).</summary>
     public static void BindFailed(ILoggerFactory? loggerFactory, string operation, Exception error)
     {
@@ -101,6 +131,34 @@ internal sealed class RedisHealthLog
         if (logger is not null && logger.IsEnabled(LogLevel.Warning))
         {
             Write(() => s_bindFailed(logger, operation, error));
+        }
+    }
+
+    /// <summary>Counts occurrences of one kind of event and says when one is due for the log.</summary>
+    private sealed class Notice
+    {
+        private long _count;
+        private long _last;
+
+        /// <summary>Counts one; true (with the count since the last report) for the first, and then once per interval.</summary>
+        public bool Due(out long count)
+        {
+            Interlocked.Increment(ref _count);
+            count = 0;
+            var now = Stopwatch.GetTimestamp();
+            var last = Volatile.Read(ref _last);
+            if (last != 0 && now - last < (long)(Interval.TotalSeconds * Stopwatch.Frequency))
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _last, now, last) != last)
+            {
+                return false;
+            }
+
+            count = Interlocked.Exchange(ref _count, 0);
+            return true;
         }
     }
 

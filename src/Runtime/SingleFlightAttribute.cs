@@ -55,7 +55,7 @@ public sealed class SingleFlightAttribute : Attribute
     /// <see cref="System.Guid"/>, dates, times or value tuples of them. The result crosses processes as JSON.
     /// </summary>
     /// <remarks>
-    /// Configure Redis once at start-up with <c>services.AddSingleFlightRedis()</c>, or without dependency injection
+    /// Configure Redis once at start-up with <c>services.AddSingleFlightRedis("redis:6379")</c>, or without dependency injection
     /// by setting <c>DistributedSingleFlight.Default</c>. Until one of them has run, calls coalesce in-process only.
     /// The operation name (<see cref="OperationName"/>, or <c>Namespace.Type.Method</c>) is what processes share
     /// flights on: keep it the same in every process, and set <see cref="OperationName"/> before renaming the method.

@@ -178,10 +178,9 @@ public sealed class SingleFlightGroup<TKey, TValue>
             return new ValueTask<SingleFlightResult<TValue>>(new SingleFlightResult<TValue>(pending.Result, shared));
         }
 
-        return WrapAsync(pending, shared);
-
-        static async ValueTask<SingleFlightResult<TValue>> WrapAsync(ValueTask<TValue> pending, bool shared)
-            => new(await pending.ConfigureAwait(false), shared);
+        // Not an async method: one would turn an OperationCanceledException that the work threw on its own (a fault
+        // of the flight) into a cancellation of this caller's task alone (rule 9).
+        return new ValueTask<SingleFlightResult<TValue>>(ResultRelay.Start(pending.AsTask(), shared, cancellationToken));
     }
 
     /// <summary>
@@ -379,30 +378,22 @@ public sealed class SingleFlightGroup<TKey, TValue>
             return new ValueTask<TValue>(result);
         }
 
-        if (!cancellationToken.CanBeCanceled)
-        {
-            // The leader can never leave early, so it awaits the work itself; joiners get the result
-            // through the flight's completion.
-            return CompleteAsync(this, flight, pending, observation, leaderOperation: Name, rethrow: true);
-        }
-
-        // The leader may cancel its own wait while the work goes on for the joiners, so it waits like a joiner.
+        // The leader waits on the flight's completion like a joiner, whether or not its token can cancel: every
+        // caller then observes one task's outcome (rule 9). Awaiting the work in an async helper and returning the
+        // helper's task would not do: an async method that ends with an OperationCanceledException the work threw
+        // on its own completes as Canceled, while the completion (and so every joiner) is Faulted with it.
         flight.ExpectWaiters();
-        _ = CompleteAsync(this, flight, pending, observation, leaderOperation: null, rethrow: false);
+        _ = CompleteAsync(this, flight, pending, observation);
         return Wait(flight, cancellationToken, led: true);
     }
 
-    // Deliberately not pooled (PoolingAsyncValueTaskMethodBuilder): the ValueTask goes straight to user code, and
-    // one caller misusing it (GetResult before completion, awaiting it twice) would return a box that is still
-    // running to the pool — a crash or a key whose flight never ends, for every caller. Task-backed, the same
-    // misuse stays the offender's own exception.
-    private static async ValueTask<TValue> CompleteAsync(
+    // Awaits the work and publishes its outcome to the flight's completion. Nobody awaits the helper itself: callers
+    // only ever see the completion's task, so no misuse of a caller's ValueTask can touch the helper's state.
+    private static async ValueTask CompleteAsync(
         SingleFlightGroup<TKey, TValue> owner,
         Flight flight,
         ValueTask<TValue> pending,
-        FlightObservation observation,
-        string? leaderOperation,
-        bool rethrow)
+        FlightObservation observation)
     {
         TValue result;
         try
@@ -411,26 +402,14 @@ public sealed class SingleFlightGroup<TKey, TValue>
         }
         catch (Exception ex)
         {
+            // Every caller, the leader included, receives the exception through the flight's completion.
             observation.End(ex);
             flight.Fail(owner, ex);
-            if (rethrow)
-            {
-                SingleFlightTelemetry.RecordCall(leaderOperation, SingleFlightTelemetry.Faulted, ex);
-                throw;
-            }
-
-            // Every waiter receives the exception through the flight's completion.
-            return default!;
+            return;
         }
 
         observation.End(null);
         flight.Succeed(owner, result);
-        if (rethrow)
-        {
-            SingleFlightTelemetry.RecordCall(leaderOperation, SingleFlightTelemetry.Led);
-        }
-
-        return result;
     }
 
     private ValueTask<TValue> Wait(Flight flight, CancellationToken cancellationToken, bool led)
@@ -440,26 +419,9 @@ public sealed class SingleFlightGroup<TKey, TValue>
             ? new ValueTask<TValue>(completion.Task)
             : new ValueTask<TValue>(CancellableWaiter.Start(this, flight, completion, cancellationToken));
 
-        return SingleFlightTelemetry.JoinObserved ? ObserveAsync(wait, Name, flight.Span, led, cancellationToken) : wait;
-
-        static async ValueTask<TValue> ObserveAsync(
-            ValueTask<TValue> wait, string? operation, Activity? flightSpan, bool led, CancellationToken cancellationToken)
-        {
-            // Begun inside the async method, so that the joiner's span is current only for this wait and
-            // never leaks into the caller's context.
-            var observation = WaitObservation.Begin(operation, flightSpan, led);
-            try
-            {
-                var value = await wait.ConfigureAwait(false);
-                observation.End(null, cancellationToken);
-                return value;
-            }
-            catch (Exception ex)
-            {
-                observation.End(ex, cancellationToken);
-                throw;
-            }
-        }
+        return SingleFlightTelemetry.JoinObserved
+            ? new ValueTask<TValue>(ObservedWait.Start(wait.AsTask(), Name, flight.Span, led, cancellationToken))
+            : wait;
     }
 
     private TValue WaitBlocking(Flight flight)
@@ -995,6 +957,121 @@ public sealed class SingleFlightGroup<TKey, TValue>
                 waiter.Next = null;
                 waiter.OnCompleted(task);
                 waiter = next;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Completes <paramref name="target"/> the way <paramref name="source"/> ended unsuccessfully, keeping the kind: the
+    /// same exception objects when it faulted (even an <see cref="OperationCanceledException"/> the work threw on its
+    /// own, rule 9), a cancellation by <paramref name="callerToken"/> when it was cancelled (only a caller's own token
+    /// cancels its wait). An async method cannot relay like this: it turns every OperationCanceledException into a
+    /// cancellation.
+    /// </summary>
+    /// <returns><see langword="false"/> if <paramref name="source"/> ran to completion.</returns>
+    private static bool TryRelayFailure<TResult>(TaskCompletionSource<TResult> target, Task<TValue> source, CancellationToken callerToken)
+    {
+        switch (source.Status)
+        {
+            case TaskStatus.Faulted:
+                target.TrySetException(source.Exception!.InnerExceptions);
+                return true;
+            case TaskStatus.Canceled:
+                target.TrySetCanceled(callerToken);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary><c>DoWithResultAsync</c>'s task: the caller's wait, with the value wrapped and the outcome kind kept.</summary>
+    private sealed class ResultRelay : TaskCompletionSource<SingleFlightResult<TValue>>
+    {
+        private readonly Task<TValue> _wait;
+        private readonly bool _shared;
+        private readonly CancellationToken _callerToken;
+
+        private ResultRelay(Task<TValue> wait, bool shared, CancellationToken callerToken)
+        {
+            _wait = wait;
+            _shared = shared;
+            _callerToken = callerToken;
+        }
+
+        internal static Task<SingleFlightResult<TValue>> Start(Task<TValue> wait, bool shared, CancellationToken callerToken)
+        {
+            var relay = new ResultRelay(wait, shared, callerToken);
+            if (wait.IsCompleted)
+            {
+                relay.OnCompleted();
+            }
+            else
+            {
+                // The wait's task already runs its continuations asynchronously (or it is the caller's own waiter):
+                // the caller's continuation may run inline here.
+                wait.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(relay.OnCompleted);
+            }
+
+            return relay.Task;
+        }
+
+        private void OnCompleted()
+        {
+            if (!TryRelayFailure(this, _wait, _callerToken))
+            {
+                TrySetResult(new SingleFlightResult<TValue>(_wait.Result, _shared));
+            }
+        }
+    }
+
+    /// <summary>A caller's wait while telemetry listens: records the call when it ends, and keeps its outcome kind.</summary>
+    private sealed class ObservedWait : TaskCompletionSource<TValue>
+    {
+        private readonly Task<TValue> _wait;
+        private readonly WaitObservation _observation;
+        private readonly CancellationToken _callerToken;
+
+        private ObservedWait(Task<TValue> wait, WaitObservation observation, CancellationToken callerToken)
+        {
+            _wait = wait;
+            _observation = observation;
+            _callerToken = callerToken;
+        }
+
+        internal static Task<TValue> Start(Task<TValue> wait, string? operation, Activity? flightSpan, bool led, CancellationToken callerToken)
+        {
+            // The joiner's span must not stay current in the caller's context after this returns.
+            var previous = Activity.Current;
+            var observation = WaitObservation.Begin(operation, flightSpan, led);
+            if (!ReferenceEquals(Activity.Current, previous))
+            {
+                Activity.Current = previous;
+            }
+
+            if (wait.IsCompleted)
+            {
+                observation.End(ErrorOf(wait), callerToken);
+                return wait;
+            }
+
+            var relay = new ObservedWait(wait, observation, callerToken);
+            wait.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(relay.OnCompleted);
+            return relay.Task;
+        }
+
+        private static Exception? ErrorOf(Task<TValue> wait) => wait.Status switch
+        {
+            TaskStatus.RanToCompletion => null,
+            TaskStatus.Faulted => wait.Exception!.InnerException,
+            _ => new TaskCanceledException(wait),
+        };
+
+        private void OnCompleted()
+        {
+            _observation.End(ErrorOf(_wait), _callerToken);
+            if (!TryRelayFailure(this, _wait, _callerToken))
+            {
+                TrySetResult(_wait.Result);
             }
         }
     }

@@ -196,6 +196,44 @@ public sealed class DistributedGroupTests : IDisposable
         Assert.Equal(1, metric.Count("received_fault"));
     }
 
+    /// <summary>Rule 9 across processes: work that throws OperationCanceledException by itself faults every caller's task.</summary>
+    [RedisFact]
+    public async Task Work_that_throws_OperationCanceledException_by_itself_faults_every_caller_in_every_process()
+    {
+        var operation = NewOperation();
+        var a = Group<string, string>(Connect(), operation);
+        var b = Group<string, string>(Connect(), operation);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var fail = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thrown = new OperationCanceledException("the work gave up by itself");
+        using var tokens = new CancellationTokenSource();
+        async ValueTask<string> Work(CancellationToken ct)
+        {
+            started.TrySetResult();
+            await fail.Task;
+            throw thrown;
+        }
+
+        var inA = new[] { a.DoAsync("k", Work).AsTask(), a.DoAsync("k", Work, tokens.Token).AsTask() };
+        await Bounded.Wait(started.Task);
+        var inB = new[] { b.DoAsync("k", Work).AsTask(), b.DoAsync("k", Work, tokens.Token).AsTask() };
+        await Bounded.Until(() => b.RemoteWaiterCount == 1, "B waits for A's flight");
+        fail.SetResult();
+
+        foreach (var call in inA)
+        {
+            Assert.Same(thrown, await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Bounded.Wait(call)));
+            Assert.True(call.IsFaulted, $"saw {call.Status}");
+        }
+
+        foreach (var call in inB)
+        {
+            var remote = await Assert.ThrowsAsync<DistributedSingleFlightException>(() => Bounded.Wait(call));
+            Assert.Equal("System.OperationCanceledException", remote.RemoteExceptionType);
+            Assert.True(call.IsFaulted, $"saw {call.Status}");
+        }
+    }
+
     [RedisFact]
     public async Task With_RunLocallyOnRemoteFailure_the_other_process_runs_the_work_itself()
     {

@@ -65,6 +65,14 @@ internal sealed class RedisServer : IDisposable
         return server;
     }
 
+    /// <summary>A server on a free port that is not started yet: nothing listens there until <see cref="Restart"/>.</summary>
+    public static RedisServer Reserve()
+    {
+        var binary = FindBinary() ?? throw new InvalidOperationException(
+            "No redis-server binary (looked at $REDIS_SERVER, /usr/bin/redis-server and PATH). Install the Debian package redis-server.");
+        return new RedisServer(binary, FreePort());
+    }
+
     /// <summary>Starts the server (again) on the same port and waits until it answers PING.</summary>
     public void Restart()
     {
