@@ -32,8 +32,11 @@ public sealed class RealisticServicesCorpusTests(ITestOutputHelper output)
         // The syntactic reading found every method the compiler sees as [SingleFlight].
         var compilation = CSharpCompilation.Create("RealisticServices", trees, TestReferences.Distributed, Options);
         var annotated = trees
-            .SelectMany(tree => tree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax>()
-                .Select(m => compilation.GetSemanticModel(tree).GetDeclaredSymbol(m)))
+            .SelectMany(tree =>
+            {
+                var model = compilation.GetSemanticModel(tree);
+                return tree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax>().Select(m => model.GetDeclaredSymbol(m));
+            })
             .Where(static m => m!.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == "SingleFlight.SingleFlightAttribute"))
             .ToList();
         Assert.Equal(annotated.Count, labels.Expectations.Length);
@@ -76,6 +79,47 @@ public sealed class RealisticServicesCorpusTests(ITestOutputHelper output)
         }
 
         Assert.True(trees.Length >= 40, $"{trees.Length} files in the corpus");
+    }
+
+    [Fact]
+    public void Corpus_expectations_attribute_a_diagnostic_on_a_declaration_or_in_a_core_to_its_method()
+    {
+        var trees = CorpusExpectations.Parse(Corpus);
+        var byFile = trees.ToDictionary(static t => t.FilePath);
+        var expectations = CorpusExpectations.Read(trees).Expectations;
+
+        // What a perfect rule would report: SF0012 inside the core (in whichever file the core is), SF0013 on the
+        // declaration; plus one SF0012 on a line that belongs to no [SingleFlight] method.
+        var reported = new List<Diagnostic>();
+        foreach (var e in expectations)
+        {
+            if (e.ExpectedIds.Contains("SF0012"))
+            {
+                var core = e.Cores[0];
+                reported.Add(Create("SF0012", byFile[core.File], new(core.Span.Start + 1, 1)));
+            }
+
+            if (e.ExpectedIds.Contains("SF0013"))
+            {
+                reported.Add(Create("SF0013", byFile[e.File], new(e.Declaration.Start, 1)));
+            }
+        }
+
+        var stray = Create("SF0012", byFile["_Domain.cs"], new(0, 1));
+        reported.Add(stray);
+        reported.Add(Create("SF0008", byFile[expectations[0].File], new(expectations[0].Declaration.Start, 1)));
+
+        var verdicts = CorpusExpectations.Compare(expectations, reported, CorpusExpectations.LabelledIds, out var unattributed);
+        Assert.All(verdicts, static v => Assert.True(v.Agrees, v.ToString()));
+        Assert.Same(stray, Assert.Single(unattributed));
+        Assert.Contains(expectations, static e => e.Cores.Any(c => c.File != e.File));
+
+        // And a rule that reports nothing misses every labelled id.
+        var silent = CorpusExpectations.Compare(expectations, [], CorpusExpectations.LabelledIds, out _);
+        Assert.Equal(expectations.Sum(static e => e.ExpectedIds.Length), silent.Sum(static v => v.FalseNegatives.Count()));
+
+        static Diagnostic Create(string id, SyntaxTree tree, Microsoft.CodeAnalysis.Text.TextSpan span)
+            => Diagnostic.Create(new DiagnosticDescriptor(id, id, id, "Test", DiagnosticSeverity.Warning, isEnabledByDefault: true), Location.Create(tree, span));
     }
 
     /// <summary>A strict consumer project: Nullable enabled, every warning wave; the SDK's default NoWarn.</summary>

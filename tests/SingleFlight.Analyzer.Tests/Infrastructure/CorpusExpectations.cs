@@ -19,7 +19,7 @@ namespace SingleFlight.Analyzer.Tests.Infrastructure;
 /// <param name="Line">The one-based line of the method's name.</param>
 /// <param name="ExpectedIds">The labelled ids, ordinal order; empty for <c>// expect: none</c>.</param>
 /// <param name="Declaration">The span of the annotated declaration (attributes included).</param>
-/// <param name="Cores">The spans of the methods named <see cref="CoreMethodName"/> in the same type declaration.</param>
+/// <param name="Cores">The methods named <see cref="CoreMethodName"/> in any declaration of the type (file and span).</param>
 internal sealed record CorpusExpectation(
     string File,
     string TypeName,
@@ -28,13 +28,13 @@ internal sealed record CorpusExpectation(
     int Line,
     ImmutableArray<string> ExpectedIds,
     TextSpan Declaration,
-    ImmutableArray<TextSpan> Cores)
+    ImmutableArray<(string File, TextSpan Span)> Cores)
 {
     /// <summary>Whether a diagnostic is located on this method's declaration or inside its core.</summary>
     public bool Contains(Diagnostic diagnostic)
         => diagnostic.Location.SourceTree is { } tree
-            && tree.FilePath == File
-            && (Declaration.Contains(diagnostic.Location.SourceSpan) || Cores.Any(c => c.Contains(diagnostic.Location.SourceSpan)));
+            && ((tree.FilePath == File && Declaration.Contains(diagnostic.Location.SourceSpan))
+                || Cores.Any(c => c.File == tree.FilePath && c.Span.Contains(diagnostic.Location.SourceSpan)));
 
     public override string ToString() => $"{File}:{Line} {TypeName}.{MethodName} expect: {(ExpectedIds.IsEmpty ? "none" : string.Join(' ', ExpectedIds))}";
 }
@@ -47,6 +47,9 @@ internal sealed record CorpusVerdict(CorpusExpectation Expectation, ImmutableArr
     public IEnumerable<string> FalseNegatives => Expectation.ExpectedIds.Except(ActualIds);
 
     public bool Agrees => !FalsePositives.Any() && !FalseNegatives.Any();
+
+    public override string ToString()
+        => $"{Expectation} reported: {(ActualIds.IsEmpty ? "none" : string.Join(' ', ActualIds))}";
 }
 
 /// <summary>The labels of a corpus, and the label problems found while reading them.</summary>
@@ -102,7 +105,13 @@ internal static partial class CorpusExpectations
     {
         var expectations = ImmutableArray.CreateBuilder<CorpusExpectation>();
         var problems = ImmutableArray.CreateBuilder<string>();
-        foreach (var tree in trees)
+        var all = trees.ToList();
+
+        // Every declaration of every type, across files (a partial type's core may be in another file).
+        var types = all
+            .SelectMany(static t => t.GetRoot().DescendantNodes().OfType<TypeDeclarationSyntax>().Select(d => (t.FilePath, Declaration: d)))
+            .ToLookup(static d => QualifiedName(d.Declaration), StringComparer.Ordinal);
+        foreach (var tree in all)
         {
             var root = tree.GetRoot();
             var claimed = new HashSet<SyntaxTrivia>();
@@ -136,13 +145,14 @@ internal static partial class CorpusExpectations
                 var ids = match.Groups[1].Value == "none"
                     ? ImmutableArray<string>.Empty
                     : match.Groups[1].Value.Split(' ').Order(StringComparer.Ordinal).ToImmutableArray();
-                var type = (TypeDeclarationSyntax)method.Parent!;
+                var type = QualifiedName((TypeDeclarationSyntax)method.Parent!);
                 var core = CoreName(method.Identifier.Text);
-                var cores = type.Members.OfType<MethodDeclarationSyntax>()
-                    .Where(m => m.Identifier.Text == core)
-                    .Select(static m => m.Span)
+                var cores = types[type]
+                    .SelectMany(d => d.Declaration.Members.OfType<MethodDeclarationSyntax>()
+                        .Where(m => m.Identifier.Text == core)
+                        .Select(m => (d.FilePath, m.Span)))
                     .ToImmutableArray();
-                expectations.Add(new CorpusExpectation(tree.FilePath, QualifiedName(type), method.Identifier.Text, core, line, ids, method.Span, cores));
+                expectations.Add(new CorpusExpectation(tree.FilePath, type, method.Identifier.Text, core, line, ids, method.Span, cores));
             }
 
             foreach (var orphan in root.DescendantTrivia().Where(t => t.IsKind(SyntaxKind.SingleLineCommentTrivia) && LabelLike().IsMatch(t.ToString().Trim()) && !claimed.Contains(t)))
