@@ -1,0 +1,132 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using SingleFlight.Analyzer.Tests.Infrastructure;
+using SingleFlight.Generator.Analyzers;
+using Xunit.Abstractions;
+
+namespace SingleFlight.Analyzer.Tests;
+
+/// <summary>
+/// <c>Corpus/RealisticServices</c>: services written the way ASP.NET Core and worker apps write them (EF Core
+/// repositories, typed and factory-made HTTP clients, caching decorators, MediatR-style handlers, options, loggers,
+/// clocks, Dapper, multi-tenant and per-request state), each with <c>[SingleFlight]</c> methods labelled with what
+/// the user should be told about the instance state their cores use (SF0012: a caller-owned disposable; SF0013:
+/// caller-specific state not in the key). The corpus on which those diagnostics' noise is measured; this test
+/// checks that it is valid input: it compiles clean with the generator, every method is generated and labelled,
+/// and the existing rules raise no warning on it.
+/// </summary>
+public sealed class RealisticServicesCorpusTests(ITestOutputHelper output)
+{
+    private const string Corpus = "RealisticServices";
+
+    [Fact]
+    public async Task Realistic_services_corpus_compiles_clean_every_method_is_generated_and_labelled()
+    {
+        var trees = CorpusExpectations.Parse(Corpus);
+        // Every [SingleFlight] method has exactly one well-formed label, right above it; no label is left over.
+        var labels = CorpusExpectations.Read(trees);
+        Assert.True(labels.Problems.IsEmpty, string.Join(Environment.NewLine, labels.Problems));
+
+        // The syntactic reading found every method the compiler sees as [SingleFlight].
+        var compilation = CSharpCompilation.Create("RealisticServices", trees, TestReferences.Distributed, Options);
+        var annotated = trees
+            .SelectMany(tree =>
+            {
+                var model = compilation.GetSemanticModel(tree);
+                return tree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax>().Select(m => model.GetDeclaredSymbol(m));
+            })
+            .Where(static m => m!.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == "SingleFlight.SingleFlightAttribute"))
+            .ToList();
+        Assert.Equal(annotated.Count, labels.Expectations.Length);
+
+        // Valid C#: with the generated code, no error and no warning (nullable on, every warning wave).
+        CSharpGeneratorDriver.Create([new SingleFlight.Generator.SingleFlightGenerator().AsSourceGenerator()], parseOptions: TestReferences.ParseOptions)
+            .RunGeneratorsAndUpdateCompilation(compilation, out var generated, out var generatorDiagnostics);
+        Assert.Empty(generatorDiagnostics);
+        var problems = generated.GetDiagnostics().Where(static d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+        Assert.True(problems.Count == 0, Pipeline.Format(problems.Take(40)));
+
+        // One generated file per [SingleFlight] method (hint name: Namespace.Type.Method.<hash>.g.cs).
+        var hints = generated.SyntaxTrees.Except(compilation.SyntaxTrees).Select(static t => Path.GetFileName(t.FilePath)).ToList();
+        Assert.Equal(labels.Expectations.Length, hints.Count);
+        foreach (var expectation in labels.Expectations)
+        {
+            var prefix = expectation.TypeName + "." + expectation.MethodName + ".";
+            Assert.True(hints.Count(h => h.StartsWith(prefix, StringComparison.Ordinal)) == 1, $"no (or several) generated file for {expectation}");
+            Assert.False(expectation.Cores.IsEmpty, $"no core method {expectation.CoreMethodName} next to {expectation}");
+        }
+
+        // The existing rules: no warning, no error, no analyzer crash; SF0012 and SF0013 do not exist yet.
+        var analyzed = await generated.WithAnalyzers([new SingleFlightAnalyzer()], new AnalyzerOptions([])).GetAnalyzerDiagnosticsAsync();
+        var loud = analyzed.Where(static d => d.Severity >= DiagnosticSeverity.Warning || d.Id == "AD0001").ToList();
+        Assert.True(loud.Count == 0, Pipeline.Format(loud));
+        Assert.DoesNotContain(analyzed, static d => CorpusExpectations.LabelledIds.Contains(d.Id));
+
+        var verdicts = CorpusExpectations.Compare(labels.Expectations, analyzed, CorpusExpectations.LabelledIds, out var unattributed);
+        Assert.Empty(unattributed);
+        output.WriteLine($"{trees.Length} files, {labels.Expectations.Length} [SingleFlight] methods");
+        foreach (var group in labels.Expectations.GroupBy(static e => e.ExpectedIds.IsEmpty ? "none" : string.Join(' ', e.ExpectedIds)).OrderBy(static g => g.Key, StringComparer.Ordinal))
+        {
+            output.WriteLine($"  expect: {group.Key,-13} {group.Count()}");
+        }
+
+        output.WriteLine($"today's analyzer: {verdicts.Count(static v => v.Agrees)} agree, {verdicts.Sum(static v => v.FalseNegatives.Count())} expected ids not reported");
+        foreach (var info in analyzed.GroupBy(static d => d.Id).OrderBy(static g => g.Key, StringComparer.Ordinal))
+        {
+            output.WriteLine($"  {info.Key} ({info.First().Severity}): {info.Count()}");
+        }
+
+        Assert.True(trees.Length >= 40, $"{trees.Length} files in the corpus");
+    }
+
+    [Fact]
+    public void Corpus_expectations_attribute_a_diagnostic_on_a_declaration_or_in_a_core_to_its_method()
+    {
+        var trees = CorpusExpectations.Parse(Corpus);
+        var byFile = trees.ToDictionary(static t => t.FilePath);
+        var expectations = CorpusExpectations.Read(trees).Expectations;
+
+        // What a perfect rule would report: SF0012 inside the core (in whichever file the core is), SF0013 on the
+        // declaration; plus one SF0012 on a line that belongs to no [SingleFlight] method.
+        var reported = new List<Diagnostic>();
+        foreach (var e in expectations)
+        {
+            if (e.ExpectedIds.Contains("SF0012"))
+            {
+                var core = e.Cores[0];
+                reported.Add(Create("SF0012", byFile[core.File], new(core.Span.Start + 1, 1)));
+            }
+
+            if (e.ExpectedIds.Contains("SF0013"))
+            {
+                reported.Add(Create("SF0013", byFile[e.File], new(e.Declaration.Start, 1)));
+            }
+        }
+
+        var stray = Create("SF0012", byFile["_Domain.cs"], new(0, 1));
+        reported.Add(stray);
+        reported.Add(Create("SF0008", byFile[expectations[0].File], new(expectations[0].Declaration.Start, 1)));
+
+        var verdicts = CorpusExpectations.Compare(expectations, reported, CorpusExpectations.LabelledIds, out var unattributed);
+        Assert.All(verdicts, static v => Assert.True(v.Agrees, v.ToString()));
+        Assert.Same(stray, Assert.Single(unattributed));
+        Assert.Contains(expectations, static e => e.Cores.Any(c => c.File != e.File));
+
+        // And a rule that reports nothing misses every labelled id.
+        var silent = CorpusExpectations.Compare(expectations, [], CorpusExpectations.LabelledIds, out _);
+        Assert.Equal(expectations.Sum(static e => e.ExpectedIds.Length), silent.Sum(static v => v.FalseNegatives.Count()));
+
+        static Diagnostic Create(string id, SyntaxTree tree, Microsoft.CodeAnalysis.Text.TextSpan span)
+            => Diagnostic.Create(new DiagnosticDescriptor(id, id, id, "Test", DiagnosticSeverity.Warning, isEnabledByDefault: true), Location.Create(tree, span));
+    }
+
+    /// <summary>A strict consumer project: Nullable enabled, every warning wave; the SDK's default NoWarn.</summary>
+    private static readonly CSharpCompilationOptions Options = new(
+        OutputKind.DynamicallyLinkedLibrary,
+        nullableContextOptions: NullableContextOptions.Enable,
+        warningLevel: 9999,
+        deterministic: true,
+        specificDiagnosticOptions: [new("CS1701", ReportDiagnostic.Suppress), new("CS1702", ReportDiagnostic.Suppress)]);
+}
