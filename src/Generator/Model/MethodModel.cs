@@ -38,6 +38,11 @@ namespace SingleFlight.Generator.Model;
 /// <paramref name="JsonValueType"/> (fully qualified), once the pipeline has looked; otherwise empty.</param>
 /// <param name="StubDiagnostic">When the method cannot be generated but its declaration can be implemented, the id of
 /// the error the analyzer reports on it; the emitter then writes a stub that throws. Otherwise null.</param>
+/// <param name="TypeParameterDeclarations">The method's type parameters as the generic holder class and state struct
+/// declare them: each name with the method's <c>[DynamicallyAccessedMembers]</c> on it, if any, so that trim analysis
+/// sees the same requirements.</param>
+/// <param name="StateTypeName">The name of the state struct written when a parameter carries
+/// <c>[DynamicallyAccessedMembers]</c> (a tuple's fields would lose the annotation).</param>
 internal readonly record struct MethodModel(
     string HintName,
     EquatableArray<string> FileUsings,
@@ -66,7 +71,9 @@ internal readonly record struct MethodModel(
     bool Distributed,
     string JsonValueType,
     string JsonContext,
-    string? StubDiagnostic);
+    string? StubDiagnostic,
+    EquatableArray<string> TypeParameterDeclarations = default,
+    string StateTypeName = "");
 
 /// <summary>One type listed by a <c>[JsonSerializable]</c> attribute on a source-generated <c>JsonSerializerContext</c>.</summary>
 /// <param name="Context">The context type, fully qualified.</param>
@@ -88,4 +95,6 @@ internal readonly record struct TypeModel(string Keyword, string Name);
 /// <param name="Type">The type, fully qualified with nullable annotations.</param>
 /// <param name="Name">The name (escaped: <c>@class</c>).</param>
 /// <param name="IsCancellationToken">Whether the core receives the flight's token in its place.</param>
-internal readonly record struct ParameterModel(string Modifiers, string Type, string Name, bool IsCancellationToken);
+/// <param name="TrimAnnotation">The parameter's <c>[DynamicallyAccessedMembers(...)]</c> followed by a space, for the state
+/// struct's field and constructor parameter; empty when it has none.</param>
+internal readonly record struct ParameterModel(string Modifiers, string Type, string Name, bool IsCancellationToken, string TrimAnnotation = "");

@@ -108,7 +108,8 @@ internal static class Parser
                 modifiers.ToString(),
                 parameter.Type.ToDisplayString(s_typeFormat),
                 SingleFlightMethodParser.EscapeIdentifier(parameter.Name),
-                SingleFlightMethodParser.IsCancellationToken(parameter.Type));
+                SingleFlightMethodParser.IsCancellationToken(parameter.Type),
+                TrimAnnotation(parameter.GetAttributes()));
         }
 
         var methodModifiers = string.Join(
@@ -180,7 +181,66 @@ internal static class Parser
             Distributed: info.IsDistributed,
             JsonValueType: info.IsDistributed && info.FlightValueType is { } valueType ? valueType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) : string.Empty,
             JsonContext: string.Empty,
-            StubDiagnostic: null);
+            StubDiagnostic: null,
+            TypeParameterDeclarations: method.TypeParameters
+                .Select(static t => TrimAnnotation(t.GetAttributes()) + SingleFlightMethodParser.EscapeIdentifier(t.Name))
+                .ToEquatableArray(),
+            StateTypeName: "__SingleFlightState_" + method.Name + "_" + hash);
+    }
+
+    private const string DynamicallyAccessedMembers = "global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers";
+
+    /// <summary>
+    /// <c>[DynamicallyAccessedMembers(...)]</c> and a space when <paramref name="attributes"/> has it, otherwise empty. The
+    /// generated code repeats it wherever the annotated value or type parameter is stored or passed on (a state field, the
+    /// holder class's type parameter), so that the trim analyzers see the requirement kept.
+    /// </summary>
+    private static string TrimAnnotation(IEnumerable<AttributeData> attributes)
+    {
+        foreach (var attribute in attributes)
+        {
+            if (SingleFlightMethodParser.IsNamed(attribute.AttributeClass, "System.Diagnostics.CodeAnalysis", "DynamicallyAccessedMembersAttribute")
+                && attribute.ConstructorArguments.Length == 1
+                && attribute.ConstructorArguments[0] is { Kind: TypedConstantKind.Enum, Type: INamedTypeSymbol enumType, Value: { } value })
+            {
+                return "[" + DynamicallyAccessedMembers + "(" + EnumConstant(enumType, Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)) + ")] ";
+            }
+        }
+
+        return string.Empty;
+    }
+
+    /// <summary>An enum value as C#: its member, members joined by <c>|</c> (largest first), or a cast of the number.</summary>
+    private static string EnumConstant(INamedTypeSymbol enumType, long value)
+    {
+        var typeName = enumType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+        var members = enumType.GetMembers()
+            .OfType<IFieldSymbol>()
+            .Where(static f => f.HasConstantValue)
+            .Select(f => (f.Name, Value: Convert.ToInt64(f.ConstantValue, System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
+        foreach (var member in members)
+        {
+            if (member.Value == value)
+            {
+                return typeName + "." + member.Name;
+            }
+        }
+
+        var parts = new List<string>();
+        var rest = value;
+        foreach (var member in members.Where(static m => m.Value > 0).OrderByDescending(static m => m.Value))
+        {
+            if (rest != 0 && (rest & member.Value) == member.Value)
+            {
+                parts.Add(typeName + "." + member.Name);
+                rest &= ~member.Value;
+            }
+        }
+
+        return rest == 0 && parts.Count > 0
+            ? string.Join(" | ", parts)
+            : "(" + typeName + ")(" + value.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";
     }
 
     private static (string KeyType, string KeyExpression) BuildKey(SingleFlightMethodInfo info)
