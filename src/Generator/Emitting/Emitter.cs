@@ -52,7 +52,7 @@ internal static class Emitter
 
         foreach (var type in model.ContainingTypes)
         {
-            w.Line("partial " + type.Keyword + " " + type.Name);
+            w.Line(type.Modifiers + "partial " + type.Keyword + " " + type.Name);
             w.Open();
         }
 

@@ -88,7 +88,9 @@ internal readonly record struct NamespaceModel(string Name, EquatableArray<strin
 /// <summary>A containing type of the generated member.</summary>
 /// <param name="Keyword">class, struct, record or record struct.</param>
 /// <param name="Name">The type's name with its type parameters, for example <c>Repo&lt;T&gt;</c>.</param>
-internal readonly record struct TypeModel(string Keyword, string Name);
+/// <param name="Modifiers">Modifiers written before <c>partial</c> on the generated part, each followed by a space
+/// (<c>unsafe </c> for a stub that repeats a pointer); usually empty.</param>
+internal readonly record struct TypeModel(string Keyword, string Name, string Modifiers = "");
 
 /// <summary>A parameter of the generated implementation.</summary>
 /// <param name="Modifiers">this, params, scoped, in... as declared, each followed by a space.</param>

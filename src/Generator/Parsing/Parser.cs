@@ -43,8 +43,8 @@ internal static class Parser
             // A method the analyzer reports with an error, but whose declaration is sound: implement it with a stub that
             // throws, so that the compilation has no error of its own (CS8795) and the analyzer's error is what a
             // command-line build shows (analyzers report nothing once the compilation has errors).
-            return StubDiagnostic(info.Failure) is { } diagnostic && !HasPointer(method)
-                ? CreateModel(info, context.SemanticModel, cancellationToken) with { StubDiagnostic = diagnostic }
+            return StubDiagnostic(info.Failure, method) is { } diagnostic && CanRepeatSignature(method, context.SemanticModel.Compilation)
+                ? StubModel(CreateModel(info, context.SemanticModel, cancellationToken), info) with { StubDiagnostic = diagnostic }
                 : null;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -55,8 +55,8 @@ internal static class Parser
     }
 
     /// <summary>
-    /// Whether the signature names a pointer or function pointer type: repeating it would need an <c>unsafe</c> context
-    /// that the user's <c>unsafe</c> on another part of the type does not give the generated part.
+    /// Whether the signature names a pointer or function pointer type: repeating it needs an <c>unsafe</c> context, which
+    /// the user's <c>unsafe</c> on another part of the type does not give the generated part (the stub's part says it).
     /// </summary>
     private static bool HasPointer(IMethodSymbol method)
         => ContainsPointer(method.ReturnType) || method.Parameters.Any(static p => ContainsPointer(p.Type));
@@ -70,14 +70,100 @@ internal static class Parser
             _ => false,
         };
 
+    /// <summary>
+    /// Whether a stub can repeat the signature without an error of its own. The shape checks stop at the first refusal, so
+    /// what they did not reach yet is checked here: types that do not bind, a type parameter named like an outer type's
+    /// (CS0693), pointers in a compilation without <c>AllowUnsafeBlocks</c> (the user's own code has CS0227 then).
+    /// </summary>
+    private static bool CanRepeatSignature(IMethodSymbol method, Compilation compilation)
+    {
+        if (ContainsError(method.ReturnType) || method.Parameters.Any(static p => ContainsError(p.Type))
+            || method.TypeParameters.Any(static t => t.ConstraintTypes.Any(ContainsError)))
+        {
+            return false;
+        }
+
+        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            if (type.TypeParameters.Any(t => method.TypeParameters.Any(m => m.Name == t.Name)))
+            {
+                return false;
+            }
+        }
+
+        return !HasPointer(method) || compilation.Options is CSharpCompilationOptions { AllowUnsafe: true };
+    }
+
+    private static bool ContainsError(ITypeSymbol type)
+        => type switch
+        {
+            { TypeKind: TypeKind.Error } => true,
+            IArrayTypeSymbol array => ContainsError(array.ElementType),
+            IPointerTypeSymbol pointer => ContainsError(pointer.PointedAtType),
+            IFunctionPointerTypeSymbol function => ContainsError(function.Signature.ReturnType) || function.Signature.Parameters.Any(static p => ContainsError(p.Type)),
+            INamedTypeSymbol named => named.TypeArguments.Any(ContainsError),
+            _ => false,
+        };
+
+    /// <summary>
+    /// The stub's model: the parts of the signature that a generated method never has, because the shape is refused for
+    /// one: a <c>ref</c> return, <c>allows ref struct</c>, <c>unsafe</c> on the type part that repeats a pointer.
+    /// </summary>
+    private static MethodModel StubModel(MethodModel model, SingleFlightMethodInfo info)
+    {
+        var method = info.Method;
+        var returnType = method.ReturnsByRefReadonly ? "ref readonly " + model.ReturnType
+            : method.ReturnsByRef ? "ref " + model.ReturnType
+            : model.ReturnType;
+
+        // `allows ref struct` (C# 13) has no symbol API in Roslyn 4.8: read from the declaration, as the parser does.
+        var constraints = model.ConstraintClauses.ToList();
+        if (!method.IsOverride)
+        {
+            foreach (var clause in info.Declaration.ConstraintClauses)
+            {
+                if (!clause.Constraints.Any(static c => c.ToString().StartsWith("allows", StringComparison.Ordinal)))
+                {
+                    continue;
+                }
+
+                var head = "where " + SingleFlightMethodParser.EscapeIdentifier(clause.Name.Identifier.ValueText) + " :";
+                var index = constraints.FindIndex(c => c.StartsWith(head + " ", StringComparison.Ordinal));
+                if (index >= 0)
+                {
+                    constraints[index] += ", allows ref struct";
+                }
+                else
+                {
+                    constraints.Add(head + " allows ref struct");
+                }
+            }
+        }
+
+        var types = model.ContainingTypes;
+        if (HasPointer(method))
+        {
+            var list = types.ToList();
+            list[list.Count - 1] = list[list.Count - 1] with { Modifiers = "unsafe " };
+            types = list.ToEquatableArray();
+        }
+
+        return model with { ReturnType = returnType, ConstraintClauses = constraints.ToEquatableArray(), ContainingTypes = types };
+    }
+
     /// <summary>The diagnostic a stub refers to, for failures whose declaration can still be implemented; otherwise null.</summary>
-    private static string? StubDiagnostic(SingleFlightFailure failure)
+    private static string? StubDiagnostic(SingleFlightFailure failure, IMethodSymbol method)
         => failure switch
         {
             SingleFlightFailure.CoreMethodMissing or SingleFlightFailure.CoreMethodMismatch or SingleFlightFailure.CoreMethodHasNoBody => "SF0002",
             SingleFlightFailure.RefOrOutParameter or SingleFlightFailure.Iterator or SingleFlightFailure.AsyncVoid
                 or SingleFlightFailure.InstanceScopeOnStaticMethod or SingleFlightFailure.InstanceScopeOnStruct
                 or SingleFlightFailure.InstanceScopeOnRecord or SingleFlightFailure.InstanceScopeOnGenericMethod => "SF0003",
+
+            // Refused in the shape checks, after the declaration checks passed: the signature can be repeated. Not __arglist,
+            // which is refused before the declaration checks end.
+            SingleFlightFailure.UnsupportedParameterType when !method.IsVararg => "SF0003",
+            SingleFlightFailure.TypeParameterAllowsRefStruct or SingleFlightFailure.RefReturn or SingleFlightFailure.UnsupportedReturnType => "SF0003",
             SingleFlightFailure.KeyFromSyntaxError or SingleFlightFailure.KeyFromUnknownName
                 or SingleFlightFailure.KeyFromDoesNotCompile or SingleFlightFailure.KeyFromInvalidType => "SF0004",
 
