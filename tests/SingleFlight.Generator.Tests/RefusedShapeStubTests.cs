@@ -1,4 +1,5 @@
 using System.Reflection;
+using Microsoft.CodeAnalysis.Diagnostics;
 using SingleFlight.Generator.Tests.Infrastructure;
 
 namespace SingleFlight.Generator.Tests;
@@ -161,7 +162,7 @@ public sealed class RefusedShapeStubTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void A_refused_shape_gets_a_stub_that_compiles_and_names_SF0003(string shape, string members)
+    public async Task A_refused_shape_gets_a_stub_that_compiles_and_names_SF0003(string shape, string members)
     {
         var compilation = TestCompiler.Create(Header + members).WithOptions(TestCompiler.Options.WithAllowUnsafe(true));
         Assert.True(TestCompiler.Problems(compilation).All(static d => d.Id == "CS8795"), shape + ": the input has errors of its own");
@@ -173,6 +174,11 @@ public sealed class RefusedShapeStubTests
         Assert.Contains("see error SF0003 reported on it.", source);
         var problems = TestCompiler.Problems(run.Output);
         Assert.True(problems.IsEmpty, shape + ":\n" + TestCompiler.Format(problems) + "\n" + source);
+
+        // The error the stub names is the one the analyzer reports on the compilation that contains the stub.
+        var analyzer = await run.Output.WithAnalyzers([new SingleFlight.Generator.Analyzers.SingleFlightAnalyzer()]).GetAnalyzerDiagnosticsAsync();
+        var errors = analyzer.Where(static d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error).ToArray();
+        Assert.True(errors.Length == 1 && errors[0].Id == "SF0003", shape + ": " + TestCompiler.Format(analyzer));
     }
 
     [Fact]
