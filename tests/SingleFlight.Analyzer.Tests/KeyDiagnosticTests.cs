@@ -217,6 +217,120 @@ public sealed class KeyDiagnosticTests
             public sealed class Overrides : OverridesBase { }
             """));
 
+    // An Equals(object) override that only calls base.Equals is reference equality (EF Core's DbContext, DbSet<T>,
+    // DatabaseFacade do this to hide the method from IntelliSense).
+
+    private const string DisguisedInSource = """
+        public class Context { public override bool Equals(object? obj) => base.Equals(obj); public override int GetHashCode() => base.GetHashCode(); }
+        public sealed class AppContext : Context { }
+        public sealed class Blocky { public override bool Equals(object? other) { return (base.Equals(other)); } public override int GetHashCode() => 0; }
+        """;
+
+    [Theory]
+    [InlineData("Context context")]
+    [InlineData("AppContext context")]
+    [InlineData("Blocky blocky")]
+    public Task SF0006_an_Equals_override_in_source_that_only_calls_base(string parameter)
+    {
+        var name = parameter.Split(' ')[1];
+        return AnalyzerTest.VerifyAsync(Method($"\"{{|#0:{name}|}}\"", parameter, DisguisedInSource), Warning("SF0006", 0));
+    }
+
+    [Fact]
+    public Task SF0006_message_for_an_override_that_only_calls_base() => AnalyzerTest.VerifyAsync(
+        Method("\"{|#0:context|}\"", "AppContext context", DisguisedInSource),
+        Warning("SF0006", 0).WithMessage(
+            "Key part 'context' has type 'AppContext', which is a class whose Equals(object) override (in 'Context') only defers to object.Equals, which compares references: equal values from different callers never share a flight. Key on value members (such as an id), or give the type value equality (a record, or Equals and GetHashCode overrides)."));
+
+    [Fact]
+    public Task SF0006_not_for_overrides_that_compare_values_or_defer_to_a_base_that_does() => AnalyzerTest.VerifyAsync(
+        Method(
+            "\"money, checkedMoney, derived, other\"",
+            "Money money, CheckedMoney checkedMoney, Derived derived, OtherParameter other",
+            """
+            public class Money { public decimal Amount { get; init; } public override bool Equals(object? obj) => obj is Money m && m.Amount == Amount; public override int GetHashCode() => Amount.GetHashCode(); }
+            public sealed class CheckedMoney : Money { public override bool Equals(object? obj) => base.Equals(obj) && obj is CheckedMoney; public override int GetHashCode() => base.GetHashCode(); }
+            public sealed class Derived : Money { public override bool Equals(object? obj) => base.Equals(obj); public override int GetHashCode() => base.GetHashCode(); }
+            public sealed class OtherParameter { public static readonly object Shared = new(); public override bool Equals(object? obj) => base.Equals(Shared); public override int GetHashCode() => 0; }
+            """));
+
+    /// <summary>Types from a referenced assembly: no syntax to read, so the rule is the attribute and a known-type list.</summary>
+    private static readonly Lazy<MetadataReference> s_vendorAssembly = new(static () =>
+    {
+        var compilation = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create(
+            "Vendor",
+            [Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText("""
+                using System.ComponentModel;
+
+                namespace Microsoft.EntityFrameworkCore
+                {
+                    // Shaped like EF Core's (no [EditorBrowsable] here: these are recognised by name).
+                    public class DbContext { public override bool Equals(object? obj) => base.Equals(obj); public override int GetHashCode() => base.GetHashCode(); }
+                    public abstract class DbSet<TEntity> where TEntity : class { public override bool Equals(object? obj) => base.Equals(obj); public override int GetHashCode() => base.GetHashCode(); }
+                }
+
+                namespace Microsoft.EntityFrameworkCore.Infrastructure
+                {
+                    public class DatabaseFacade { public override bool Equals(object? obj) => base.Equals(obj); public override int GetHashCode() => base.GetHashCode(); }
+                }
+
+                namespace Vendor
+                {
+                    public class Hidden { [EditorBrowsable(EditorBrowsableState.Never)] public override bool Equals(object? obj) => base.Equals(obj); [EditorBrowsable(EditorBrowsableState.Never)] public override int GetHashCode() => base.GetHashCode(); }
+                    public sealed class Session : Hidden { }
+                    public sealed class HiddenWithOperator
+                    {
+                        public int Id { get; init; }
+                        [EditorBrowsable(EditorBrowsableState.Never)] public override bool Equals(object? obj) => obj is HiddenWithOperator h && h.Id == Id;
+                        public override int GetHashCode() => Id;
+                        public static bool operator ==(HiddenWithOperator? a, HiddenWithOperator? b) => Equals(a, b);
+                        public static bool operator !=(HiddenWithOperator? a, HiddenWithOperator? b) => !Equals(a, b);
+                    }
+                    public sealed class HiddenEquatable : System.IEquatable<HiddenEquatable>
+                    {
+                        public int Id { get; init; }
+                        [EditorBrowsable(EditorBrowsableState.Never)] public override bool Equals(object? obj) => Equals(obj as HiddenEquatable);
+                        public bool Equals(HiddenEquatable? other) => other is not null && other.Id == Id;
+                        public override int GetHashCode() => Id;
+                    }
+                    public sealed class Visible { public int Id { get; init; } public override bool Equals(object? obj) => obj is Visible v && v.Id == Id; public override int GetHashCode() => Id; }
+                }
+                """, TestReferences.ParseOptions)],
+            Basic.Reference.Assemblies.Net100.References.All,
+            new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: Microsoft.CodeAnalysis.NullableContextOptions.Enable));
+        using var stream = new MemoryStream();
+        var emit = compilation.Emit(stream);
+        Assert.True(emit.Success, string.Join("\n", emit.Diagnostics));
+        return MetadataReference.CreateFromImage(stream.ToArray());
+    });
+
+    private static Task VerifyWithVendorAsync(string source, params DiagnosticResult[] expected)
+    {
+        var test = new AnalyzerTest(source);
+        test.TestState.AdditionalReferences.Add(s_vendorAssembly.Value);
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
+
+    [Theory]
+    [InlineData("Microsoft.EntityFrameworkCore.DbContext db")]
+    [InlineData("AppDb db")]
+    [InlineData("Microsoft.EntityFrameworkCore.DbSet<Blog> blogs")]
+    [InlineData("Microsoft.EntityFrameworkCore.Infrastructure.DatabaseFacade database")]
+    [InlineData("Vendor.Hidden hidden")]
+    [InlineData("Vendor.Session session")]
+    public Task SF0006_a_referenced_type_whose_Equals_only_hides_reference_equality(string parameter)
+    {
+        var name = parameter.Split(' ')[1];
+        return VerifyWithVendorAsync(
+            Method($"\"{{|#0:{name}|}}\"", parameter, "public sealed class AppDb : Microsoft.EntityFrameworkCore.DbContext { }\npublic sealed class Blog { }"),
+            Warning("SF0006", 0));
+    }
+
+    [Fact]
+    public Task SF0006_not_for_referenced_types_with_operator_IEquatable_or_a_visible_override() => VerifyWithVendorAsync(
+        Method("\"withOperator, equatable, visible\"", "Vendor.HiddenWithOperator withOperator, Vendor.HiddenEquatable equatable, Vendor.Visible visible"));
+
     // ---- SF0007 ------------------------------------------------------------------------------------------
 
     [Fact]

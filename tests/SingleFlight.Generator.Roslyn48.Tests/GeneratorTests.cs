@@ -14,6 +14,7 @@ public sealed class GeneratorTests
         nameof(Inputs.Blocking),
         nameof(Inputs.BoundKey),
         nameof(Inputs.GenericMethod),
+        nameof(Inputs.TrimAnnotated),
     };
 
     [Theory]
@@ -42,6 +43,18 @@ public sealed class GeneratorTests
         Assert.Contains("SF0002", stub, StringComparison.Ordinal);
         Assert.DoesNotContain("SingleFlightGroup<", stub, StringComparison.Ordinal);
         // The stub keeps the compiler's "partial method has no implementation" error away; SF0002 (from the analyzer) is the one left.
+        var problems = Roslyn48Compiler.Problems(run.Output);
+        Assert.True(problems.Length == 0, Roslyn48Compiler.Format(problems));
+    }
+
+    [Fact]
+    public void A_ref_struct_parameter_gets_a_stub_that_names_SF0003()
+    {
+        var run = Roslyn48Compiler.Generate(Roslyn48Compiler.Create(Inputs.RefStructParameter));
+
+        Assert.True(run.Result.Exception is null, run.Result.Exception?.ToString());
+        var stub = Assert.Single(run.Sources).SourceText.ToString();
+        Assert.Contains("see error SF0003 reported on it.", stub, StringComparison.Ordinal);
         var problems = Roslyn48Compiler.Problems(run.Output);
         Assert.True(problems.Length == 0, Roslyn48Compiler.Format(problems));
     }

@@ -149,4 +149,43 @@ internal static class Inputs
             public static int Twice(int x) => x * 2;
         }
         """;
+
+    /// <summary>Trimming annotations on an argument and a type parameter: a state struct and an annotated holder class.</summary>
+    public const string TrimAnnotated = """
+        using System;
+        using System.Diagnostics.CodeAnalysis;
+        using System.Threading.Tasks;
+        using SingleFlight;
+
+        namespace Demo;
+
+        public sealed class Box<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T> { }
+
+        public partial class Store
+        {
+            [SingleFlight]
+            public partial Task<Box<T>> MakeAsync<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>(
+                [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods | DynamicallyAccessedMemberTypes.PublicFields)] Type type, int id);
+
+            private Task<Box<T>> MakeCoreAsync<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>(
+                [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods | DynamicallyAccessedMemberTypes.PublicFields)] Type type, int id)
+                => Task.FromResult(new Box<T>());
+        }
+        """;
+
+    /// <summary>SF0003: a ref struct parameter, implemented with a stub that throws.</summary>
+    public const string RefStructParameter = """
+        using System;
+        using SingleFlight;
+
+        namespace Demo;
+
+        public static partial class Text
+        {
+            [SingleFlight]
+            public static partial int Count(ReadOnlySpan<char> text);
+
+            private static int CountCore(ReadOnlySpan<char> text) => text.Length;
+        }
+        """;
 }

@@ -253,6 +253,36 @@ public sealed class SnapshotTests
             }
             """,
 
+        ["TrimAnnotatedArguments"] = """
+            using System;
+            using System.Diagnostics.CodeAnalysis;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using SingleFlight;
+
+            namespace Demo;
+
+            public sealed class Set<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T> { }
+
+            public partial class Store
+            {
+                // The state struct keeps the argument's annotation, the holder class the type parameter's: no IL2077/IL2091.
+                [SingleFlight]
+                public partial Task<Set<TEntity>> FindAsync<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TEntity>(
+                    [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties)] Type entityType,
+                    int id,
+                    CancellationToken cancellationToken = default)
+                    where TEntity : class;
+
+                private Task<Set<TEntity>> FindCoreAsync<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TEntity>(
+                    [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicProperties)] Type entityType,
+                    int id,
+                    CancellationToken cancellationToken)
+                    where TEntity : class
+                    => Task.FromResult(new Set<TEntity>());
+            }
+            """,
+
         ["DistributedNoResult"] = """
             using System.Threading;
             using System.Threading.Tasks;

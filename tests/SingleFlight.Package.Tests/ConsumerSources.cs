@@ -228,6 +228,21 @@ internal static class ConsumerSources
         }
         """;
 
+    /// <summary>SF0003: a ref struct parameter (the shape of many real signatures, ReadOnlySpan&lt;char&gt; overloads).</summary>
+    public const string RefStructParameter = """
+        using SingleFlight;
+
+        Console.WriteLine(Text.Count("a,b"));
+
+        public static partial class Text
+        {
+            [SingleFlight]
+            public static partial int Count(ReadOnlySpan<char> text);
+
+            private static int CountCore(ReadOnlySpan<char> text) => text.Length;
+        }
+        """;
+
     public const string ReusedOperationName = """
         using SingleFlight;
 

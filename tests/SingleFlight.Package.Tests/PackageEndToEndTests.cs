@@ -261,11 +261,12 @@ public sealed class PackageEndToEndTests(PackageFixture package) : IClassFixture
 
     /// <summary>
     /// Command-line builds show no analyzer diagnostics once the compilation has errors, so each of these relies on
-    /// the generator implementing the method anyway (a stub for SF0002, an in-process flight for SF0010 and SF0011):
+    /// the generator implementing the method anyway (a stub for SF0002 and SF0003, an in-process flight for SF0010 and SF0011):
     /// the SF error, with its help link, is what the user reads, not the compiler's CS8795.
     /// </summary>
     [Theory]
     [InlineData(nameof(ConsumerSources.MissingCore), "SingleFlight.Generators", "SF0002", "CountCoreAsync")]
+    [InlineData(nameof(ConsumerSources.RefStructParameter), "SingleFlight.Generators", "SF0003", "cannot be kept for the duration of a flight")]
     [InlineData(nameof(ConsumerSources.BlockingDistributed), "SingleFlight.Generators.Redis", "SF0010", "blocks its caller")]
     [InlineData(nameof(ConsumerSources.ReusedOperationName), "SingleFlight.Generators.Redis", "SF0011", "'names'")]
     public void A_build_fails_with_the_SF_error_and_its_help_link(string source, string packageId, string id, string explanation)

@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace SingleFlight.Generator.Analyzers;
 
@@ -94,25 +95,40 @@ internal static class KeyTypeRules
             return false;
         }
 
-        if (HasValueEquality(named))
+        if (HasValueEquality(named, out var disguised))
         {
             return false;
         }
 
-        why = "a class that neither overrides Equals(object) nor implements IEquatable<T>";
+        why = disguised is not null
+            ? $"a class whose Equals(object) override (in '{disguised.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}') only defers to object.Equals, which compares references"
+            : "a class that neither overrides Equals(object) nor implements IEquatable<T>";
         return true;
     }
 
-    private static bool HasValueEquality(INamedTypeSymbol type)
+    /// <summary>
+    /// Whether the type compares by value: an <c>Equals(object)</c> override in it or a base, or <c>IEquatable</c> of it or a
+    /// base. An override that only defers to the base's (see <see cref="OnlyDefersToBase"/>) does not count: the next one up
+    /// decides. <paramref name="disguised"/> is the type of the first such override, when that is why there is none.
+    /// </summary>
+    private static bool HasValueEquality(INamedTypeSymbol type, out INamedTypeSymbol? disguised)
     {
+        disguised = null;
+        var hasEqualityOperator = false;
         for (var current = type; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
         {
+            hasEqualityOperator |= !current.GetMembers("op_Equality").IsEmpty;
             foreach (var member in current.GetMembers("Equals"))
             {
                 if (member is IMethodSymbol { IsOverride: true, Parameters.Length: 1 } equals
                     && equals.Parameters[0].Type.SpecialType == SpecialType.System_Object)
                 {
-                    return true;
+                    if (!OnlyDefersToBase(equals, hasEqualityOperator))
+                    {
+                        return true;
+                    }
+
+                    disguised ??= current;
                 }
             }
         }
@@ -130,6 +146,77 @@ internal static class KeyTypeRules
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Whether an <c>Equals(object)</c> override adds nothing to the base's: reference equality in disguise (EF Core's
+    /// <c>DbContext</c>, <c>DbSet&lt;T&gt;</c> and <c>DatabaseFacade</c> override it only to hide it from IntelliSense).
+    /// In source: a body that is only <c>base.Equals(obj)</c>. In metadata, where no body can be read: a known type, or an
+    /// override marked <c>[EditorBrowsable(EditorBrowsableState.Never)]</c> in a hierarchy that declares no
+    /// <c>operator ==</c> (a type with real value equality hidden from IntelliSense would normally offer one, or
+    /// <c>IEquatable&lt;T&gt;</c>, which the caller checks separately).
+    /// </summary>
+    private static bool OnlyDefersToBase(IMethodSymbol equals, bool hasEqualityOperator)
+    {
+        if (!equals.DeclaringSyntaxReferences.IsEmpty)
+        {
+            foreach (var reference in equals.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax() is not MethodDeclarationSyntax declaration || !IsBaseEqualsCall(BodyExpression(declaration), equals.Parameters[0].Name))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        var owner = equals.ContainingType;
+        if ((owner.Name is "DbContext" && Is(owner, "DbContext", "Microsoft.EntityFrameworkCore"))
+            || (owner.Name is "DbSet" && owner.Arity == 1 && Is(owner, "DbSet", "Microsoft.EntityFrameworkCore"))
+            || (owner.Name is "DatabaseFacade" && Is(owner, "DatabaseFacade", "Microsoft.EntityFrameworkCore.Infrastructure")))
+        {
+            return true;
+        }
+
+        if (hasEqualityOperator)
+        {
+            return false;
+        }
+
+        foreach (var attribute in equals.GetAttributes())
+        {
+            if (Is(attribute.AttributeClass, "EditorBrowsableAttribute", "System.ComponentModel")
+                && attribute.ConstructorArguments.Length == 1
+                && attribute.ConstructorArguments[0].Value is int state
+                && state == 1)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The expression an expression-bodied method returns, or the one <c>return</c> of a block body; otherwise null.</summary>
+    private static ExpressionSyntax? BodyExpression(MethodDeclarationSyntax declaration)
+        => declaration.ExpressionBody?.Expression
+            ?? (declaration.Body is { Statements: { Count: 1 } statements } && statements[0] is ReturnStatementSyntax { Expression: { } returned } ? returned : null);
+
+    private static bool IsBaseEqualsCall(ExpressionSyntax? expression, string parameterName)
+    {
+        while (expression is ParenthesizedExpressionSyntax parenthesized)
+        {
+            expression = parenthesized.Expression;
+        }
+
+        return expression is InvocationExpressionSyntax
+        {
+            Expression: MemberAccessExpressionSyntax { Expression: BaseExpressionSyntax, Name.Identifier.ValueText: "Equals" },
+            ArgumentList.Arguments: { Count: 1 } arguments,
+        }
+            && arguments[0].Expression is IdentifierNameSyntax { Identifier.ValueText: var name }
+            && name == parameterName;
     }
 
     private static bool IsSelfOrBase(INamedTypeSymbol type, INamedTypeSymbol candidate)

@@ -52,7 +52,7 @@ internal static class Emitter
 
         foreach (var type in model.ContainingTypes)
         {
-            w.Line("partial " + type.Keyword + " " + type.Name);
+            w.Line(type.Modifiers + "partial " + type.Keyword + " " + type.Name);
             w.Open();
         }
 
@@ -130,7 +130,7 @@ internal static class Emitter
             var typeArguments = "<" + string.Join(", ", model.TypeParameters) + ">";
             w.Line("/// <summary>Holds the single-flight group of " + model.Name + typeArguments.Replace("<", "&lt;").Replace(">", "&gt;") + ", one per type argument list.</summary>");
             w.Line(generatedCode);
-            w.Line("private static class " + model.HolderClassName + typeArguments);
+            w.Line("private static class " + model.HolderClassName + TypeParameterList(model));
             w.Indent();
             foreach (var clause in model.HolderConstraintClauses)
             {
@@ -159,7 +159,72 @@ internal static class Emitter
         }
 
         w.Line();
+        if (HasAnnotatedState(model))
+        {
+            WriteAnnotatedState(w, model, generatedCode);
+        }
+
         WriteMethod(w, model, generatedCode, groupAccess);
+    }
+
+    /// <summary>
+    /// The type parameter list of the holder class and the state struct: the method's type parameters with their
+    /// <c>[DynamicallyAccessedMembers]</c>, so that instantiating a type that requires it raises no trim warning (IL2091).
+    /// </summary>
+    private static string TypeParameterList(in MethodModel model)
+        => "<" + string.Join(", ", model.TypeParameterDeclarations.Count == model.TypeParameters.Count ? model.TypeParameterDeclarations : model.TypeParameters) + ">";
+
+    /// <summary>Whether an argument the flight carries has <c>[DynamicallyAccessedMembers]</c>: it then travels in a state struct.</summary>
+    private static bool HasAnnotatedState(in MethodModel model)
+        => model.Parameters.Any(static p => !p.IsCancellationToken && p.TrimAnnotation.Length > 0);
+
+    /// <summary>
+    /// The state of a flight whose arguments carry <c>[DynamicallyAccessedMembers]</c>: a tuple's fields have no
+    /// annotations, so trim analysis would see the requirement lost between the argument and the core's parameter (IL2077,
+    /// IL2067). These fields repeat it, so the value keeps it all the way. Same field names as a tuple's.
+    /// </summary>
+    private static void WriteAnnotatedState(IndentedWriter w, in MethodModel model, string generatedCode)
+    {
+        var fields = new List<(string Annotation, string Type)>();
+        if (!model.IsStatic)
+        {
+            fields.Add((string.Empty, model.ContainingTypeName));
+        }
+
+        fields.AddRange(model.Parameters.Where(static p => !p.IsCancellationToken).Select(static p => (p.TrimAnnotation, p.Type)));
+
+        w.Line("/// <summary>What a flight of " + model.Name + " passes to " + model.CoreMethodName + ", with the arguments' trimming annotations.</summary>");
+        w.Line(generatedCode);
+        w.Line("private readonly struct " + model.StateTypeName + (model.TypeParameters.Count > 0 ? TypeParameterList(model) : string.Empty));
+        w.Indent();
+        foreach (var clause in model.HolderConstraintClauses)
+        {
+            w.Line(clause);
+        }
+
+        w.Unindent();
+        w.Open();
+        for (var i = 0; i < fields.Count; i++)
+        {
+            if (fields[i].Annotation.Length > 0)
+            {
+                w.Line(fields[i].Annotation.TrimEnd());
+            }
+
+            w.Line("internal readonly " + fields[i].Type + " Item" + (i + 1) + ";");
+        }
+
+        w.Line();
+        w.Line("internal " + model.StateTypeName + "(" + string.Join(", ", fields.Select(static (f, i) => f.Annotation + f.Type + " item" + (i + 1))) + ")");
+        w.Open();
+        for (var i = 0; i < fields.Count; i++)
+        {
+            w.Line("this.Item" + (i + 1) + " = item" + (i + 1) + ";");
+        }
+
+        w.Close();
+        w.Close();
+        w.Line();
     }
 
     /// <summary>The group's initializer: named after the operation, for its metrics and spans.</summary>
@@ -217,7 +282,8 @@ internal static class Emitter
             stateItems.Add(model.ScopeFactory!);
         }
 
-        string StateItem(int index) => stateItems.Count == 1 ? state : state + ".Item" + (index + 1);
+        var annotatedState = HasAnnotatedState(model);
+        string StateItem(int index) => stateItems.Count == 1 && !annotatedState ? state : state + ".Item" + (index + 1);
 
         var isAsync = model.ReturnKind is SingleFlightReturnKind.Task or SingleFlightReturnKind.TaskOfT
             or SingleFlightReturnKind.ValueTask or SingleFlightReturnKind.ValueTaskOfT;
@@ -246,6 +312,7 @@ internal static class Emitter
 
         var stateArgument = stateItems.Count switch
         {
+            _ when annotatedState => "new " + model.StateTypeName + typeParameters + "(" + string.Join(", ", stateItems) + ")",
             0 => null,
             1 => stateItems[0],
             _ => "(" + string.Join(", ", stateItems) + ")",

@@ -42,6 +42,11 @@ namespace SingleFlight.Generator.Model;
 /// <param name="FlightServices">The core's <c>[FromFlightScope]</c> parameters, resolved from the flight's own scope.</param>
 /// <param name="StubDiagnostic">When the method cannot be generated but its declaration can be implemented, the id of
 /// the error the analyzer reports on it; the emitter then writes a stub that throws. Otherwise null.</param>
+/// <param name="TypeParameterDeclarations">The method's type parameters as the generic holder class and state struct
+/// declare them: each name with the method's <c>[DynamicallyAccessedMembers]</c> on it, if any, so that trim analysis
+/// sees the same requirements.</param>
+/// <param name="StateTypeName">The name of the state struct written when a parameter carries
+/// <c>[DynamicallyAccessedMembers]</c> (a tuple's fields would lose the annotation).</param>
 internal readonly record struct MethodModel(
     string HintName,
     EquatableArray<string> FileUsings,
@@ -73,7 +78,9 @@ internal readonly record struct MethodModel(
     bool CoreIsStatic,
     string? ScopeFactory,
     EquatableArray<FlightServiceModel> FlightServices,
-    string? StubDiagnostic);
+    string? StubDiagnostic,
+    EquatableArray<string> TypeParameterDeclarations = default,
+    string StateTypeName = "");
 
 /// <summary>A parameter of the core method that the flight's own DI scope supplies (<c>[FromFlightScope]</c>).</summary>
 /// <param name="CoreIndex">Its position among the core method's parameters.</param>
@@ -95,11 +102,15 @@ internal readonly record struct NamespaceModel(string Name, EquatableArray<strin
 /// <summary>A containing type of the generated member.</summary>
 /// <param name="Keyword">class, struct, record or record struct.</param>
 /// <param name="Name">The type's name with its type parameters, for example <c>Repo&lt;T&gt;</c>.</param>
-internal readonly record struct TypeModel(string Keyword, string Name);
+/// <param name="Modifiers">Modifiers written before <c>partial</c> on the generated part, each followed by a space
+/// (<c>unsafe </c> for a stub that repeats a pointer); usually empty.</param>
+internal readonly record struct TypeModel(string Keyword, string Name, string Modifiers = "");
 
 /// <summary>A parameter of the generated implementation.</summary>
 /// <param name="Modifiers">this, params, scoped, in... as declared, each followed by a space.</param>
 /// <param name="Type">The type, fully qualified with nullable annotations.</param>
 /// <param name="Name">The name (escaped: <c>@class</c>).</param>
 /// <param name="IsCancellationToken">Whether the core receives the flight's token in its place.</param>
-internal readonly record struct ParameterModel(string Modifiers, string Type, string Name, bool IsCancellationToken);
+/// <param name="TrimAnnotation">The parameter's <c>[DynamicallyAccessedMembers(...)]</c> followed by a space, for the state
+/// struct's field and constructor parameter; empty when it has none.</param>
+internal readonly record struct ParameterModel(string Modifiers, string Type, string Name, bool IsCancellationToken, string TrimAnnotation = "");

@@ -45,8 +45,8 @@ internal static class Parser
             // A method the analyzer reports with an error, but whose declaration is sound: implement it with a stub that
             // throws, so that the compilation has no error of its own (CS8795) and the analyzer's error is what a
             // command-line build shows (analyzers report nothing once the compilation has errors).
-            return IsStubbed(error, method, declaration) && !HasPointer(method)
-                ? CreateModel(method, declaration, null, context.SemanticModel, cancellationToken) with { StubDiagnostic = error }
+            return IsStubbed(error, method, declaration) && CanRepeatSignature(method, context.SemanticModel.Compilation)
+                ? StubModel(CreateModel(method, declaration, null, context.SemanticModel, cancellationToken), method, declaration) with { StubDiagnostic = error }
                 : null;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -57,8 +57,8 @@ internal static class Parser
     }
 
     /// <summary>
-    /// Whether the signature names a pointer or function pointer type: repeating it would need an <c>unsafe</c> context
-    /// that the user's <c>unsafe</c> on another part of the type does not give the generated part.
+    /// Whether the signature names a pointer or function pointer type: repeating it needs an <c>unsafe</c> context, which
+    /// the user's <c>unsafe</c> on another part of the type does not give the generated part (the stub's part says it).
     /// </summary>
     private static bool HasPointer(IMethodSymbol method)
         => Symbols.ContainsPointer(method.ReturnType) || method.Parameters.Any(static p => Symbols.ContainsPointer(p.Type));
@@ -80,18 +80,15 @@ internal static class Parser
     }
 
     /// <summary>
-    /// Whether the generator can write some implementation of the declaration: SF0003 also covers shapes that no
-    /// generated part can implement (an explicit interface implementation, a type it cannot extend, <c>__arglist</c>), and
-    /// signatures a stub cannot repeat (ref struct or pointer types, a <c>ref</c> return, <c>allows ref struct</c>).
+    /// Whether a generated part can implement a declaration that SF0003 refused: not an explicit interface implementation
+    /// (the compiler reports CS0754 itself), not in a type the generator cannot extend, not <c>__arglist</c>, not with an
+    /// undefined <c>Scope</c>. Refused signatures (ref structs, pointers, a <c>ref</c> return, <c>allows ref struct</c>)
+    /// get a stub that repeats them (<see cref="StubModel"/>).
     /// </summary>
     private static bool CanImplement(IMethodSymbol method, MethodDeclarationSyntax declaration)
     {
         if (method.IsVararg
             || declaration.ExplicitInterfaceSpecifier is not null || !method.ExplicitInterfaceImplementations.IsEmpty
-            || method.ReturnsByRef || method.ReturnsByRefReadonly
-            || (!method.ReturnsVoid && !method.ReturnType.CanBeGenericArgument())
-            || method.Parameters.Any(static p => !p.Type.CanBeGenericArgument())
-            || declaration.ConstraintClauses.Any(static c => c.Constraints.Any(static k => k.ToString().StartsWith("allows", StringComparison.Ordinal)))
             || AttributeArguments.Read(method, declaration.SyntaxTree.Options) is null)
         {
             return false;
@@ -117,6 +114,75 @@ internal static class Parser
         return true;
     }
 
+    /// <summary>
+    /// Whether a stub can repeat the signature without an error of its own. The shape checks stop at the first refusal, so
+    /// what they did not reach yet is checked here: types that do not bind, a type parameter named like an outer type's
+    /// (CS0693), pointers in a compilation without <c>AllowUnsafeBlocks</c> (the user's own code has CS0227 then).
+    /// </summary>
+    private static bool CanRepeatSignature(IMethodSymbol method, Compilation compilation)
+    {
+        if (Symbols.ContainsError(method.ReturnType) || method.Parameters.Any(static p => Symbols.ContainsError(p.Type))
+            || method.TypeParameters.Any(static t => t.ConstraintTypes.Any(Symbols.ContainsError)))
+        {
+            return false;
+        }
+
+        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            if (type.TypeParameters.Any(t => method.TypeParameters.Any(m => m.Name == t.Name)))
+            {
+                return false;
+            }
+        }
+
+        return !HasPointer(method) || compilation.Options is CSharpCompilationOptions { AllowUnsafe: true };
+    }
+
+    /// <summary>
+    /// The stub's model: the parts of the signature that a generated method never has, because the shape is refused for
+    /// one: a <c>ref</c> return, <c>allows ref struct</c>, <c>unsafe</c> on the type part that repeats a pointer.
+    /// </summary>
+    private static MethodModel StubModel(MethodModel model, IMethodSymbol method, MethodDeclarationSyntax declaration)
+    {
+        var returnType = method.ReturnsByRefReadonly ? "ref readonly " + model.ReturnType
+            : method.ReturnsByRef ? "ref " + model.ReturnType
+            : model.ReturnType;
+
+        // `allows ref struct` (C# 13) has no symbol API in Roslyn 4.8: read from the declaration, as the parser does.
+        var constraints = model.ConstraintClauses.ToList();
+        if (!method.IsOverride)
+        {
+            foreach (var clause in declaration.ConstraintClauses)
+            {
+                if (!clause.Constraints.Any(static c => c.ToString().StartsWith("allows", StringComparison.Ordinal)))
+                {
+                    continue;
+                }
+
+                var head = "where " + Symbols.EscapeIdentifier(clause.Name.Identifier.ValueText) + " :";
+                var index = constraints.FindIndex(c => c.StartsWith(head + " ", StringComparison.Ordinal));
+                if (index >= 0)
+                {
+                    constraints[index] += ", allows ref struct";
+                }
+                else
+                {
+                    constraints.Add(head + " allows ref struct");
+                }
+            }
+        }
+
+        var types = model.ContainingTypes;
+        if (HasPointer(method))
+        {
+            var list = types.ToList();
+            list[list.Count - 1] = list[list.Count - 1] with { Modifiers = "unsafe " };
+            types = list.ToEquatableArray();
+        }
+
+        return model with { ReturnType = returnType, ConstraintClauses = constraints.ToEquatableArray(), ContainingTypes = types };
+    }
+
     /// <summary>The model of a method the parser accepted, or (with <paramref name="parsed"/> null) of its stub.</summary>
     private static MethodModel CreateModel(IMethodSymbol method, MethodDeclarationSyntax declaration, ParsedMethod? parsed, SemanticModel semanticModel, CancellationToken ct)
     {
@@ -139,7 +205,8 @@ internal static class Parser
                 modifiers.ToString(),
                 parameter.Type.ToDisplayString(s_typeFormat),
                 Symbols.EscapeIdentifier(parameter.Name),
-                parameter.Type.IsCancellationToken());
+                parameter.Type.IsCancellationToken(),
+                TrimAnnotation(parameter.GetAttributes()));
         }
 
         var methodModifiers = string.Join(
@@ -222,7 +289,11 @@ internal static class Parser
                         p.Type.IsReferenceType && p.NullableAnnotation == NullableAnnotation.Annotated))
                     .ToEquatableArray()
                 : EquatableArray<FlightServiceModel>.Empty,
-            StubDiagnostic: null);
+            StubDiagnostic: null,
+            TypeParameterDeclarations: method.TypeParameters
+                .Select(static t => TrimAnnotation(t.GetAttributes()) + Symbols.EscapeIdentifier(t.Name))
+                .ToEquatableArray(),
+            StateTypeName: "__SingleFlightState_" + method.Name + "_" + hash);
     }
 
     /// <summary>How the wrapper reads the scope factory: through <c>this</c> or the declaring type, or a primary-constructor parameter by name.</summary>
@@ -234,6 +305,61 @@ internal static class Parser
             { IsStatic: true } member => member.ContainingType.ToDisplayString(s_typeFormat) + "." + Symbols.EscapeIdentifier(member.Name),
             var member => "this." + Symbols.EscapeIdentifier(member.Name),
         };
+
+    private const string DynamicallyAccessedMembers = "global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers";
+
+    /// <summary>
+    /// <c>[DynamicallyAccessedMembers(...)]</c> and a space when <paramref name="attributes"/> has it, otherwise empty. The
+    /// generated code repeats it wherever the annotated value or type parameter is stored or passed on (a state field, the
+    /// holder class's type parameter), so that the trim analyzers see the requirement kept.
+    /// </summary>
+    private static string TrimAnnotation(IEnumerable<AttributeData> attributes)
+    {
+        foreach (var attribute in attributes)
+        {
+            if (attribute.AttributeClass.IsNamed("System.Diagnostics.CodeAnalysis", "DynamicallyAccessedMembersAttribute")
+                && attribute.ConstructorArguments.Length == 1
+                && attribute.ConstructorArguments[0] is { Kind: TypedConstantKind.Enum, Type: INamedTypeSymbol enumType, Value: { } value })
+            {
+                return "[" + DynamicallyAccessedMembers + "(" + EnumConstant(enumType, Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)) + ")] ";
+            }
+        }
+
+        return string.Empty;
+    }
+
+    /// <summary>An enum value as C#: its member, members joined by <c>|</c> (largest first), or a cast of the number.</summary>
+    private static string EnumConstant(INamedTypeSymbol enumType, long value)
+    {
+        var typeName = enumType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+        var members = enumType.GetMembers()
+            .OfType<IFieldSymbol>()
+            .Where(static f => f.HasConstantValue)
+            .Select(f => (f.Name, Value: Convert.ToInt64(f.ConstantValue, System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
+        foreach (var member in members)
+        {
+            if (member.Value == value)
+            {
+                return typeName + "." + member.Name;
+            }
+        }
+
+        var parts = new List<string>();
+        var rest = value;
+        foreach (var member in members.Where(static m => m.Value > 0).OrderByDescending(static m => m.Value))
+        {
+            if (rest != 0 && (rest & member.Value) == member.Value)
+            {
+                parts.Add(typeName + "." + member.Name);
+                rest &= ~member.Value;
+            }
+        }
+
+        return rest == 0 && parts.Count > 0
+            ? string.Join(" | ", parts)
+            : "(" + typeName + ")(" + value.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";
+    }
 
     private static (string KeyType, string KeyExpression) BuildKey(ImmutableArray<KeyPart> parts)
     {
