@@ -21,7 +21,7 @@ public sealed class SingleFlightGenerator : IIncrementalGenerator
             .ForAttributeWithMetadataName(
                 MethodParser.AttributeMetadataName,
                 static (node, _) => node is MethodDeclarationSyntax,
-                static (ctx, ct) => Parser.Parse(ctx, ct))
+                static (ctx, ct) => ModelBuilder.Build(ctx, ct))
             .WithTrackingName(TrackingNames.Methods)
             .Where(static model => model is not null)
             .WithTrackingName(TrackingNames.SupportedMethods)

@@ -3,24 +3,25 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 using SingleFlight.Generator.Diagnostics;
+using SingleFlight.Generator.Parsing;
 
 namespace SingleFlight.Generator.Analyzers;
 
-/// <summary>One problem found in a bound key part: the node at fault and the message.</summary>
+/// <summary>One problem found in a bound key part: the node at fault, and the message's arguments.</summary>
 internal readonly struct KeyFinding
 {
-    public KeyFinding(DiagnosticDescriptor descriptor, SyntaxNode node, string message)
+    public KeyFinding(DiagnosticDescriptor descriptor, SyntaxNode node, params object?[] arguments)
     {
         Descriptor = descriptor;
         Node = node;
-        Message = message;
+        Arguments = arguments;
     }
 
     public DiagnosticDescriptor Descriptor { get; }
 
     public SyntaxNode Node { get; }
 
-    public string Message { get; }
+    public object?[] Arguments { get; }
 }
 
 /// <summary>
@@ -30,8 +31,6 @@ internal readonly struct KeyFinding
 /// </summary>
 internal static class KeyOperationChecks
 {
-    private const string Sf0005Advice = "two calls with the same arguments get different keys and never share a flight";
-
     /// <summary>Findings for SF0005 and SF0007 in the part, in source order.</summary>
     public static List<KeyFinding> Check(IOperation root, out bool createsReferenceObject)
     {
@@ -53,12 +52,13 @@ internal static class KeyOperationChecks
                     CheckInvocation(invocation, findings);
                     break;
                 case IObjectCreationOperation creation:
-                    if (KeyTypeRules.IsOrDerivesFrom(creation.Type, "Random", "System"))
+                    if (creation.Type.IsOrDerivesFrom("System", "Random"))
                     {
                         findings.Add(new KeyFinding(
                             DiagnosticDescriptors.NonDeterministicKey,
                             operation.Syntax,
-                            $"Key expression '{operation.Syntax}' creates a random number generator: {Sf0005Advice}. Key on the method's arguments only."));
+                            operation.Syntax,
+                            "creates a random number generator"));
                     }
                     else if (creation.Type is { IsReferenceType: true } type
                         && FlowsIntoKey(operation, root)
@@ -66,9 +66,11 @@ internal static class KeyOperationChecks
                     {
                         createsReferenceObject = true;
                         findings.Add(new KeyFinding(
-                            DiagnosticDescriptors.NonDeterministicKey,
+                            DiagnosticDescriptors.NewObjectKey,
                             operation.Syntax,
-                            $"Key expression '{operation.Syntax}' creates a new '{type.ToDisplayString()}' on every call, and '{type.Name}' compares by reference: {Sf0005Advice}. Key on the values it is built from instead."));
+                            operation.Syntax,
+                            type.ToDisplayString(),
+                            type.Name));
                     }
 
                     break;
@@ -76,9 +78,10 @@ internal static class KeyOperationChecks
                     if (KeyTypeRules.IsCultureSensitive(StripConversions(interpolation.Expression).Type) && !HasFormatProviderAncestor(operation, root))
                     {
                         findings.Add(new KeyFinding(
-                            DiagnosticDescriptors.NonDeterministicKey,
+                            DiagnosticDescriptors.CultureFormattedKey,
                             operation.Syntax,
-                            $"Key expression '{operation.Syntax}' formats a '{StripConversions(interpolation.Expression).Type!.ToDisplayString()}' with the current culture: callers on threads with different cultures get different keys. Key on the value itself, or format it with CultureInfo.InvariantCulture."));
+                            operation.Syntax,
+                            StripConversions(interpolation.Expression).Type!.ToDisplayString()));
                     }
 
                     break;
@@ -89,9 +92,9 @@ internal static class KeyOperationChecks
                         if (value.Type?.SpecialType != SpecialType.System_String && KeyTypeRules.IsCultureSensitive(value.Type))
                         {
                             findings.Add(new KeyFinding(
-                                DiagnosticDescriptors.NonDeterministicKey,
+                                DiagnosticDescriptors.CultureStringKey,
                                 value.Syntax,
-                                $"Key expression '{value.Syntax}' is turned into a string with the current culture: callers on threads with different cultures get different keys. Key on the value itself, or format it with CultureInfo.InvariantCulture."));
+                                value.Syntax));
                         }
                     }
 
@@ -103,14 +106,14 @@ internal static class KeyOperationChecks
                 findings.Add(new KeyFinding(
                     DiagnosticDescriptors.CancellationTokenInKey,
                     operation.Syntax,
-                    $"KeyFrom uses the CancellationToken '{operation.Syntax}': every caller has its own token, so keys never match. Remove it from KeyFrom; the core method receives the flight's own token."));
+                    operation.Syntax));
             }
         }
 
         // One report per source of non-determinism: `Random.Shared.Next()` or `Stopwatch.StartNew().Elapsed`
         // is reported on the innermost API use, not once more on each member access around it.
-        findings.RemoveAll(outer => outer.Descriptor == DiagnosticDescriptors.NonDeterministicKey
-            && findings.Exists(inner => inner.Descriptor == DiagnosticDescriptors.NonDeterministicKey
+        findings.RemoveAll(outer => outer.Descriptor.Id == DiagnosticDescriptors.NonDeterministicKey.Id
+            && findings.Exists(inner => inner.Descriptor.Id == DiagnosticDescriptors.NonDeterministicKey.Id
                 && inner.Node != outer.Node
                 && outer.Node.Span.Contains(inner.Node.Span)));
         return findings;
@@ -213,35 +216,35 @@ internal static class KeyOperationChecks
 
         string? what = null;
         var name = member.Name;
-        if (KeyTypeRules.Is(type, "DateTime", "System") && name is "Now" or "UtcNow" or "Today")
+        if (type.IsNamed("System", "DateTime") && name is "Now" or "UtcNow" or "Today")
         {
             what = "reads the clock";
         }
-        else if (KeyTypeRules.Is(type, "DateTimeOffset", "System") && name is "Now" or "UtcNow")
+        else if (type.IsNamed("System", "DateTimeOffset") && name is "Now" or "UtcNow")
         {
             what = "reads the clock";
         }
-        else if (KeyTypeRules.Is(type, "Environment", "System") && name is "TickCount" or "TickCount64")
+        else if (type.IsNamed("System", "Environment") && name is "TickCount" or "TickCount64")
         {
             what = "reads a tick counter";
         }
-        else if (KeyTypeRules.Is(type, "Stopwatch", "System.Diagnostics") && name is not ("Frequency" or "IsHighResolution"))
+        else if (type.IsNamed("System.Diagnostics", "Stopwatch") && name is not ("Frequency" or "IsHighResolution"))
         {
             what = "reads a stopwatch";
         }
-        else if (KeyTypeRules.IsOrDerivesFrom(type, "TimeProvider", "System") && name is "GetUtcNow" or "GetLocalNow" or "GetTimestamp" or "GetElapsedTime")
+        else if (type.IsOrDerivesFrom("System", "TimeProvider") && name is "GetUtcNow" or "GetLocalNow" or "GetTimestamp" or "GetElapsedTime")
         {
             what = "reads the clock";
         }
-        else if (KeyTypeRules.Is(type, "Guid", "System") && name is "NewGuid" or "CreateVersion7")
+        else if (type.IsNamed("System", "Guid") && name is "NewGuid" or "CreateVersion7")
         {
             what = "creates a new GUID";
         }
-        else if (KeyTypeRules.IsOrDerivesFrom(type, "Random", "System") || KeyTypeRules.IsOrDerivesFrom(type, "RandomNumberGenerator", "System.Security.Cryptography"))
+        else if (type.IsOrDerivesFrom("System", "Random") || type.IsOrDerivesFrom("System.Security.Cryptography", "RandomNumberGenerator"))
         {
             what = "draws a random number";
         }
-        else if (KeyTypeRules.Is(type, "RuntimeHelpers", "System.Runtime.CompilerServices") && name == "GetHashCode")
+        else if (type.IsNamed("System.Runtime.CompilerServices", "RuntimeHelpers") && name == "GetHashCode")
         {
             what = "uses an object's identity hash code";
         }
@@ -256,7 +259,8 @@ internal static class KeyOperationChecks
             findings.Add(new KeyFinding(
                 DiagnosticDescriptors.NonDeterministicKey,
                 operation.Syntax,
-                $"Key expression '{operation.Syntax}' {what}: {Sf0005Advice}. Key on the method's arguments only."));
+                operation.Syntax,
+                what));
         }
     }
 
@@ -273,7 +277,7 @@ internal static class KeyOperationChecks
         {
             formatted = StripConversions(invocation.Instance).Type;
         }
-        else if (method.Name == "ToString" && method.IsStatic && KeyTypeRules.Is(method.ContainingType, "Convert", "System") && invocation.Arguments.Length > 0)
+        else if (method.Name == "ToString" && method.IsStatic && method.ContainingType.IsNamed("System", "Convert") && invocation.Arguments.Length > 0)
         {
             formatted = StripConversions(invocation.Arguments[0].Value).Type;
         }
@@ -288,14 +292,15 @@ internal static class KeyOperationChecks
         if (KeyTypeRules.IsCultureSensitive(formatted))
         {
             findings.Add(new KeyFinding(
-                DiagnosticDescriptors.NonDeterministicKey,
+                DiagnosticDescriptors.CultureFormatCallKey,
                 invocation.Syntax,
-                $"Key expression '{invocation.Syntax}' formats a '{formatted!.ToDisplayString()}' with the current culture: callers on threads with different cultures get different keys. Key on the value itself, or pass CultureInfo.InvariantCulture."));
+                invocation.Syntax,
+                formatted!.ToDisplayString()));
         }
     }
 
     private static bool IsFormatProvider(IParameterSymbol parameter)
-        => KeyTypeRules.Is(parameter.Type, "IFormatProvider", "System") || KeyTypeRules.IsOrDerivesFrom(parameter.Type, "CultureInfo", "System.Globalization");
+        => parameter.Type.IsNamed("System", "IFormatProvider") || parameter.Type.IsOrDerivesFrom("System.Globalization", "CultureInfo");
 
     // Interpolation inside string.Create(provider, ...), FormattableString.Invariant(...), or any call that
     // takes a format provider is formatted with that provider.
@@ -305,7 +310,7 @@ internal static class KeyOperationChecks
         {
             if (current is IInvocationOperation invocation
                 && (invocation.TargetMethod.Parameters.Any(IsFormatProvider)
-                    || (invocation.TargetMethod.Name == "Invariant" && KeyTypeRules.Is(invocation.TargetMethod.ContainingType, "FormattableString", "System"))))
+                    || (invocation.TargetMethod.Name == "Invariant" && invocation.TargetMethod.ContainingType.IsNamed("System", "FormattableString"))))
             {
                 return true;
             }
@@ -344,7 +349,7 @@ internal static class KeyOperationChecks
 
     private static bool IsTokenReference(IOperation operation)
         => operation is IParameterReferenceOperation or ILocalReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation
-        && KeyTypeRules.Is(operation.Type, "CancellationToken", "System.Threading");
+        && operation.Type.IsNamed("System.Threading", "CancellationToken");
 
     // The value reaches the key itself: it is the part, or an element of a tuple that is the part.
     private static bool FlowsIntoKey(IOperation operation, IOperation root)

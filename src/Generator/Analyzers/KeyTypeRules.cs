@@ -1,5 +1,6 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using SingleFlight.Generator.Parsing;
 
 namespace SingleFlight.Generator.Analyzers;
 
@@ -71,7 +72,7 @@ internal static class KeyTypeRules
             return false;
         }
 
-        if (IsOrDerivesFrom(named, "Task", "System.Threading.Tasks"))
+        if (named.IsOrDerivesFrom("System.Threading.Tasks", "Task"))
         {
             why = "a Task";
             return true;
@@ -172,9 +173,9 @@ internal static class KeyTypeRules
         }
 
         var owner = equals.ContainingType;
-        if ((owner.Name is "DbContext" && Is(owner, "DbContext", "Microsoft.EntityFrameworkCore"))
-            || (owner.Name is "DbSet" && owner.Arity == 1 && Is(owner, "DbSet", "Microsoft.EntityFrameworkCore"))
-            || (owner.Name is "DatabaseFacade" && Is(owner, "DatabaseFacade", "Microsoft.EntityFrameworkCore.Infrastructure")))
+        if ((owner.Name is "DbContext" && owner.IsNamed("Microsoft.EntityFrameworkCore", "DbContext"))
+            || (owner.Name is "DbSet" && owner.Arity == 1 && owner.IsNamed("Microsoft.EntityFrameworkCore", "DbSet", 1))
+            || (owner.Name is "DatabaseFacade" && owner.IsNamed("Microsoft.EntityFrameworkCore.Infrastructure", "DatabaseFacade")))
         {
             return true;
         }
@@ -186,7 +187,7 @@ internal static class KeyTypeRules
 
         foreach (var attribute in equals.GetAttributes())
         {
-            if (Is(attribute.AttributeClass, "EditorBrowsableAttribute", "System.ComponentModel")
+            if (attribute.AttributeClass.IsNamed("System.ComponentModel", "EditorBrowsableAttribute")
                 && attribute.ConstructorArguments.Length == 1
                 && attribute.ConstructorArguments[0].Value is int state
                 && state == 1)
@@ -231,24 +232,6 @@ internal static class KeyTypeRules
 
         return false;
     }
-
-    /// <summary>Whether the type or one of its base types is <paramref name="ns"/>.<paramref name="name"/>.</summary>
-    public static bool IsOrDerivesFrom(ITypeSymbol? type, string name, string ns)
-    {
-        for (var current = type; current is not null; current = current.BaseType)
-        {
-            if (current.Name == name && current.ContainingNamespace?.ToDisplayString() == ns)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>Whether the type is <paramref name="ns"/>.<paramref name="name"/>.</summary>
-    public static bool Is(ITypeSymbol? type, string name, string ns)
-        => type is not null && type.Name == name && type.ContainingNamespace?.ToDisplayString() == ns;
 
     /// <summary>
     /// Whether formatting a value of the type without a format provider depends on the current culture in a

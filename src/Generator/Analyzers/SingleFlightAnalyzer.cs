@@ -188,9 +188,12 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
                 if (part.Parameter is { } parameter && KeyTypeRules.ComparesByReference(part.Type, out var culprit, out var why))
                 {
                     context.ReportDiagnostic(Diagnostic.Create(
-                        DiagnosticDescriptors.ReferenceEqualityKey,
+                        DiagnosticDescriptors.ReferenceEqualityDefaultKey,
                         ParameterLocation(parsed, parameter),
-                        $"Parameter '{parameter.Name}' is part of the default key of '{name}', and its type '{Display(culprit)}' is {why}: equal values from different callers never share a flight. Set KeyFrom to value members of it (such as an id), mark it [NotKey], or give the type value equality."));
+                        parameter.Name,
+                        name,
+                        Display(culprit),
+                        why));
                 }
             }
 
@@ -234,14 +237,14 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
                 context.ReportDiagnostic(Diagnostic.Create(
                     DiagnosticDescriptors.CancellationTokenInKey,
                     MapNode(token, part),
-                    $"KeyFrom uses the CancellationToken '{token}': every caller has its own token, so keys never match. Remove it from KeyFrom; the core method receives the flight's own token."));
+                    token));
             }
             else if (operation is not null)
             {
                 foreach (var finding in KeyOperationChecks.Check(operation, out createsReferenceObject))
                 {
                     hasToken |= finding.Descriptor == DiagnosticDescriptors.CancellationTokenInKey;
-                    context.ReportDiagnostic(Diagnostic.Create(finding.Descriptor, MapNode(finding.Node, part), finding.Message));
+                    context.ReportDiagnostic(Diagnostic.Create(finding.Descriptor, MapNode(finding.Node, part), finding.Arguments));
                 }
 
                 if (KeyOperationChecks.FindStringComposite(operation, out var canSplit) is { } pieces)
@@ -256,7 +259,10 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
                 context.ReportDiagnostic(Diagnostic.Create(
                     DiagnosticDescriptors.ReferenceEqualityKey,
                     MapNode(part.Expression, part),
-                    $"Key part '{partText}' has type '{Display(part.Type)}'{element}, which is {why}: equal values from different callers never share a flight. Key on value members (such as an id), or give the type value equality (a record, or Equals and GetHashCode overrides)."));
+                    partText,
+                    Display(part.Type),
+                    element,
+                    why));
             }
         }
 
@@ -284,7 +290,10 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
                     DiagnosticDescriptors.StringCompositeKey,
                     MapNode(part.Expression!, part),
                     properties,
-                    $"Key part '{partText}' joins {pieces.Count} values into one string: different arguments can produce the same key, and every call allocates. List them as separate key parts instead: KeyFrom = \"{list}\"{(canSplit ? string.Empty : " (keep any formatting the key needs)")}."));
+                    partText,
+                    pieces.Count,
+                    list,
+                    canSplit ? string.Empty : " (keep any formatting the key needs)"));
             }
         }
 
@@ -294,7 +303,9 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
             context.ReportDiagnostic(Diagnostic.Create(
                 DiagnosticDescriptors.ParameterNotInKey,
                 ParameterLocation(parsed, parameter),
-                $"Parameter '{parameter.Name}' of '{name}' is not in KeyFrom \"{keyText}\": callers that differ only in '{parameter.Name}' share one flight and get the same result. Add '{parameter.Name}' to KeyFrom, or mark it [NotKey] if sharing is intended."));
+                parameter.Name,
+                name,
+                keyText));
         }
     }
 
@@ -310,12 +321,12 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
 
         if (root is IdentifierNameSyntax identifier
             && method.Parameters.FirstOrDefault(p => p.Name == identifier.Identifier.ValueText) is { } parameter
-            && KeyTypeRules.Is(parameter.Type, "CancellationToken", "System.Threading"))
+            && parameter.Type.IsCancellationToken())
         {
             return identifier;
         }
 
-        return KeyTypeRules.Is(part.Type, "CancellationToken", "System.Threading") ? part.Expression : null;
+        return part.Type.IsCancellationToken() ? part.Expression : null;
     }
 
     private static string Display(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);

@@ -324,7 +324,43 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NonDeterministicKey = Create(
         "SF0005",
         "Key expression is not deterministic",
-        "{0}",
+        "Key expression '{0}' {1}: two calls with the same arguments get different keys and never share a flight. Key on the method's arguments only.",
+        KeyCategory,
+        DiagnosticSeverity.Warning,
+        "Two calls with the same arguments must compute the same key, or they never share a flight. Clocks, random numbers, new GUIDs, identity hash codes, fresh objects and culture-dependent formatting give different keys for the same arguments.");
+
+    /// <summary>{0}: the expression; {1}: its type; {2}: the type's name.</summary>
+    public static readonly DiagnosticDescriptor NewObjectKey = Create(
+        "SF0005",
+        "Key expression is not deterministic",
+        "Key expression '{0}' creates a new '{1}' on every call, and '{2}' compares by reference: two calls with the same arguments get different keys and never share a flight. Key on the values it is built from instead.",
+        KeyCategory,
+        DiagnosticSeverity.Warning,
+        "Two calls with the same arguments must compute the same key, or they never share a flight. Clocks, random numbers, new GUIDs, identity hash codes, fresh objects and culture-dependent formatting give different keys for the same arguments.");
+
+    /// <summary>{0}: the expression; {1}: the formatted type.</summary>
+    public static readonly DiagnosticDescriptor CultureFormattedKey = Create(
+        "SF0005",
+        "Key expression is not deterministic",
+        "Key expression '{0}' formats a '{1}' with the current culture: callers on threads with different cultures get different keys. Key on the value itself, or format it with CultureInfo.InvariantCulture.",
+        KeyCategory,
+        DiagnosticSeverity.Warning,
+        "Two calls with the same arguments must compute the same key, or they never share a flight. Clocks, random numbers, new GUIDs, identity hash codes, fresh objects and culture-dependent formatting give different keys for the same arguments.");
+
+    /// <summary>{0}: the expression; {1}: the formatted type.</summary>
+    public static readonly DiagnosticDescriptor CultureFormatCallKey = Create(
+        "SF0005",
+        "Key expression is not deterministic",
+        "Key expression '{0}' formats a '{1}' with the current culture: callers on threads with different cultures get different keys. Key on the value itself, or pass CultureInfo.InvariantCulture.",
+        KeyCategory,
+        DiagnosticSeverity.Warning,
+        "Two calls with the same arguments must compute the same key, or they never share a flight. Clocks, random numbers, new GUIDs, identity hash codes, fresh objects and culture-dependent formatting give different keys for the same arguments.");
+
+    /// <summary>{0}: the expression.</summary>
+    public static readonly DiagnosticDescriptor CultureStringKey = Create(
+        "SF0005",
+        "Key expression is not deterministic",
+        "Key expression '{0}' is turned into a string with the current culture: callers on threads with different cultures get different keys. Key on the value itself, or format it with CultureInfo.InvariantCulture.",
         KeyCategory,
         DiagnosticSeverity.Warning,
         "Two calls with the same arguments must compute the same key, or they never share a flight. Clocks, random numbers, new GUIDs, identity hash codes, fresh objects and culture-dependent formatting give different keys for the same arguments.");
@@ -332,7 +368,16 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ReferenceEqualityKey = Create(
         "SF0006",
         "Key type compares by reference",
-        "{0}",
+        "Key part '{0}' has type '{1}'{2}, which is {3}: equal values from different callers never share a flight. Key on value members (such as an id), or give the type value equality (a record, or Equals and GetHashCode overrides).",
+        KeyCategory,
+        DiagnosticSeverity.Warning,
+        "Flights are matched with the key's Equals. A class without an Equals override or IEquatable<T>, an array, a delegate, a Task, an interface or object compares by reference, so equal values from different callers never share a flight.");
+
+    /// <summary>{0}: the parameter; {1}: the method; {2}: the type that compares by reference; {3}: why.</summary>
+    public static readonly DiagnosticDescriptor ReferenceEqualityDefaultKey = Create(
+        "SF0006",
+        "Key type compares by reference",
+        "Parameter '{0}' is part of the default key of '{1}', and its type '{2}' is {3}: equal values from different callers never share a flight. Set KeyFrom to value members of it (such as an id), mark it [NotKey], or give the type value equality.",
         KeyCategory,
         DiagnosticSeverity.Warning,
         "Flights are matched with the key's Equals. A class without an Equals override or IEquatable<T>, an array, a delegate, a Task, an interface or object compares by reference, so equal values from different callers never share a flight.");
@@ -340,7 +385,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor CancellationTokenInKey = Create(
         "SF0007",
         "CancellationToken in KeyFrom",
-        "{0}",
+        "KeyFrom uses the CancellationToken '{0}': every caller has its own token, so keys never match. Remove it from KeyFrom; the core method receives the flight's own token.",
         KeyCategory,
         DiagnosticSeverity.Warning,
         "Every caller has its own CancellationToken, so a key that contains one never matches another caller's key. The generated wrapper already passes the flight's own token to the core method.");
@@ -348,7 +393,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ParameterNotInKey = Create(
         "SF0008",
         "Parameter is not part of the key",
-        "{0}",
+        "Parameter '{0}' of '{1}' is not in KeyFrom \"{2}\": callers that differ only in '{0}' share one flight and get the same result. Add '{0}' to KeyFrom, or mark it [NotKey] if sharing is intended.",
         KeyCategory,
         DiagnosticSeverity.Info,
         "Callers whose arguments differ only in a parameter that is not in the key share one flight, so one of them may receive a result computed for another's argument (another tenant, another user). Name the parameter in KeyFrom, or mark it [NotKey] when sharing is intended.");
@@ -356,7 +401,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor StringCompositeKey = Create(
         "SF0009",
         "Composite key built from a string",
-        "{0}",
+        "Key part '{0}' joins {1} values into one string: different arguments can produce the same key, and every call allocates. List them as separate key parts instead: KeyFrom = \"{2}\"{3}.",
         KeyCategory,
         DiagnosticSeverity.Warning,
         "Joining values into one string can make different arguments produce the same key (\"a:b\" + \"c\" and \"a\" + \"b:c\") and allocates on every call. List the values separated by commas instead: the generator builds a value tuple key, which cannot collide.");

@@ -45,6 +45,20 @@ internal static class Symbols
         return false;
     }
 
+    /// <summary>Whether <paramref name="type"/> or one of its base types is <paramref name="namespaceName"/>.<paramref name="name"/>.</summary>
+    public static bool IsOrDerivesFrom(this ITypeSymbol? type, string namespaceName, string name, int arity = 0)
+    {
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            if (current.IsNamed(namespaceName, name, arity))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary><see langword="true"/> for <c>System.Threading.CancellationToken</c> (not its nullable).</summary>
     public static bool IsCancellationToken(this ITypeSymbol type)
         => type.IsValueType && type.IsNamed("System.Threading", "CancellationToken");

@@ -13,21 +13,22 @@ using SingleFlight.Generator.Model;
 namespace SingleFlight.Generator.Parsing;
 
 /// <summary>
-/// The generator's parser: runs <see cref="MethodParser"/> on an annotated method and, when the
-/// method can be generated, turns the result into a <see cref="MethodModel"/> of plain strings.
+/// The generator's step from syntax to model: runs <see cref="MethodParser"/> on an annotated method (reporting
+/// nothing) and turns what it accepted, or the stub of what it refused, into a <see cref="MethodModel"/> of plain
+/// strings that the pipeline can cache.
 /// </summary>
-internal static class Parser
+internal static class ModelBuilder
 {
     private static readonly SymbolDisplayFormat s_typeFormat = SymbolDisplayFormat.FullyQualifiedFormat
         .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
-    private static readonly string s_version = typeof(Parser).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+    private static readonly string s_version = typeof(ModelBuilder).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
     /// <summary>
     /// The model for the method the attribute is on, or <see langword="null"/> when the generator must emit
     /// nothing for it. Never throws, except for cancellation.
     /// </summary>
-    public static MethodModel? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    public static MethodModel? Build(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         try
         {
