@@ -25,9 +25,9 @@ internal static class Emitter
         w.Line("#pragma warning disable CS0612, CS0618, CS8981");
         w.Line();
 
-        if (model.FileUsings.Count > 0)
+        if (model.Hierarchy.FileUsings.Count > 0)
         {
-            foreach (var directive in model.FileUsings)
+            foreach (var directive in model.Hierarchy.FileUsings)
             {
                 w.Line(directive);
             }
@@ -35,7 +35,7 @@ internal static class Emitter
             w.Line();
         }
 
-        foreach (var ns in model.Namespaces)
+        foreach (var ns in model.Hierarchy.Namespaces)
         {
             w.Line("namespace " + ns.Name);
             w.Open();
@@ -50,7 +50,7 @@ internal static class Emitter
             }
         }
 
-        foreach (var type in model.ContainingTypes)
+        foreach (var type in model.Hierarchy.ContainingTypes)
         {
             w.Line(type.Modifiers + "partial " + type.Keyword + " " + type.Name);
             w.Open();
@@ -67,12 +67,12 @@ internal static class Emitter
             WriteGroupAndMethod(w, model, generatedCode);
         }
 
-        for (var i = 0; i < model.ContainingTypes.Count; i++)
+        for (var i = 0; i < model.Hierarchy.ContainingTypes.Count; i++)
         {
             w.Close();
         }
 
-        for (var i = 0; i < model.Namespaces.Count; i++)
+        for (var i = 0; i < model.Hierarchy.Namespaces.Count; i++)
         {
             w.Close();
         }
@@ -92,19 +92,19 @@ internal static class Emitter
         w.Line("// " + diagnostic + " (an error) says why [SingleFlight] cannot implement this method; this stub only keeps that error");
         w.Line("// the one the build reports.");
         w.Line("throw new global::System.InvalidOperationException(" + Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(
-            "[SingleFlight] could not implement " + model.Name + ": see error " + diagnostic + " reported on it.", quote: true) + ");");
+            "[SingleFlight] could not implement " + model.Signature.Name + ": see error " + diagnostic + " reported on it.", quote: true) + ");");
         w.Close();
     }
 
     private static void WriteSignature(IndentedWriter w, in MethodModel model)
     {
-        var typeParameters = model.TypeParameters.Count > 0 ? "<" + string.Join(", ", model.TypeParameters) + ">" : string.Empty;
-        var parameterList = string.Join(", ", model.Parameters.Select(static p => p.Modifiers + p.Type + " " + p.Name));
-        w.Line(model.Modifiers + " " + model.ReturnType + " " + model.Name + typeParameters + "(" + parameterList + ")");
-        if (model.ConstraintClauses.Count > 0)
+        var typeParameters = model.Signature.TypeParameters.Count > 0 ? "<" + string.Join(", ", model.Signature.TypeParameters) + ">" : string.Empty;
+        var parameterList = string.Join(", ", model.Signature.Parameters.Select(static p => p.Modifiers + p.Type + " " + p.Name));
+        w.Line(model.Signature.Modifiers + " " + model.Signature.ReturnType + " " + model.Signature.Name + typeParameters + "(" + parameterList + ")");
+        if (model.Signature.ConstraintClauses.Count > 0)
         {
             w.Indent();
-            foreach (var clause in model.ConstraintClauses)
+            foreach (var clause in model.Signature.ConstraintClauses)
             {
                 w.Line(clause);
             }
@@ -115,24 +115,24 @@ internal static class Emitter
 
     private static void WriteGroupAndMethod(IndentedWriter w, in MethodModel model, string generatedCode)
     {
-        var groupType = (model.Distributed ? DistributedOperation : Group) + "<" + model.KeyType + ", " + model.FlightValueType + ">";
+        var groupType = (model.Group.Distributed is not null ? DistributedOperation : Group) + "<" + model.Key.Type + ", " + model.Group.FlightValueType + ">";
         string groupAccess;
-        if (model.Distributed)
+        if (model.Group.Distributed is not null)
         {
             // The parser allows Distributed only on non-generic, type-scoped, asynchronous methods.
-            w.Line("/// <summary>The distributed single-flight operation of " + model.Name + ": shared through Redis by every process that uses the same operation name.</summary>");
+            w.Line("/// <summary>The distributed single-flight operation of " + model.Signature.Name + ": shared through Redis by every process that uses the same operation name.</summary>");
             w.Line(generatedCode);
-            w.Line("private static readonly " + groupType + " " + model.GroupFieldName + " = " + NewDistributedOperation(model) + ";");
-            groupAccess = model.GroupFieldName;
+            w.Line("private static readonly " + groupType + " " + model.Group.FieldName + " = " + NewDistributedOperation(model) + ";");
+            groupAccess = model.Group.FieldName;
         }
-        else if (model.HolderClassName.Length > 0)
+        else if (model.Group.HolderClassName is { } holderClassName)
         {
-            var typeArguments = "<" + string.Join(", ", model.TypeParameters) + ">";
-            w.Line("/// <summary>Holds the single-flight group of " + model.Name + typeArguments.Replace("<", "&lt;").Replace(">", "&gt;") + ", one per type argument list.</summary>");
+            var typeArguments = "<" + string.Join(", ", model.Signature.TypeParameters) + ">";
+            w.Line("/// <summary>Holds the single-flight group of " + model.Signature.Name + typeArguments.Replace("<", "&lt;").Replace(">", "&gt;") + ", one per type argument list.</summary>");
             w.Line(generatedCode);
-            w.Line("private static class " + model.HolderClassName + TypeParameterList(model));
+            w.Line("private static class " + holderClassName + TypeParameterList(model));
             w.Indent();
-            foreach (var clause in model.HolderConstraintClauses)
+            foreach (var clause in model.Signature.HolderConstraintClauses)
             {
                 w.Line(clause);
             }
@@ -141,21 +141,21 @@ internal static class Emitter
             w.Open();
             w.Line("internal static readonly " + groupType + " Group = " + NewGroup(model) + ";");
             w.Close();
-            groupAccess = model.HolderClassName + typeArguments + ".Group";
+            groupAccess = holderClassName + typeArguments + ".Group";
         }
-        else if (model.Scope == SingleFlightScopeKind.Instance)
+        else if (model.Group.Scope == SingleFlightScopeKind.Instance)
         {
-            w.Line("/// <summary>The single-flight group of " + model.Name + ": one per instance.</summary>");
+            w.Line("/// <summary>The single-flight group of " + model.Signature.Name + ": one per instance.</summary>");
             w.Line(generatedCode);
-            w.Line("private readonly " + groupType + " " + model.GroupFieldName + " = " + NewGroup(model) + ";");
-            groupAccess = "this." + model.GroupFieldName;
+            w.Line("private readonly " + groupType + " " + model.Group.FieldName + " = " + NewGroup(model) + ";");
+            groupAccess = "this." + model.Group.FieldName;
         }
         else
         {
-            w.Line("/// <summary>The single-flight group of " + model.Name + ": one per closed containing type, shared by all callers.</summary>");
+            w.Line("/// <summary>The single-flight group of " + model.Signature.Name + ": one per closed containing type, shared by all callers.</summary>");
             w.Line(generatedCode);
-            w.Line("private static readonly " + groupType + " " + model.GroupFieldName + " = " + NewGroup(model) + ";");
-            groupAccess = model.GroupFieldName;
+            w.Line("private static readonly " + groupType + " " + model.Group.FieldName + " = " + NewGroup(model) + ";");
+            groupAccess = model.Group.FieldName;
         }
 
         w.Line();
@@ -172,11 +172,11 @@ internal static class Emitter
     /// <c>[DynamicallyAccessedMembers]</c>, so that instantiating a type that requires it raises no trim warning (IL2091).
     /// </summary>
     private static string TypeParameterList(in MethodModel model)
-        => "<" + string.Join(", ", model.TypeParameterDeclarations.Count == model.TypeParameters.Count ? model.TypeParameterDeclarations : model.TypeParameters) + ">";
+        => "<" + string.Join(", ", model.Signature.TypeParameterDeclarations.Count == model.Signature.TypeParameters.Count ? model.Signature.TypeParameterDeclarations : model.Signature.TypeParameters) + ">";
 
     /// <summary>Whether an argument the flight carries has <c>[DynamicallyAccessedMembers]</c>: it then travels in a state struct.</summary>
     private static bool HasAnnotatedState(in MethodModel model)
-        => model.Parameters.Any(static p => !p.IsCancellationToken && p.TrimAnnotation.Length > 0);
+        => model.Signature.Parameters.Any(static p => !p.IsCancellationToken && p.TrimAnnotation.Length > 0);
 
     /// <summary>
     /// The state of a flight whose arguments carry <c>[DynamicallyAccessedMembers]</c>: a tuple's fields have no
@@ -186,18 +186,18 @@ internal static class Emitter
     private static void WriteAnnotatedState(IndentedWriter w, in MethodModel model, string generatedCode)
     {
         var fields = new List<(string Annotation, string Type)>();
-        if (!model.IsStatic)
+        if (!model.Signature.IsStatic)
         {
-            fields.Add((string.Empty, model.ContainingTypeName));
+            fields.Add((string.Empty, model.Hierarchy.ContainingTypeName));
         }
 
-        fields.AddRange(model.Parameters.Where(static p => !p.IsCancellationToken).Select(static p => (p.TrimAnnotation, p.Type)));
+        fields.AddRange(model.Signature.Parameters.Where(static p => !p.IsCancellationToken).Select(static p => (p.TrimAnnotation, p.Type)));
 
-        w.Line("/// <summary>What a flight of " + model.Name + " passes to " + model.CoreMethodName + ", with the arguments' trimming annotations.</summary>");
+        w.Line("/// <summary>What a flight of " + model.Signature.Name + " passes to " + model.Core.MethodName + ", with the arguments' trimming annotations.</summary>");
         w.Line(generatedCode);
-        w.Line("private readonly struct " + model.StateTypeName + (model.TypeParameters.Count > 0 ? TypeParameterList(model) : string.Empty));
+        w.Line("private readonly struct " + model.Core.StateTypeName + (model.Signature.TypeParameters.Count > 0 ? TypeParameterList(model) : string.Empty));
         w.Indent();
-        foreach (var clause in model.HolderConstraintClauses)
+        foreach (var clause in model.Signature.HolderConstraintClauses)
         {
             w.Line(clause);
         }
@@ -215,7 +215,7 @@ internal static class Emitter
         }
 
         w.Line();
-        w.Line("internal " + model.StateTypeName + "(" + string.Join(", ", fields.Select(static (f, i) => f.Annotation + f.Type + " item" + (i + 1))) + ")");
+        w.Line("internal " + model.Core.StateTypeName + "(" + string.Join(", ", fields.Select(static (f, i) => f.Annotation + f.Type + " item" + (i + 1))) + ")");
         w.Open();
         for (var i = 0; i < fields.Count; i++)
         {
@@ -229,7 +229,7 @@ internal static class Emitter
 
     /// <summary>The group's initializer: named after the operation, for its metrics and spans.</summary>
     private static string NewGroup(in MethodModel model)
-        => "new() { Name = " + Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(model.OperationName, quote: true) + " }";
+        => "new() { Name = " + Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(model.Group.OperationName, quote: true) + " }";
 
     /// <summary>
     /// The distributed operation's initializer: named after the operation (what processes share flights on), with the
@@ -238,16 +238,16 @@ internal static class Emitter
     /// </summary>
     private static string NewDistributedOperation(in MethodModel model)
     {
-        var name = Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(model.OperationName, quote: true);
-        if (model.JsonValueType.Length == 0)
+        var name = Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(model.Group.OperationName, quote: true);
+        if (model.Group.Distributed is not { JsonValueType: { } jsonValueType } distributed)
         {
             return "new(" + name + ", global::SingleFlight.Redis.DistributedSingleFlight.UnitJsonTypeInfo)";
         }
 
-        if (model.JsonContext.Length > 0)
+        if (distributed.JsonContext is { } jsonContext)
         {
-            return "new(" + name + ", (global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<" + model.FlightValueType + ">)"
-                + model.JsonContext + ".Default.GetTypeInfo(typeof(" + model.JsonValueType + "))!)";
+            return "new(" + name + ", (global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<" + model.Group.FlightValueType + ">)"
+                + jsonContext + ".Default.GetTypeInfo(typeof(" + jsonValueType + "))!)";
         }
 
         return "new(" + name + ")";
@@ -255,12 +255,12 @@ internal static class Emitter
 
     private static void WriteMethod(IndentedWriter w, in MethodModel model, string generatedCode, string groupAccess)
     {
-        var names = new HashSet<string>(model.Parameters.Select(static p => p.Name.TrimStart('@')));
+        var names = new HashSet<string>(model.Signature.Parameters.Select(static p => p.Name.TrimStart('@')));
         var state = Unique("__state", names);
         var flightToken = Unique("__flightToken", names);
         var flight = Unique("__flight", names);
 
-        var typeParameters = model.TypeParameters.Count > 0 ? "<" + string.Join(", ", model.TypeParameters) + ">" : string.Empty;
+        var typeParameters = model.Signature.TypeParameters.Count > 0 ? "<" + string.Join(", ", model.Signature.TypeParameters) + ">" : string.Empty;
 
         w.Line(generatedCode);
         WriteSignature(w, model);
@@ -269,32 +269,32 @@ internal static class Emitter
         // State: the instance (if any) and every argument but the tokens, passed to a static lambda so that a
         // call allocates no closure.
         var stateItems = new List<string>();
-        if (!model.CoreIsStatic)
+        if (!model.Core.IsStatic)
         {
             stateItems.Add("this");
         }
 
-        stateItems.AddRange(model.Parameters.Where(static p => !p.IsCancellationToken).Select(static p => p.Name));
-        var scoped = model.FlightServices.Count > 0 && model.ScopeFactory is not null;
+        stateItems.AddRange(model.Signature.Parameters.Where(static p => !p.IsCancellationToken).Select(static p => p.Name));
+        var scoped = model.Core.FlightServices.Count > 0 && model.Core.ScopeFactory is not null;
         if (scoped)
         {
             // Read in the wrapper: a primary-constructor parameter is not reachable through the state's instance.
-            stateItems.Add(model.ScopeFactory!);
+            stateItems.Add(model.Core.ScopeFactory!);
         }
 
         var annotatedState = HasAnnotatedState(model);
         string StateItem(int index) => stateItems.Count == 1 && !annotatedState ? state : state + ".Item" + (index + 1);
 
-        var isAsync = model.ReturnKind is SingleFlightReturnKind.Task or SingleFlightReturnKind.TaskOfT
+        var isAsync = model.Signature.ReturnKind is SingleFlightReturnKind.Task or SingleFlightReturnKind.TaskOfT
             or SingleFlightReturnKind.ValueTask or SingleFlightReturnKind.ValueTaskOfT;
         var tokenForCore = isAsync ? flightToken : "global::System.Threading.CancellationToken.None";
 
         var scope = Unique("__scope", names);
         var arguments = new List<string>();
-        var next = model.CoreIsStatic ? 0 : 1;
-        var services = model.FlightServices.ToDictionary(static s => s.CoreIndex);
+        var next = model.Core.IsStatic ? 0 : 1;
+        var services = model.Core.FlightServices.ToDictionary(static s => s.CoreIndex);
         var parameterIndex = 0;
-        for (var position = 0; position < model.Parameters.Count + (scoped ? services.Count : 0); position++)
+        for (var position = 0; position < model.Signature.Parameters.Count + (scoped ? services.Count : 0); position++)
         {
             if (scoped && services.TryGetValue(position, out var service))
             {
@@ -302,17 +302,17 @@ internal static class Emitter
                 continue;
             }
 
-            var parameter = model.Parameters[parameterIndex++];
+            var parameter = model.Signature.Parameters[parameterIndex++];
             arguments.Add(parameter.IsCancellationToken ? tokenForCore : StateItem(next++));
         }
 
-        var target = model.CoreIsStatic ? model.ContainingTypeName : StateItem(0);
-        var coreCall = target + "." + model.CoreMethodName + typeParameters + "(" + string.Join(", ", arguments) + ")";
-        var callerToken = model.Parameters.FirstOrDefault(static p => p.IsCancellationToken).Name;
+        var target = model.Core.IsStatic ? model.Hierarchy.ContainingTypeName : StateItem(0);
+        var coreCall = target + "." + model.Core.MethodName + typeParameters + "(" + string.Join(", ", arguments) + ")";
+        var callerToken = model.Signature.Parameters.FirstOrDefault(static p => p.IsCancellationToken).Name;
 
         var stateArgument = stateItems.Count switch
         {
-            _ when annotatedState => "new " + model.StateTypeName + typeParameters + "(" + string.Join(", ", stateItems) + ")",
+            _ when annotatedState => "new " + model.Core.StateTypeName + typeParameters + "(" + string.Join(", ", stateItems) + ")",
             0 => null,
             1 => stateItems[0],
             _ => "(" + string.Join(", ", stateItems) + ")",
@@ -322,16 +322,16 @@ internal static class Emitter
             ? (stateArgument is null ? "static " + flightToken + " =>" : "static (" + state + ", " + flightToken + ") =>")
             : (stateArgument is null ? "static () =>" : "static " + state + " =>");
 
-        var key = model.KeyExpression;
-        if (model.KeyFromText.Length > 0)
+        var key = model.Key.Expression;
+        if (model.Key.KeyFromText is { } keyFromText)
         {
             // A bound KeyFrom can be any expression; the warnings it may raise (an always-true `is`, a null
             // argument...) belong to the user's attribute string, where the analyzer reports them. Here they
             // would fail a warnings-as-errors build with no way for the user to silence them.
             var keyLocal = Unique("__key", names);
-            w.Line("// KeyFrom = " + Quote(model.KeyFromText));
+            w.Line("// KeyFrom = " + Quote(keyFromText));
             w.Line("#pragma warning disable");
-            w.Line(model.KeyType + " " + keyLocal + " = " + model.KeyExpression + ";");
+            w.Line(model.Key.Type + " " + keyLocal + " = " + model.Key.Expression + ";");
             w.Line("#pragma warning restore");
             w.Line();
             key = keyLocal;
@@ -344,10 +344,10 @@ internal static class Emitter
         }
 
         string work;
-        switch (model.ReturnKind)
+        switch (model.Signature.ReturnKind)
         {
             case SingleFlightReturnKind.TaskOfT:
-                work = lambdaParameters + " new " + ValueTaskOf + "<" + model.FlightValueType + ">(\n    " + coreCall + ")";
+                work = lambdaParameters + " new " + ValueTaskOf + "<" + model.Group.FlightValueType + ">(\n    " + coreCall + ")";
                 break;
             case SingleFlightReturnKind.ValueTaskOfT:
                 work = lambdaParameters + " " + coreCall;
@@ -370,20 +370,20 @@ internal static class Emitter
             work = ScopedWork(model, lambdaParameters, coreCall, scope, StateItem(stateItems.Count - 1), isAsync);
         }
 
-        if (model.Distributed)
+        if (model.Group.Distributed is not null)
         {
             w.Line("// Concurrent calls with an equal key, in this process or in any process that shares its Redis, share one");
-            w.Line("// call of " + model.CoreMethodName + ": the first caller runs it, the others wait for its result.");
+            w.Line("// call of " + model.Core.MethodName + ": the first caller runs it, the others wait for its result.");
         }
         else
         {
-            w.Line("// Concurrent calls with an equal key share one call of " + model.CoreMethodName + ": the first caller runs it,");
+            w.Line("// Concurrent calls with an equal key share one call of " + model.Core.MethodName + ": the first caller runs it,");
             w.Line(isAsync ? "// the others wait for its result." : "// the others block until it returns.");
         }
 
-        if (model.Parameters.Any(static p => p.IsCancellationToken))
+        if (model.Signature.Parameters.Any(static p => p.IsCancellationToken))
         {
-            w.Line(model.Distributed
+            w.Line(model.Group.Distributed is not null
                 ? "// The core receives the flight's token: it is cancelled only when every caller in this process has cancelled."
                 : isAsync
                 ? "// The core receives the flight's token: it is cancelled only when every caller has cancelled."
@@ -404,7 +404,7 @@ internal static class Emitter
                 call.Add(callerToken);
             }
 
-            switch (model.ReturnKind)
+            switch (model.Signature.ReturnKind)
             {
                 case SingleFlightReturnKind.TaskOfT:
                 case SingleFlightReturnKind.Task:
@@ -428,7 +428,7 @@ internal static class Emitter
         else
         {
             call.Add(work);
-            WriteCall(w, (model.ReturnKind == SingleFlightReturnKind.Void ? string.Empty : "return ") + groupAccess + ".Do(", call, ");");
+            WriteCall(w, (model.Signature.ReturnKind == SingleFlightReturnKind.Void ? string.Empty : "return ") + groupAccess + ".Do(", call, ");");
         }
 
         w.Close();
@@ -440,10 +440,10 @@ internal static class Emitter
     /// </summary>
     private static string ScopedWork(in MethodModel model, string lambdaParameters, string coreCall, string scope, string factory, bool isAsync)
     {
-        var returnsValue = model.ReturnKind is SingleFlightReturnKind.TaskOfT or SingleFlightReturnKind.ValueTaskOfT or SingleFlightReturnKind.Value;
+        var returnsValue = model.Signature.ReturnKind is SingleFlightReturnKind.TaskOfT or SingleFlightReturnKind.ValueTaskOfT or SingleFlightReturnKind.Value;
         var missing = "throw new global::System.InvalidOperationException(" + Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(
-            "[SingleFlight] " + model.Name + " cannot create the scope of its flight: its IServiceScopeFactory ('"
-            + (model.ScopeFactory ?? string.Empty).Replace("this.", string.Empty) + "') is null.", quote: true) + ")";
+            "[SingleFlight] " + model.Signature.Name + " cannot create the scope of its flight: its IServiceScopeFactory ('"
+            + (model.Core.ScopeFactory ?? string.Empty).Replace("this.", string.Empty) + "') is null.", quote: true) + ")";
         var run = isAsync ? "await " + coreCall + ".ConfigureAwait(false)" : coreCall;
         var lines = new List<string>
         {

@@ -4,83 +4,107 @@ namespace SingleFlight.Generator.Model;
 
 /// <summary>
 /// Everything the emitter needs to write the implementation of one <c>[SingleFlight]</c> method. Only strings,
-/// enums and equatable arrays: no symbols or syntax, so that the pipeline caches it.
+/// enums, equatable arrays and records of them: no symbols or syntax, so that the pipeline caches it.
 /// </summary>
 /// <param name="HintName">The generated file's hint name.</param>
-/// <param name="FileUsings">Extern aliases and using directives repeated at the top of the file (only with <c>KeyFrom</c>).</param>
+/// <param name="GeneratorVersion">The version written in <c>[GeneratedCode]</c>.</param>
+/// <param name="Hierarchy">Where the implementation goes: usings, namespaces, containing types.</param>
+/// <param name="Signature">The partial method's signature, repeated by the implementation.</param>
+/// <param name="Key">How the wrapper builds the key.</param>
+/// <param name="Group">The group the calls go through.</param>
+/// <param name="Core">How the work calls the core method.</param>
+/// <param name="StubDiagnostic">When the method cannot be generated but its declaration can be implemented, the id of
+/// the error the analyzer reports on it; the emitter then writes a stub that throws. Otherwise null.</param>
+internal readonly record struct MethodModel(
+    string HintName,
+    string GeneratorVersion,
+    HierarchyModel Hierarchy,
+    SignatureModel Signature,
+    KeyModel Key,
+    GroupModel Group,
+    CoreModel Core,
+    string? StubDiagnostic);
+
+/// <summary>Where the implementation goes.</summary>
+/// <param name="FileUsings">Extern aliases and using directives repeated at the top of the file (only with a bound <c>KeyFrom</c>).</param>
 /// <param name="Namespaces">Namespace blocks, outermost first, each with the usings it repeats.</param>
 /// <param name="ContainingTypes">Containing types, outermost first.</param>
+/// <param name="ContainingTypeName">The containing type, fully qualified (for static core calls).</param>
+internal readonly record struct HierarchyModel(
+    EquatableArray<string> FileUsings,
+    EquatableArray<NamespaceModel> Namespaces,
+    EquatableArray<TypeModel> ContainingTypes,
+    string ContainingTypeName);
+
+/// <summary>The partial method's signature.</summary>
 /// <param name="Modifiers">The method's modifiers as declared, <c>partial</c> last, <c>async</c> removed.</param>
 /// <param name="ReturnType">The return type, fully qualified.</param>
 /// <param name="Name">The method's name (escaped).</param>
 /// <param name="TypeParameters">The method's type parameter names (escaped).</param>
+/// <param name="TypeParameterDeclarations">The type parameters as the generic holder class and state struct declare
+/// them: each name with the method's <c>[DynamicallyAccessedMembers]</c> on it, if any, so that trim analysis sees the
+/// same requirements.</param>
 /// <param name="ConstraintClauses">The method's constraint clauses, fully qualified (none for an override, which inherits them).</param>
 /// <param name="HolderConstraintClauses">The constraint clauses of the generic holder class (the method's, always spelled out).</param>
 /// <param name="Parameters">The method's parameters.</param>
 /// <param name="ReturnKind">How the method returns.</param>
-/// <param name="FlightValueType">The flight's value type, fully qualified (<c>global::SingleFlight.Unit</c> for none).</param>
-/// <param name="KeyType">The key type, fully qualified.</param>
-/// <param name="KeyExpression">The C# expression that builds the key from the parameters.</param>
-/// <param name="KeyFromText">The <c>KeyFrom</c> text when the key needed binding (it is then computed in a local, under
-/// <c>#pragma warning disable</c>); otherwise empty.</param>
 /// <param name="IsStatic">Whether the method is static.</param>
-/// <param name="Scope">Where the group lives.</param>
-/// <param name="ContainingTypeName">The containing type, fully qualified (for static core calls).</param>
-/// <param name="CoreMethodName">The core method's name (escaped).</param>
-/// <param name="GroupFieldName">The name of the field that holds the group.</param>
-/// <param name="OperationName">The group's name for telemetry: <c>OperationName</c>, or <c>Namespace.Type.Method</c>.</param>
-/// <param name="HolderClassName">For generic methods, the nested generic class that holds the group; otherwise empty.</param>
-/// <param name="GeneratorVersion">The version written in <c>[GeneratedCode]</c>.</param>
-/// <param name="Distributed">Whether flights are shared across processes (<c>Distributed = true</c>).</param>
-/// <param name="JsonValueType">For a distributed method, the flight's value type as <c>typeof</c> and
-/// <c>[JsonSerializable]</c> spell it (fully qualified, no nullable reference annotation); empty for <c>Unit</c>.</param>
-/// <param name="JsonContext">For a distributed method, the <c>JsonSerializerContext</c> that lists
-/// <paramref name="JsonValueType"/> (fully qualified), once the pipeline has looked; otherwise empty.</param>
-/// <param name="CoreIsStatic">Whether the core method is static (an instance method may have a static core).</param>
-/// <param name="ScopeFactory">With <paramref name="FlightServices"/>, the expression that reads the containing type's
-/// <c>IServiceScopeFactory</c> in the wrapper (<c>this._scopes</c>, <c>scopes</c>...); otherwise null.</param>
-/// <param name="FlightServices">The core's <c>[FromFlightScope]</c> parameters, resolved from the flight's own scope.</param>
-/// <param name="StubDiagnostic">When the method cannot be generated but its declaration can be implemented, the id of
-/// the error the analyzer reports on it; the emitter then writes a stub that throws. Otherwise null.</param>
-/// <param name="TypeParameterDeclarations">The method's type parameters as the generic holder class and state struct
-/// declare them: each name with the method's <c>[DynamicallyAccessedMembers]</c> on it, if any, so that trim analysis
-/// sees the same requirements.</param>
-/// <param name="StateTypeName">The name of the state struct written when a parameter carries
-/// <c>[DynamicallyAccessedMembers]</c> (a tuple's fields would lose the annotation).</param>
-internal readonly record struct MethodModel(
-    string HintName,
-    EquatableArray<string> FileUsings,
-    EquatableArray<NamespaceModel> Namespaces,
-    EquatableArray<TypeModel> ContainingTypes,
+internal readonly record struct SignatureModel(
     string Modifiers,
     string ReturnType,
     string Name,
     EquatableArray<string> TypeParameters,
+    EquatableArray<string> TypeParameterDeclarations,
     EquatableArray<string> ConstraintClauses,
     EquatableArray<string> HolderConstraintClauses,
     EquatableArray<ParameterModel> Parameters,
     SingleFlightReturnKind ReturnKind,
-    string FlightValueType,
-    string KeyType,
-    string KeyExpression,
-    string KeyFromText,
-    bool IsStatic,
+    bool IsStatic);
+
+/// <summary>The flight key.</summary>
+/// <param name="Type">The key type, fully qualified.</param>
+/// <param name="Expression">The C# expression that builds the key from the parameters.</param>
+/// <param name="KeyFromText">The <c>KeyFrom</c> text when the key needed binding (it is then computed in a local, under
+/// <c>#pragma warning disable</c>); null otherwise.</param>
+internal readonly record struct KeyModel(string Type, string Expression, string? KeyFromText);
+
+/// <summary>The group the calls go through.</summary>
+/// <param name="FieldName">The name of the field that holds the group.</param>
+/// <param name="Scope">Where the group lives.</param>
+/// <param name="OperationName">The group's name for telemetry: <c>OperationName</c>, or <c>Namespace.Type.Method</c>.</param>
+/// <param name="FlightValueType">The flight's value type, fully qualified (<c>global::SingleFlight.Unit</c> for none).</param>
+/// <param name="HolderClassName">For a generic method, the nested generic class that holds the group; null otherwise.</param>
+/// <param name="Distributed">For <c>Distributed = true</c> (and nothing reported against it), how the result crosses
+/// processes; null for an in-process group.</param>
+internal readonly record struct GroupModel(
+    string FieldName,
     SingleFlightScopeKind Scope,
-    string ContainingTypeName,
-    string CoreMethodName,
-    string GroupFieldName,
     string OperationName,
-    string HolderClassName,
-    string GeneratorVersion,
-    bool Distributed,
-    string JsonValueType,
-    string JsonContext,
-    bool CoreIsStatic,
+    string FlightValueType,
+    string? HolderClassName,
+    DistributedModel? Distributed);
+
+/// <summary>A distributed method's result contract.</summary>
+/// <param name="JsonValueType">The flight's value type as <c>typeof</c> and <c>[JsonSerializable]</c> spell it (fully
+/// qualified, no nullable reference annotation); null for <c>Unit</c>.</param>
+/// <param name="JsonContext">The <c>JsonSerializerContext</c> that lists <paramref name="JsonValueType"/> (fully qualified),
+/// once the pipeline has looked and found one; otherwise null.</param>
+internal readonly record struct DistributedModel(string? JsonValueType, string? JsonContext);
+
+/// <summary>How the work calls the core method.</summary>
+/// <param name="MethodName">The core method's name (escaped).</param>
+/// <param name="IsStatic">Whether the core method is static (an instance method may have a static core).</param>
+/// <param name="ScopeFactory">With <paramref name="FlightServices"/>, the expression that reads the containing type's
+/// <c>IServiceScopeFactory</c> in the wrapper (<c>this._scopes</c>, <c>scopes</c>...); otherwise null.</param>
+/// <param name="FlightServices">The core's <c>[FromFlightScope]</c> parameters, resolved from the flight's own scope.</param>
+/// <param name="StateTypeName">The name of the state struct written when a parameter carries
+/// <c>[DynamicallyAccessedMembers]</c> (a tuple's fields would lose the annotation).</param>
+internal readonly record struct CoreModel(
+    string MethodName,
+    bool IsStatic,
     string? ScopeFactory,
     EquatableArray<FlightServiceModel> FlightServices,
-    string? StubDiagnostic,
-    EquatableArray<string> TypeParameterDeclarations = default,
-    string StateTypeName = "");
+    string StateTypeName);
 
 /// <summary>A parameter of the core method that the flight's own DI scope supplies (<c>[FromFlightScope]</c>).</summary>
 /// <param name="CoreIndex">Its position among the core method's parameters.</param>

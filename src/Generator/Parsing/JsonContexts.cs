@@ -68,16 +68,16 @@ internal static class JsonContexts
     /// <summary><paramref name="model"/> with the context that lists its result type, if it is distributed and one does.</summary>
     public static MethodModel Resolve(MethodModel model, EquatableArray<JsonContextEntry> entries)
     {
-        if (!model.Distributed || model.JsonValueType.Length == 0)
+        if (model.Group.Distributed is not { JsonValueType: { } valueType } distributed)
         {
             return model;
         }
 
         foreach (var entry in entries)
         {
-            if (string.Equals(entry.Type, model.JsonValueType, StringComparison.Ordinal))
+            if (string.Equals(entry.Type, valueType, StringComparison.Ordinal))
             {
-                return model with { JsonContext = entry.Context };
+                return model with { Group = model.Group with { Distributed = distributed with { JsonContext = entry.Context } } };
             }
         }
 

@@ -145,12 +145,13 @@ internal static class ModelBuilder
     /// </summary>
     private static MethodModel StubModel(MethodModel model, IMethodSymbol method, MethodDeclarationSyntax declaration)
     {
-        var returnType = method.ReturnsByRefReadonly ? "ref readonly " + model.ReturnType
-            : method.ReturnsByRef ? "ref " + model.ReturnType
-            : model.ReturnType;
+        var signature = model.Signature;
+        var returnType = method.ReturnsByRefReadonly ? "ref readonly " + signature.ReturnType
+            : method.ReturnsByRef ? "ref " + signature.ReturnType
+            : signature.ReturnType;
 
         // `allows ref struct` (C# 13) has no symbol API in Roslyn 4.8: read from the declaration, as the parser does.
-        var constraints = model.ConstraintClauses.ToList();
+        var constraints = signature.ConstraintClauses.ToList();
         if (!method.IsOverride)
         {
             foreach (var clause in declaration.ConstraintClauses)
@@ -173,7 +174,7 @@ internal static class ModelBuilder
             }
         }
 
-        var types = model.ContainingTypes;
+        var types = model.Hierarchy.ContainingTypes;
         if (HasPointer(method))
         {
             var list = types.ToList();
@@ -181,7 +182,11 @@ internal static class ModelBuilder
             types = list.ToEquatableArray();
         }
 
-        return model with { ReturnType = returnType, ConstraintClauses = constraints.ToEquatableArray(), ContainingTypes = types };
+        return model with
+        {
+            Signature = signature with { ReturnType = returnType, ConstraintClauses = constraints.ToEquatableArray() },
+            Hierarchy = model.Hierarchy with { ContainingTypes = types },
+        };
     }
 
     /// <summary>The model of a method the parser accepted, or (with <paramref name="parsed"/> null) of its stub.</summary>
@@ -253,48 +258,46 @@ internal static class ModelBuilder
         var escapedName = Symbols.EscapeIdentifier(method.Name);
         return new MethodModel(
             HintName: BuildHintName(method, hash),
-            FileUsings: fileUsings,
-            Namespaces: namespaces,
-            ContainingTypes: containingTypes.ToEquatableArray(),
-            Modifiers: methodModifiers,
-            ReturnType: method.ReturnsVoid ? "void" : method.ReturnType.ToDisplayString(s_typeFormat),
-            Name: escapedName,
-            TypeParameters: method.TypeParameters.Select(static t => Symbols.EscapeIdentifier(t.Name)).ToEquatableArray(),
-            ConstraintClauses: method.IsOverride ? EquatableArray<string>.Empty : BuildConstraints(method.TypeParameters).ToEquatableArray(),
-            HolderConstraintClauses: BuildConstraints(method.TypeParameters).ToEquatableArray(),
-            Parameters: new EquatableArray<ParameterModel>(parameters),
-            ReturnKind: parsed?.ReturnKind ?? SingleFlightReturnKind.Void,
-            FlightValueType: flightValueType,
-            KeyType: keyType,
-            KeyExpression: keyExpression,
-            KeyFromText: parsed?.Key.SemanticModel is not null ? parsed.KeyFrom?.Text ?? string.Empty : string.Empty,
-            IsStatic: method.IsStatic,
-            Scope: parsed?.Attribute.Scope ?? SingleFlightScopeKind.Type,
-            ContainingTypeName: containingTypeName,
-            CoreMethodName: Symbols.EscapeIdentifier(MethodParser.GetCoreMethodName(method.Name)),
-            GroupFieldName: "__singleFlightGroup_" + method.Name + "_" + hash,
-            OperationName: MethodParser.OperationNameOf(method, parsed?.Attribute.OperationName),
-            HolderClassName: method.IsGenericMethod ? "__SingleFlightGroupHolder_" + method.Name + "_" + hash : string.Empty,
             GeneratorVersion: s_version,
-            Distributed: parsed?.IsDistributed ?? false,
-            JsonValueType: parsed is { IsDistributed: true, FlightValueType: { } valueType } ? valueType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) : string.Empty,
-            JsonContext: string.Empty,
-            CoreIsStatic: parsed?.CoreMethod.IsStatic ?? method.IsStatic,
-            ScopeFactory: ScopeFactoryExpression(parsed?.Core.ScopeFactory),
-            FlightServices: parsed?.CoreMethod is { } core
-                ? core.Parameters
-                    .Where(MethodParser.IsFromFlightScope)
-                    .Select(static p => new FlightServiceModel(
-                        p.Ordinal,
-                        (p.Type.IsReferenceType ? p.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated) : p.Type).ToDisplayString(s_typeFormat),
-                        p.Type.IsReferenceType && p.NullableAnnotation == NullableAnnotation.Annotated))
-                    .ToEquatableArray()
-                : EquatableArray<FlightServiceModel>.Empty,
-            StubDiagnostic: null,
-            TypeParameterDeclarations: method.TypeParameters
-                .Select(static t => TrimAnnotation(t.GetAttributes()) + Symbols.EscapeIdentifier(t.Name))
-                .ToEquatableArray(),
-            StateTypeName: "__SingleFlightState_" + method.Name + "_" + hash);
+            Hierarchy: new HierarchyModel(fileUsings, namespaces, containingTypes.ToEquatableArray(), containingTypeName),
+            Signature: new SignatureModel(
+                Modifiers: methodModifiers,
+                ReturnType: method.ReturnsVoid ? "void" : method.ReturnType.ToDisplayString(s_typeFormat),
+                Name: escapedName,
+                TypeParameters: method.TypeParameters.Select(static t => Symbols.EscapeIdentifier(t.Name)).ToEquatableArray(),
+                TypeParameterDeclarations: method.TypeParameters
+                    .Select(static t => TrimAnnotation(t.GetAttributes()) + Symbols.EscapeIdentifier(t.Name))
+                    .ToEquatableArray(),
+                ConstraintClauses: method.IsOverride ? EquatableArray<string>.Empty : BuildConstraints(method.TypeParameters).ToEquatableArray(),
+                HolderConstraintClauses: BuildConstraints(method.TypeParameters).ToEquatableArray(),
+                Parameters: new EquatableArray<ParameterModel>(parameters),
+                ReturnKind: parsed?.ReturnKind ?? SingleFlightReturnKind.Void,
+                IsStatic: method.IsStatic),
+            Key: new KeyModel(keyType, keyExpression, parsed?.Key.SemanticModel is not null ? parsed.KeyFrom?.Text : null),
+            Group: new GroupModel(
+                FieldName: "__singleFlightGroup_" + method.Name + "_" + hash,
+                Scope: parsed?.Attribute.Scope ?? SingleFlightScopeKind.Type,
+                OperationName: MethodParser.OperationNameOf(method, parsed?.Attribute.OperationName),
+                FlightValueType: flightValueType,
+                HolderClassName: method.IsGenericMethod ? "__SingleFlightGroupHolder_" + method.Name + "_" + hash : null,
+                Distributed: parsed is { IsDistributed: true }
+                    ? new DistributedModel(parsed.FlightValueType?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), JsonContext: null)
+                    : null),
+            Core: new CoreModel(
+                MethodName: Symbols.EscapeIdentifier(MethodParser.GetCoreMethodName(method.Name)),
+                IsStatic: parsed?.CoreMethod.IsStatic ?? method.IsStatic,
+                ScopeFactory: ScopeFactoryExpression(parsed?.Core.ScopeFactory),
+                FlightServices: parsed?.CoreMethod is { } core
+                    ? core.Parameters
+                        .Where(MethodParser.IsFromFlightScope)
+                        .Select(static p => new FlightServiceModel(
+                            p.Ordinal,
+                            (p.Type.IsReferenceType ? p.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated) : p.Type).ToDisplayString(s_typeFormat),
+                            p.Type.IsReferenceType && p.NullableAnnotation == NullableAnnotation.Annotated))
+                        .ToEquatableArray()
+                    : EquatableArray<FlightServiceModel>.Empty,
+                StateTypeName: "__SingleFlightState_" + method.Name + "_" + hash),
+            StubDiagnostic: null);
     }
 
     /// <summary>How the wrapper reads the scope factory: through <c>this</c> or the declaring type, or a primary-constructor parameter by name.</summary>
