@@ -39,8 +39,19 @@ internal sealed record AttributeArguments(
     /// <summary>Reads the attribute of <paramref name="method"/>; null when it is missing or its arguments are not valid.</summary>
     /// <param name="method">The annotated method.</param>
     /// <param name="options">The parse options <c>KeyFrom</c> is parsed with (when it is used).</param>
-    public static AttributeArguments? Read(IMethodSymbol method, ParseOptions? options)
+    public static AttributeArguments? Read(IMethodSymbol method, ParseOptions? options) => Read(method, options, out _);
+
+    /// <summary>
+    /// Reads the attribute of <paramref name="method"/>; null when it is missing or its arguments are not valid. With
+    /// <paramref name="undefinedScope"/>, the one argument problem the compiler accepts: <c>Scope</c> cast from an
+    /// undefined value, when that is the attribute's only problem.
+    /// </summary>
+    /// <param name="method">The annotated method.</param>
+    /// <param name="options">The parse options <c>KeyFrom</c> is parsed with (when it is used).</param>
+    /// <param name="undefinedScope">The undefined <c>Scope</c> value that made the arguments invalid, or null.</param>
+    public static AttributeArguments? Read(IMethodSymbol method, ParseOptions? options, out int? undefinedScope)
     {
+        undefinedScope = null;
         if (Find(method) is not { ConstructorArguments.Length: 0 } data)
         {
             return null;
@@ -51,6 +62,8 @@ internal sealed record AttributeArguments(
         var scope = SingleFlightScopeKind.Type;
         var distributed = false;
         string? operationName = null;
+        int? undefined = null;
+        var valid = true;
         foreach (var pair in data.NamedArguments)
         {
             var value = pair.Value;
@@ -69,6 +82,9 @@ internal sealed record AttributeArguments(
                 case "Scope" when value.Value is 0 or 1:
                     scope = (SingleFlightScopeKind)(int)value.Value!;
                     break;
+                case "Scope" when value.Value is int other:
+                    undefined = other;
+                    break;
                 case "Distributed" when value.Value is bool flag:
                     distributed = flag;
                     break;
@@ -76,38 +92,17 @@ internal sealed record AttributeArguments(
                     operationName = (string?)value.Value;
                     break;
                 default:
-                    return null;
+                    valid = false;
+                    break;
             }
         }
 
-        return new AttributeArguments(data, syntax, keyFrom, scope, distributed, operationName);
-    }
-
-    /// <summary>
-    /// The one argument problem the compiler accepts: <c>Scope</c> cast from an undefined value. Its value, when that is
-    /// the attribute's only problem; otherwise null.
-    /// </summary>
-    public static int? UndefinedScope(IMethodSymbol method)
-    {
-        if (Find(method) is not { ConstructorArguments.Length: 0 } data)
+        if (!valid || undefined is not null)
         {
+            undefinedScope = valid ? undefined : null;
             return null;
         }
 
-        int? undefined = null;
-        foreach (var pair in data.NamedArguments)
-        {
-            if (pair.Value.Kind == TypedConstantKind.Error)
-            {
-                return null;
-            }
-
-            if (pair.Key == "Scope" && pair.Value.Value is int scope && scope is not (0 or 1))
-            {
-                undefined = scope;
-            }
-        }
-
-        return undefined;
+        return new AttributeArguments(data, syntax, keyFrom, scope, distributed, operationName);
     }
 }

@@ -165,13 +165,8 @@ internal static partial class MethodParser
     }
 
     /// <summary>SF0003: <c>Scope</c> cast from an undefined value (the one argument problem the compiler accepts).</summary>
-    private static void ReportUndefinedScope(Context context)
+    private static void ReportUndefinedScope(Context context, int scope)
     {
-        if (AttributeArguments.UndefinedScope(context.Method) is not { } scope)
-        {
-            return;
-        }
-
         var argument = (AttributeArguments.Find(context.Method)?.ApplicationSyntaxReference?.GetSyntax() as AttributeSyntax)?.ArgumentList?.Arguments
             .FirstOrDefault(static a => a.NameEquals?.Name.Identifier.ValueText == "Scope");
         context.Report(DiagnosticDescriptors.UndefinedScope, argument?.Expression.GetLocation() ?? context.NameLocation, context.Name, scope);

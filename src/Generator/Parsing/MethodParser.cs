@@ -70,10 +70,14 @@ internal static partial class MethodParser
 
     private static ParsedMethod? Run(Context context, SemanticModel semanticModel, bool ignoreGeneratedImplementation, CancellationToken ct)
     {
-        var attribute = AttributeArguments.Read(context.Method, context.Declaration.SyntaxTree.Options);
+        var attribute = AttributeArguments.Read(context.Method, context.Declaration.SyntaxTree.Options, out var undefinedScope);
         if (attribute is null)
         {
-            ReportUndefinedScope(context);
+            if (undefinedScope is { } scope)
+            {
+                ReportUndefinedScope(context, scope);
+            }
+
             return null;
         }
 
