@@ -10,6 +10,9 @@ using System.Text.Json.Serialization.Metadata;
 using System.Threading;
 using System.Threading.Tasks;
 using StackExchange.Redis;
+#if NETSTANDARD2_0
+using SingleFlight.Redis.Polyfills;
+#endif
 
 namespace SingleFlight.Redis;
 
@@ -969,23 +972,3 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
 
     private static long Milliseconds(TimeSpan span) => (long)Math.Ceiling(span.TotalMilliseconds);
 }
-
-#if NETSTANDARD2_0
-/// <summary>
-/// The part of .NET 5's non-generic <c>TaskCompletionSource</c> this file uses, over a
-/// <see cref="TaskCompletionSource{TResult}"/> of <see cref="bool"/> whose result nobody reads. File-local, so that
-/// the assemblies this one shows its internals to still see the framework's type.
-/// </summary>
-file sealed class TaskCompletionSource
-{
-    private readonly TaskCompletionSource<bool> _inner;
-
-    public TaskCompletionSource(TaskCreationOptions creationOptions) => _inner = new TaskCompletionSource<bool>(creationOptions);
-
-    public Task Task => _inner.Task;
-
-    public bool TrySetResult() => _inner.TrySetResult(true);
-
-    public bool TrySetCanceled() => _inner.TrySetCanceled();
-}
-#endif
