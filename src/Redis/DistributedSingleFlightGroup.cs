@@ -44,62 +44,6 @@ namespace SingleFlight.Redis;
 public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
     where TKey : notnull
 {
-    // Returns the holder's token: ARGV[1] when this call won the key.
-    private const string AcquireScript = """
-        if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return ARGV[1] end
-        return redis.call('GET', KEYS[1])
-        """;
-
-    // Compare-and-renew: only the holder extends its lease.
-    private const string RenewScript = """
-        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-        return 0
-        """;
-
-    // Writes the outcome under the leader's own result key, releases the lease if still held, announces.
-    private const string CompleteScript = """
-        redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
-        if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-        redis.call('PUBLISH', ARGV[4], ARGV[1])
-        return 1
-        """;
-
-    // Compare-and-delete without a result: the waiting processes elect a new leader.
-    private const string AbandonScript = """
-        if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-        redis.call('PUBLISH', ARGV[2], ARGV[1])
-        return 1
-        """;
-
-    // {1, payload}: the flight ended; {0}: its leader still holds the key; {2}: the lease is gone without a result.
-    // While the flight runs, the follower (ARGV[2]) renews its interest in it until the server's now + ARGV[3] ms: the
-    // leader keeps its work running for interested followers after its own callers have all cancelled.
-    private const string PollScript = """
-        local r = redis.call('GET', KEYS[2])
-        if r then
-          redis.call('ZREM', KEYS[3], ARGV[2])
-          return {1, r}
-        end
-        if redis.call('GET', KEYS[1]) == ARGV[1] then
-          redis.replicate_commands()
-          local t = redis.call('TIME')
-          local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-          redis.call('ZADD', KEYS[3], now + tonumber(ARGV[3]), ARGV[2])
-          if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[3], ARGV[3]) end
-          return {0}
-        end
-        return {2}
-        """;
-
-    // The number of followers whose interest has not lapsed (lapsed ones are dropped).
-    private const string InterestScript = """
-        redis.replicate_commands()
-        local t = redis.call('TIME')
-        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-        return redis.call('ZCARD', KEYS[1])
-        """;
-
     // The first bytes of a result payload (docs/distributed.md, "Result payloads"). Every kind this version adds starts
     // with 'V' and a byte that cannot start JSON: versions before it, which know only 'V' + JSON and 'E' + JSON, then
     // fail to parse the value and run the work themselves instead of failing their callers on an unknown kind.
@@ -329,13 +273,6 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         TState State,
         Func<TState, CancellationToken, ValueTask<TValue>> Work);
 
-    private enum PollOutcome
-    {
-        Running,
-        Done,
-        LeaseLost,
-    }
-
     /// <summary>The local leader's path: elect, then lead or wait; any Redis trouble runs the work here.</summary>
     private async ValueTask<TValue> RunAsync<TState>(
         TKey key,
@@ -365,9 +302,8 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
 
                 // Not cancelled by the callers' token: once sent, the script may take the key whatever this process does,
                 // so the flight must see its answer and release a key it won. RedisTimeout bounds the wait.
-                electing = _redis.GetDatabase().ScriptEvaluateAsync(AcquireScript, [keys.Lock], [myToken, Milliseconds(_options.LeaseDuration)]);
-                var result = await electing.WaitAsync(_options.RedisTimeout, CancellationToken.None).ConfigureAwait(false);
-                holder = (string?)result ?? string.Empty;
+                electing = FlightScripts.Acquire(_redis.GetDatabase(), keys, myToken, _options.LeaseDuration);
+                holder = FlightScripts.HolderOf(await electing.WaitAsync(_options.RedisTimeout, CancellationToken.None).ConfigureAwait(false));
             }
             catch (Exception ex) when (IsRedisFailure(ex))
             {
@@ -563,10 +499,8 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
             _health.NotShareable(ex);
         }
 
-        var written = await TryRedisAsync(db => db.ScriptEvaluateAsync(
-            CompleteScript,
-            [keys.Lock, keys.Result(myToken)],
-            [myToken, payload, Milliseconds(_options.ResultTimeToLive), _channel.ToString()])).ConfigureAwait(false);
+        var written = await TryRedisAsync(db => FlightScripts.Complete(db, keys, myToken, payload, _options.ResultTimeToLive, _channel))
+            .ConfigureAwait(false);
         RedisTelemetry.Record(Name, RedisTelemetry.Led, unshareable ?? (written is null ? null : "publish:" + written));
         if (written is null)
         {
@@ -603,7 +537,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
                 long interested;
                 try
                 {
-                    interested = (long)await Redis(db => db.ScriptEvaluateAsync(InterestScript, [interestKey]), stop).ConfigureAwait(false);
+                    interested = FlightScripts.CountOf(await Redis(db => FlightScripts.CountInterest(db, interestKey), stop).ConfigureAwait(false));
                 }
                 catch (Exception ex) when (IsRedisFailure(ex))
                 {
@@ -630,30 +564,9 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         }
     }
 
-    /// <summary>
-    /// The Redis names of one key's flights. They share a stem that ends inside a Cluster hash tag, so every script
-    /// touches one slot; the result and interest keys are per leader token.
-    /// </summary>
-    private readonly struct FlightKeys
-    {
-        private readonly string _stem;
-
-        public FlightKeys(string stem)
-        {
-            _stem = stem;
-            Lock = stem + "lock";
-        }
-
-        public RedisKey Lock { get; }
-
-        public RedisKey Result(string leaderToken) => _stem + "result:" + leaderToken;
-
-        public RedisKey Interest(string leaderToken) => _stem + "waiters:" + leaderToken;
-    }
-
     /// <summary>Releases the key if <paramref name="token"/> still holds it and announces it, so waiters elect again at once. Best effort.</summary>
     private Task<string?> AbandonAsync(FlightKeys keys, string token)
-        => TryRedisAsync(db => db.ScriptEvaluateAsync(AbandonScript, [keys.Lock], [token, _channel.ToString()]));
+        => TryRedisAsync(db => FlightScripts.Abandon(db, keys, token, _channel));
 
     /// <summary>Renews the lease every third of its length until cancelled; never throws.</summary>
     private async Task RenewAsync(RedisKey lockKey, string myToken, CancellationToken stop)
@@ -666,10 +579,8 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
                 await Task.Delay(interval, stop).ConfigureAwait(false);
                 try
                 {
-                    var renewed = await Redis(
-                        db => db.ScriptEvaluateAsync(RenewScript, [lockKey], [myToken, Milliseconds(_options.LeaseDuration)]),
-                        stop).ConfigureAwait(false);
-                    if ((long)renewed == 0)
+                    var renewed = await Redis(db => FlightScripts.Renew(db, lockKey, myToken, _options.LeaseDuration), stop).ConfigureAwait(false);
+                    if (!FlightScripts.IsRenewed(renewed))
                     {
                         // The lease is gone (expired during an outage): another process may be running the work now.
                         // Keep running: our callers still want a result, and writing it does no harm.
@@ -702,7 +613,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         var interestKey = keys.Interest(holder);
 
         // Long enough to outlive the gap between two polls (a poll interval plus a slow round trip or two).
-        var interestMilliseconds = Milliseconds(TimeSpan.FromTicks(_options.PollInterval.Ticks * 2) + _options.RedisTimeout);
+        var interest = TimeSpan.FromTicks(_options.PollInterval.Ticks * 2) + _options.RedisTimeout;
         var done = false;
         WaitingHook?.Invoke(holder);
         var subscription = _subscription;
@@ -728,21 +639,14 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
                 var signal = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
                 _waiters[myToken] = (holder, signal);
 
-                var reply = await Redis(
-                        db => db.ScriptEvaluateAsync(PollScript, [keys.Lock, resultKey, interestKey], [holder, myToken, interestMilliseconds]),
+                var poll = FlightScripts.ReadPoll(await Redis(
+                        db => FlightScripts.Poll(db, keys.Lock, resultKey, interestKey, holder, myToken, interest),
                         flightToken)
-                    .ConfigureAwait(false);
-                var parts = (RedisResult[])reply!;
-                var state = (long)parts[0];
-                if (state == 1)
+                    .ConfigureAwait(false));
+                if (poll.Outcome != PollOutcome.Running)
                 {
-                    done = true;
-                    return (PollOutcome.Done, (RedisValue)parts[1]);
-                }
-
-                if (state == 2)
-                {
-                    return (PollOutcome.LeaseLost, RedisValue.Null);
+                    done = poll.Outcome == PollOutcome.Done;
+                    return poll;
                 }
 
                 var remaining = _options.WaitTimeout == Timeout.InfiniteTimeSpan
@@ -826,7 +730,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         => electing.ContinueWith(
             t =>
             {
-                if (t.Status == TaskStatus.RanToCompletion && (string?)t.Result == token)
+                if (t.Status == TaskStatus.RanToCompletion && FlightScripts.HolderOf(t.Result) == token)
                 {
                     _ = AbandonAsync(keys, token);
                 }
@@ -969,6 +873,4 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         return Stopwatch.GetElapsedTime(timestamp);
 #endif
     }
-
-    private static long Milliseconds(TimeSpan span) => (long)Math.Ceiling(span.TotalMilliseconds);
 }
