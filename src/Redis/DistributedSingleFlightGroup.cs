@@ -44,14 +44,6 @@ namespace SingleFlight.Redis;
 public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
     where TKey : notnull
 {
-    // The first bytes of a result payload (docs/distributed.md, "Result payloads"). Every kind this version adds starts
-    // with 'V' and a byte that cannot start JSON: versions before it, which know only 'V' + JSON and 'E' + JSON, then
-    // fail to parse the value and run the work themselves instead of failing their callers on an unknown kind.
-    private const byte ValueMarker = (byte)'V';
-    private const byte ContractMarker = (byte)'#';
-    private const byte NotShareableMarker = (byte)'!';
-    private const byte FailureMarker = (byte)'E';
-
     private readonly IConnectionMultiplexer _redis;
     private readonly JsonTypeInfo<TValue> _jsonTypeInfo;
     private readonly byte[] _contract;
@@ -354,13 +346,13 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
             {
                 case PollOutcome.Done:
                     byte[] bytes = payload!;
-                    var kind = KindOf(bytes);
+                    var kind = ResultPayload.KindOf(bytes, _contract);
                     if (kind == PayloadKind.Value)
                     {
                         TValue received;
                         try
                         {
-                            received = JsonSerializer.Deserialize(bytes.AsSpan(ValueStart), _jsonTypeInfo)!;
+                            received = ResultPayload.ReadValue(bytes, _jsonTypeInfo);
                         }
                         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
                         {
@@ -375,7 +367,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
                         return received;
                     }
 
-                    (string Type, string Message)? remoteFailure = kind == PayloadKind.Failure ? ReadFailure(bytes) : null;
+                    (string Type, string Message)? remoteFailure = kind == PayloadKind.Failure ? ResultPayload.ReadFailure(bytes) : null;
                     if (remoteFailure is null)
                     {
                         // A value this process must not trust (another contract, or none stated), a value the leader
@@ -487,7 +479,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         string? unshareable = null;
         try
         {
-            payload = failure is null ? SerializeValue(value) : SerializeFailure(failure.SourceException);
+            payload = failure is null ? ResultPayload.OfValue(value, _jsonTypeInfo, _contract) : ResultPayload.OfFailure(failure.SourceException);
         }
         catch (Exception ex) when (failure is null)
         {
@@ -495,7 +487,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
             // it; the processes waiting for it are told at once to run the work themselves. Releasing the key without a
             // result instead would make them elect a new leader that fails the same way: one execution after another.
             unshareable = "serialize:" + RedisTelemetry.ReasonOf(ex);
-            payload = NotShareablePayload(ex);
+            payload = ResultPayload.NotShareable(ex);
             _health.NotShareable(ex);
         }
 
@@ -762,102 +754,6 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         catch (Exception ex) when (IsRedisFailure(ex))
         {
             return RedisTelemetry.ReasonOf(ex);
-        }
-    }
-
-    // Where a value's JSON starts: after 'V', '#' and the contract fingerprint.
-    private const int ValueStart = 2 + ResultContract.Length;
-
-    private enum PayloadKind
-    {
-        Value,
-        OtherContract,
-        NotShareable,
-        Failure,
-        Unknown,
-    }
-
-    private PayloadKind KindOf(byte[] payload)
-    {
-        if (payload.Length == 0)
-        {
-            return PayloadKind.Unknown;
-        }
-
-        if (payload[0] == FailureMarker)
-        {
-            return PayloadKind.Failure;
-        }
-
-        if (payload[0] != ValueMarker || payload.Length < 2)
-        {
-            return PayloadKind.Unknown;
-        }
-
-        if (payload[1] == NotShareableMarker)
-        {
-            return PayloadKind.NotShareable;
-        }
-
-        // 'V' + JSON without a fingerprint (written before contracts were stated) is not trusted either: nothing says
-        // which contract wrote it, and reading it with this one can give defaults for every member, or null.
-        if (payload[1] != ContractMarker || payload.Length < ValueStart)
-        {
-            return PayloadKind.OtherContract;
-        }
-
-        return payload.AsSpan(2, ResultContract.Length).SequenceEqual(_contract) ? PayloadKind.Value : PayloadKind.OtherContract;
-    }
-
-    private byte[] SerializeValue(TValue value)
-    {
-        var json = JsonSerializer.SerializeToUtf8Bytes(value, _jsonTypeInfo);
-        var payload = new byte[ValueStart + json.Length];
-        payload[0] = ValueMarker;
-        payload[1] = ContractMarker;
-        _contract.CopyTo(payload, 2);
-        json.CopyTo(payload, ValueStart);
-        return payload;
-    }
-
-    /// <summary>'V', '!' and the serializer's exception type: "run the work yourself".</summary>
-    private static byte[] NotShareablePayload(Exception error)
-    {
-        var reason = System.Text.Encoding.UTF8.GetBytes(error.GetType().FullName ?? error.GetType().Name);
-        var payload = new byte[2 + reason.Length];
-        payload[0] = ValueMarker;
-        payload[1] = NotShareableMarker;
-        reason.CopyTo(payload, 2);
-        return payload;
-    }
-
-    private static byte[] SerializeFailure(Exception error)
-    {
-        using var stream = new System.IO.MemoryStream();
-        stream.WriteByte(FailureMarker);
-        using (var writer = new Utf8JsonWriter(stream))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("type", error.GetType().FullName);
-            writer.WriteString("message", error.Message);
-            writer.WriteEndObject();
-        }
-
-        return stream.ToArray();
-    }
-
-    /// <summary>The remote failure's type name and message, or null if the payload is not a failure this version can read.</summary>
-    private static (string Type, string Message)? ReadFailure(byte[] payload)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(payload.AsMemory(1));
-            var root = document.RootElement;
-            return (root.GetProperty("type").GetString() ?? "unknown", root.GetProperty("message").GetString() ?? string.Empty);
-        }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            return null;
         }
     }
 
