@@ -276,14 +276,16 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
         var started = Stopwatch.GetTimestamp();
         var myToken = Guid.NewGuid().ToString("N");
 
+        // Whatever keeps this flight from coordinating through Redis, or from using the outcome it got there, leaves the
+        // loop (after saying why) and runs the work here, below. The work never runs inside a try that catches Redis
+        // failures: an exception of the work that happens to look like one (InvalidOperationException, TimeoutException)
+        // must reach the callers, not run it again.
         while (true)
         {
-            // The work never runs inside a try that catches Redis failures: an exception of the work that happens to
-            // look like one (InvalidOperationException, TimeoutException) must reach the callers, not run it again.
             if (!_redis.IsConnected)
             {
                 _health.Fallback("disconnected");
-                return await work(state, flightToken).ConfigureAwait(false);
+                break;
             }
 
             string holder;
@@ -307,7 +309,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
 
                 flightToken.ThrowIfCancellationRequested();
                 _health.Fallback(RedisTelemetry.ReasonOf(ex));
-                return await work(state, flightToken).ConfigureAwait(false);
+                break;
             }
 
             if (holder == myToken)
@@ -327,7 +329,7 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
                 // Scripts are atomic, so a failed SET NX always finds a holder; an empty one is a reply this code does
                 // not understand. Answer locally rather than loop on Redis.
                 _health.Fallback("unexpected-reply");
-                return await work(state, flightToken).ConfigureAwait(false);
+                break;
             }
 
             PollOutcome outcome;
@@ -339,75 +341,92 @@ public sealed class DistributedSingleFlightGroup<TKey, TValue> : IDisposable
             catch (Exception ex) when (IsRedisFailure(ex) && !flightToken.IsCancellationRequested)
             {
                 _health.Fallback(RedisTelemetry.ReasonOf(ex));
-                return await work(state, flightToken).ConfigureAwait(false);
+                break;
             }
 
-            switch (outcome)
+            if (outcome == PollOutcome.LeaseLost)
             {
-                case PollOutcome.Done:
-                    byte[] bytes = payload!;
-                    var kind = ResultPayload.KindOf(bytes, _contract);
-                    if (kind == PayloadKind.Value)
-                    {
-                        TValue received;
-                        try
-                        {
-                            received = ResultPayload.ReadValue(bytes, _jsonTypeInfo);
-                        }
-                        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
-                        {
-                            // The contract matches, yet this process cannot read it (an interface or abstract result
-                            // type, say): it can still answer on its own.
-                            _health.Fallback("deserialize:" + RedisTelemetry.ReasonOf(ex));
-                            return await work(state, flightToken).ConfigureAwait(false);
-                        }
-
-                        RedisTelemetry.Record(Name, RedisTelemetry.Received);
-                        _health.Healthy();
-                        return received;
-                    }
-
-                    (string Type, string Message)? remoteFailure = kind == PayloadKind.Failure ? ResultPayload.ReadFailure(bytes) : null;
-                    if (remoteFailure is null)
-                    {
-                        // A value this process must not trust (another contract, or none stated), a value the leader
-                        // could not serialize, a failure it cannot read, or a kind it does not know (written by a
-                        // newer version): the flight happened, but its outcome does not reach this process. Run it here.
-                        var reason = kind switch
-                        {
-                            PayloadKind.NotShareable => "not_shareable",
-                            PayloadKind.OtherContract => "contract",
-                            PayloadKind.Failure => "unreadable_failure",
-                            _ => "unknown_payload",
-                        };
-                        RedisTelemetry.Record(Name, RedisTelemetry.LocalFallback, reason);
-                        _health.Healthy();
-                        if (kind is PayloadKind.OtherContract or PayloadKind.Unknown)
-                        {
-                            _health.ContractMismatch(reason);
-                        }
-
-                        return await work(state, flightToken).ConfigureAwait(false);
-                    }
-
-                    var (type, message) = remoteFailure.Value;
-                    RedisTelemetry.Record(Name, RedisTelemetry.ReceivedFault);
-                    if (_options.RunLocallyOnRemoteFailure)
-                    {
-                        return await work(state, flightToken).ConfigureAwait(false);
-                    }
-
-                    throw new DistributedSingleFlightException(type, message);
-
-                case PollOutcome.LeaseLost:
-                    // The leader died or gave up without a result: elect again.
-                    continue;
-
-                default:
-                    RedisTelemetry.Record(Name, RedisTelemetry.WaitTimeout);
-                    return await work(state, flightToken).ConfigureAwait(false);
+                // The leader died or gave up without a result: elect again.
+                continue;
             }
+
+            if (outcome != PollOutcome.Done)
+            {
+                RedisTelemetry.Record(Name, RedisTelemetry.WaitTimeout);
+                break;
+            }
+
+            if (TryTake(payload!, out var received))
+            {
+                return received;
+            }
+
+            break;
         }
+
+        return await work(state, flightToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The value of another process's flight, from its <paramref name="payload"/>; or <see langword="false"/>, once the
+    /// reason is recorded, when this process must run the work itself: the outcome cannot be used here, or it is a
+    /// failure that <see cref="DistributedSingleFlightOptions.RunLocallyOnRemoteFailure"/> says to retry here.
+    /// </summary>
+    /// <exception cref="DistributedSingleFlightException">The remote work failed.</exception>
+    private bool TryTake(byte[] payload, out TValue value)
+    {
+        value = default!;
+        var kind = ResultPayload.KindOf(payload, _contract);
+        if (kind == PayloadKind.Value)
+        {
+            try
+            {
+                value = ResultPayload.ReadValue(payload, _jsonTypeInfo);
+            }
+            catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+            {
+                // The contract matches, yet this process cannot read it (an interface or abstract result type, say): it
+                // can still answer on its own.
+                _health.Fallback("deserialize:" + RedisTelemetry.ReasonOf(ex));
+                return false;
+            }
+
+            RedisTelemetry.Record(Name, RedisTelemetry.Received);
+            _health.Healthy();
+            return true;
+        }
+
+        (string Type, string Message)? remoteFailure = kind == PayloadKind.Failure ? ResultPayload.ReadFailure(payload) : null;
+        if (remoteFailure is null)
+        {
+            // A value this process must not trust (another contract, or none stated), a value the leader could not
+            // serialize, a failure it cannot read, or a kind it does not know (written by a newer version): the flight
+            // happened, but its outcome does not reach this process. Run it here.
+            var reason = kind switch
+            {
+                PayloadKind.NotShareable => "not_shareable",
+                PayloadKind.OtherContract => "contract",
+                PayloadKind.Failure => "unreadable_failure",
+                _ => "unknown_payload",
+            };
+            RedisTelemetry.Record(Name, RedisTelemetry.LocalFallback, reason);
+            _health.Healthy();
+            if (kind is PayloadKind.OtherContract or PayloadKind.Unknown)
+            {
+                _health.ContractMismatch(reason);
+            }
+
+            return false;
+        }
+
+        var (type, message) = remoteFailure.Value;
+        RedisTelemetry.Record(Name, RedisTelemetry.ReceivedFault);
+        if (_options.RunLocallyOnRemoteFailure)
+        {
+            return false;
+        }
+
+        throw new DistributedSingleFlightException(type, message);
     }
 
     private async ValueTask<TValue> LeadAsync<TState>(
