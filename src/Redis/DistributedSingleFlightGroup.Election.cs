@@ -1,0 +1,130 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+
+namespace SingleFlight.Redis;
+
+public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
+{
+    /// <summary>The local leader's path: elect, then lead or wait; any Redis trouble runs the work here.</summary>
+    private async ValueTask<TValue> RunAsync<TState>(
+        TKey key,
+        TState state,
+        Func<TState, CancellationToken, ValueTask<TValue>> work,
+        CancellationToken flightToken)
+    {
+        var keys = new FlightKeys(_keyPrefix + _keyEncoder(key) + "}:");
+        var started = Stopwatch.GetTimestamp();
+        var myToken = Guid.NewGuid().ToString("N");
+
+        // Whatever keeps this flight from coordinating through Redis, or from using the outcome it got there, leaves the
+        // loop (after saying why) and runs the work here, below. The work never runs inside a try that catches Redis
+        // failures: an exception of the work that happens to look like one (InvalidOperationException, TimeoutException)
+        // must reach the callers, not run it again.
+        while (true)
+        {
+            if (!_redis.IsConnected)
+            {
+                _health.Fallback("disconnected");
+                break;
+            }
+
+            string holder;
+            Task<RedisResult>? electing = null;
+            try
+            {
+                EnsureSubscribed();
+
+                // Not cancelled by the callers' token: once sent, the script may take the key whatever this process does,
+                // so the flight must see its answer and release a key it won. RedisTimeout bounds the wait.
+                electing = FlightScripts.Acquire(_redis.GetDatabase(), keys, myToken, _options.LeaseDuration);
+                holder = FlightScripts.HolderOf(await electing.WaitAsync(_options.RedisTimeout, CancellationToken.None).ConfigureAwait(false));
+            }
+            catch (Exception ex) when (IsRedisFailure(ex))
+            {
+                if (electing is { IsCompleted: false })
+                {
+                    // Timed out here, yet the server may still run it: if it took the key, give it back.
+                    ReleaseIfWon(electing, keys, myToken);
+                }
+
+                flightToken.ThrowIfCancellationRequested();
+                _health.Fallback(RedisTelemetry.ReasonOf(ex));
+                break;
+            }
+
+            if (holder == myToken)
+            {
+                if (flightToken.IsCancellationRequested)
+                {
+                    // Every caller left during the election: hand the key over at once instead of at lease expiry.
+                    await AbandonAsync(keys, myToken).ConfigureAwait(false);
+                    flightToken.ThrowIfCancellationRequested();
+                }
+
+                return await LeadAsync(keys, myToken, state, work, flightToken).ConfigureAwait(false);
+            }
+
+            if (holder.Length == 0)
+            {
+                // Scripts are atomic, so a failed SET NX always finds a holder; an empty one is a reply this code does
+                // not understand. Answer locally rather than loop on Redis.
+                _health.Fallback("unexpected-reply");
+                break;
+            }
+
+            PollOutcome outcome;
+            RedisValue payload;
+            try
+            {
+                (outcome, payload) = await WaitForAsync(keys, holder, myToken, started, flightToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsRedisFailure(ex) && !flightToken.IsCancellationRequested)
+            {
+                _health.Fallback(RedisTelemetry.ReasonOf(ex));
+                break;
+            }
+
+            if (outcome == PollOutcome.LeaseLost)
+            {
+                // The leader died or gave up without a result: elect again.
+                continue;
+            }
+
+            if (outcome != PollOutcome.Done)
+            {
+                RedisTelemetry.Record(Name, RedisTelemetry.WaitTimeout);
+                break;
+            }
+
+            if (TryTake(payload!, out var received))
+            {
+                return received;
+            }
+
+            break;
+        }
+
+        return await work(state, flightToken).ConfigureAwait(false);
+    }
+
+    /// <summary>When an election this flight stopped waiting for ends with the key taken by <paramref name="token"/>, releases it.</summary>
+    private void ReleaseIfWon(Task<RedisResult> electing, FlightKeys keys, string token)
+        => electing.ContinueWith(
+            t =>
+            {
+                if (t.Status == TaskStatus.RanToCompletion && FlightScripts.HolderOf(t.Result) == token)
+                {
+                    _ = AbandonAsync(keys, token);
+                }
+                else
+                {
+                    _ = t.Exception;
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+}

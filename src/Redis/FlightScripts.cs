@@ -1,0 +1,161 @@
+using System;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+
+namespace SingleFlight.Redis;
+
+/// <summary>
+/// The Lua scripts of the protocol (docs/distributed.md), each behind a method that names its keys and arguments,
+/// and a reader for each reply that carries meaning. Each script is atomic and touches the keys of one flight only.
+/// </summary>
+/// <remarks>
+/// The methods return the command's own task rather than awaiting it: callers bound it with their timeout and, for an
+/// election they stop waiting for, still need its answer (a key it took must be given back).
+/// </remarks>
+internal static class FlightScripts
+{
+    // Returns the holder's token: ARGV[1] when this call won the key.
+    private const string AcquireScript = """
+        if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return ARGV[1] end
+        return redis.call('GET', KEYS[1])
+        """;
+
+    // Compare-and-renew: only the holder extends its lease.
+    private const string RenewScript = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+        return 0
+        """;
+
+    // Writes the outcome under the leader's own result key, releases the lease if still held, announces.
+    private const string CompleteScript = """
+        redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+        if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+        redis.call('PUBLISH', ARGV[4], ARGV[1])
+        return 1
+        """;
+
+    // Compare-and-delete without a result: the waiting processes elect a new leader.
+    private const string AbandonScript = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+        redis.call('PUBLISH', ARGV[2], ARGV[1])
+        return 1
+        """;
+
+    // {1, payload}: the flight ended; {0}: its leader still holds the key; {2}: the lease is gone without a result.
+    // While the flight runs, the follower (ARGV[2]) renews its interest in it until the server's now + ARGV[3] ms: the
+    // leader keeps its work running for interested followers after its own callers have all cancelled.
+    private const string PollScript = """
+        local r = redis.call('GET', KEYS[2])
+        if r then
+          redis.call('ZREM', KEYS[3], ARGV[2])
+          return {1, r}
+        end
+        if redis.call('GET', KEYS[1]) == ARGV[1] then
+          redis.replicate_commands()
+          local t = redis.call('TIME')
+          local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+          redis.call('ZADD', KEYS[3], now + tonumber(ARGV[3]), ARGV[2])
+          if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[3], ARGV[3]) end
+          return {0}
+        end
+        return {2}
+        """;
+
+    // The number of followers whose interest has not lapsed (lapsed ones are dropped).
+    private const string InterestScript = """
+        redis.replicate_commands()
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+        return redis.call('ZCARD', KEYS[1])
+        """;
+
+    /// <summary>Claims the key's lock for <paramref name="token"/> for <paramref name="lease"/>, unless another token holds it.</summary>
+    /// <remarks>Read the reply with <see cref="HolderOf"/>.</remarks>
+    internal static Task<RedisResult> Acquire(IDatabase db, FlightKeys keys, string token, TimeSpan lease)
+        => db.ScriptEvaluateAsync(AcquireScript, [keys.Lock], [token, Milliseconds(lease)]);
+
+    /// <summary>
+    /// The token that holds the lock after <see cref="Acquire"/>: the caller's own if it won. Empty for a reply this code
+    /// does not understand (the script always finds a holder).
+    /// </summary>
+    internal static string HolderOf(RedisResult reply) => (string?)reply ?? string.Empty;
+
+    /// <summary>Extends the lease of <paramref name="token"/> to <paramref name="lease"/> if it still holds the lock.</summary>
+    /// <remarks>Read the reply with <see cref="IsRenewed"/>.</remarks>
+    internal static Task<RedisResult> Renew(IDatabase db, RedisKey lockKey, string token, TimeSpan lease)
+        => db.ScriptEvaluateAsync(RenewScript, [lockKey], [token, Milliseconds(lease)]);
+
+    /// <summary>Whether <see cref="Renew"/> found the lease still held.</summary>
+    internal static bool IsRenewed(RedisResult reply) => (long)reply != 0;
+
+    /// <summary>
+    /// Writes the leader's outcome for <paramref name="resultTimeToLive"/>, releases its lock if still held, and
+    /// announces the end of the flight on <paramref name="channel"/>.
+    /// </summary>
+    internal static Task<RedisResult> Complete(
+        IDatabase db,
+        FlightKeys keys,
+        string leaderToken,
+        byte[] payload,
+        TimeSpan resultTimeToLive,
+        RedisChannel channel)
+        => db.ScriptEvaluateAsync(
+            CompleteScript,
+            [keys.Lock, keys.Result(leaderToken)],
+            [leaderToken, payload, Milliseconds(resultTimeToLive), channel.ToString()]);
+
+    /// <summary>Releases the lock if <paramref name="token"/> still holds it, and announces it on <paramref name="channel"/>.</summary>
+    internal static Task<RedisResult> Abandon(IDatabase db, FlightKeys keys, string token, RedisChannel channel)
+        => db.ScriptEvaluateAsync(AbandonScript, [keys.Lock], [token, channel.ToString()]);
+
+    /// <summary>
+    /// Looks for the outcome of the flight that <paramref name="holder"/> leads; while it runs, renews the interest of
+    /// <paramref name="follower"/> in it for <paramref name="interest"/>.
+    /// </summary>
+    /// <remarks>Read the reply with <see cref="ReadPoll"/>.</remarks>
+    internal static Task<RedisResult> Poll(
+        IDatabase db,
+        RedisKey lockKey,
+        RedisKey resultKey,
+        RedisKey interestKey,
+        string holder,
+        string follower,
+        TimeSpan interest)
+        => db.ScriptEvaluateAsync(PollScript, [lockKey, resultKey, interestKey], [holder, follower, Milliseconds(interest)]);
+
+    /// <summary>What <see cref="Poll"/> found, and the payload when the flight has ended.</summary>
+    internal static (PollOutcome Outcome, RedisValue Payload) ReadPoll(RedisResult reply)
+    {
+        var parts = (RedisResult[])reply!;
+        return (long)parts[0] switch
+        {
+            1 => (PollOutcome.Done, (RedisValue)parts[1]),
+            2 => (PollOutcome.LeaseLost, RedisValue.Null),
+            _ => (PollOutcome.Running, RedisValue.Null),
+        };
+    }
+
+    /// <summary>Drops the lapsed interests of followers in a flight.</summary>
+    /// <remarks>Read the reply, the number of followers still interested, with <see cref="CountOf"/>.</remarks>
+    internal static Task<RedisResult> CountInterest(IDatabase db, RedisKey interestKey)
+        => db.ScriptEvaluateAsync(InterestScript, [interestKey]);
+
+    /// <summary>The number that <see cref="CountInterest"/> replied.</summary>
+    internal static long CountOf(RedisResult reply) => (long)reply;
+
+    private static long Milliseconds(TimeSpan span) => (long)Math.Ceiling(span.TotalMilliseconds);
+}
+
+/// <summary>What a follower's poll of another process's flight found.</summary>
+internal enum PollOutcome
+{
+    /// <summary>The leader still holds the key (or, from a follower's wait, the wait timed out while it did).</summary>
+    Running,
+
+    /// <summary>The flight ended and left its outcome.</summary>
+    Done,
+
+    /// <summary>The leader's lease is gone without an outcome: elect again.</summary>
+    LeaseLost,
+}
