@@ -17,8 +17,10 @@ namespace SingleFlight;
 /// </para>
 /// <para>
 /// The core method has the annotated method's parameters, in order, with the marked parameters anywhere among them.
-/// A parameter of a nullable reference type is optional (<c>GetService</c>); any other must be registered
+/// A marked parameter is passed by value and has a named type (not a bare type parameter, not <c>Nullable&lt;T&gt;</c>).
+/// One of a nullable reference type is optional (<c>GetService</c>); any other must be registered
 /// (<c>GetRequiredService</c>, which throws <see cref="InvalidOperationException"/> naming the missing service).
+/// The result must not depend on the scope once the core has returned (materialise queries in the core).
 /// </para>
 /// </remarks>
 /// <example>

@@ -113,4 +113,64 @@ public sealed class FlightScopeDiagnosticTests
             public partial Task<int> GetAsync(int id);
             private static Task<int> GetCoreAsync(int id) => Task.FromResult(id);
             """));
+
+    [Theory]
+    [InlineData("a base property whose getter the type cannot call", "public class Base { public IServiceScopeFactory Scopes { private get; set; } = null!; }", "public partial class C : Base")]
+    [InlineData("an explicit interface implementation", "public interface IHas { IServiceScopeFactory Scopes { get; } }", "public partial class C : IHas { IServiceScopeFactory IHas.Scopes => null!;")]
+    public Task SF0002_for_a_scope_factory_the_generated_code_cannot_read(string what, string declarations, string type)
+    {
+        _ = what;
+        var open = type.EndsWith(';') ? type + "\n" : type + "\n{\n";
+        return AnalyzerTest.VerifyDistributedAsync(
+            WithDb(Usings + declarations + "\n" + open + """
+                [SingleFlight]
+                public partial Task<int> {|#0:GetAsync|}(int id);
+                private static Task<int> GetCoreAsync(int id, [FromFlightScope] Db db) => Task.FromResult(id);
+            }
+            """),
+            new DiagnosticResult("SF0002", DiagnosticSeverity.Error).WithLocation(0).WithMessage(
+                "The core method 'GetCoreAsync' has [FromFlightScope] parameters, but 'C' has no IServiceScopeFactory to create the flight's scope from: add one as a constructor parameter, field or property (Microsoft.Extensions.DependencyInjection.Abstractions)."));
+    }
+
+    [Theory]
+    [InlineData("int?")]
+    [InlineData("T")]
+    public Task SF0002_for_a_flight_scope_parameter_no_container_can_hand_out(string parameterType) => AnalyzerTest.VerifyDistributedAsync(
+        WithDb(InClass($$"""
+            private readonly IServiceScopeFactory _scopes = null!;
+            [SingleFlight]
+            public partial Task<int> {|#0:GetAsync|}<T>(int id);
+            private static Task<int> {|#1:GetCoreAsync|}<T>(int id, [FromFlightScope] {{parameterType}} service) => Task.FromResult(id);
+            """)),
+        new DiagnosticResult("SF0002", DiagnosticSeverity.Error).WithLocation(0).WithLocation(1));
+
+    [Fact]
+    public Task SF0002_for_a_primary_constructor_factory_that_is_also_passed_to_the_base_constructor() => AnalyzerTest.VerifyDistributedAsync(
+        WithDb(Usings + """
+            public class Base(IServiceScopeFactory scopes) { public int N => scopes.GetHashCode(); }
+
+            public sealed partial class C(IServiceScopeFactory scopes) : Base(scopes)
+            {
+                [SingleFlight]
+                public partial Task<int> {|#0:GetAsync|}(int id);
+                private static Task<int> GetCoreAsync(int id, [FromFlightScope] Db db) => Task.FromResult(id);
+            }
+            """),
+        new DiagnosticResult("SF0002", DiagnosticSeverity.Error).WithLocation(0).WithMessage(
+            "The core method 'GetCoreAsync' has [FromFlightScope] parameters, and the primary-constructor parameter 'scopes' is the only IServiceScopeFactory of its type, but it is also passed to the base constructor or used to initialize a member, so the generated code cannot capture it as well (CS9107, CS9124). Keep it in a field or property of type IServiceScopeFactory: the flight uses that."));
+
+    [Fact]
+    public Task Nothing_for_a_derived_types_own_factory_beside_a_base_types() => AnalyzerTest.VerifyDistributedAsync(
+        WithDb(Usings + """
+            public abstract class Base { protected readonly IServiceScopeFactory BaseScopes = null!; }
+
+            public sealed partial class C : Base
+            {
+                private readonly IServiceScopeFactory _own = null!;
+
+                [SingleFlight]
+                public partial Task<int> GetAsync(int id);
+                private static Task<int> GetCoreAsync(int id, [FromFlightScope] Db db) => Task.FromResult(id);
+            }
+            """));
 }

@@ -154,4 +154,37 @@ public sealed class FlightScopeTests
                 break;
         }
     }
+
+    [Theory]
+    [InlineData("a static core of an instance method", "public sealed partial class A", "private static Task<int> GetCoreAsync([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods)] Type t) => Task.FromResult(1);")]
+    [InlineData("[FromFlightScope] beside it", "public sealed partial class A(IServiceScopeFactory scopes)", "private Task<int> GetCoreAsync([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods)] Type t, [FromFlightScope] Db db) => Task.FromResult(1);")]
+    [InlineData("both", "public sealed partial class A(IServiceScopeFactory scopes)", "private static Task<int> GetCoreAsync([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods)] Type t, [FromFlightScope] Db db) => Task.FromResult(1);")]
+    public void An_annotated_argument_travels_in_a_state_struct_that_matches_the_call(string what, string type, string core)
+    {
+        // The state struct and the call that fills it are written from one list: the instance only for an instance core,
+        // the scope factory when the core takes [FromFlightScope] parameters.
+        var source = $$"""
+            using System;
+            using System.Diagnostics.CodeAnalysis;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.DependencyInjection;
+            using SingleFlight;
+
+            namespace Annotated;
+
+            public sealed class Db;
+
+            {{type}}
+            {
+                [SingleFlight]
+                public partial Task<int> GetAsync([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods)] Type t);
+
+                {{core}}
+            }
+            """;
+        var run = TestCompiler.Run(TestCompiler.CreateDistributed(source));
+
+        Assert.True(TestCompiler.Problems(run.Output).IsEmpty, what + ": " + TestCompiler.Format(TestCompiler.Problems(run.Output)));
+        Assert.Contains("private readonly struct __SingleFlightState_GetAsync_", Assert.Single(run.Sources).SourceText.ToString(), StringComparison.Ordinal);
+    }
 }

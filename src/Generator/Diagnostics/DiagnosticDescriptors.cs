@@ -138,6 +138,15 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error,
         CoreMethodDescription);
 
+    /// <summary>{0}: the core method's name; {1}: the primary-constructor parameter.</summary>
+    public static readonly DiagnosticDescriptor FlightScopeFactoryHandedOn = Create(
+        CoreMethodId,
+        CoreMethodTitle,
+        "The core method '{0}' has [FromFlightScope] parameters, and the primary-constructor parameter '{1}' is the only IServiceScopeFactory of its type, but it is also passed to the base constructor or used to initialize a member, so the generated code cannot capture it as well (CS9107, CS9124). Keep it in a field or property of type IServiceScopeFactory: the flight uses that.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        CoreMethodDescription);
+
     // ---- SF0003: unsupported shape -----------------------------------------------------------------------
 
     private const string ShapeTitle = "[SingleFlight] does not support this method shape";

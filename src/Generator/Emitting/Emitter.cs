@@ -185,13 +185,7 @@ internal static class Emitter
     /// </summary>
     private static void WriteAnnotatedState(IndentedWriter w, in MethodModel model, string generatedCode)
     {
-        var fields = new List<(string Annotation, string Type)>();
-        if (!model.Signature.IsStatic)
-        {
-            fields.Add((string.Empty, model.Hierarchy.ContainingTypeName));
-        }
-
-        fields.AddRange(model.Signature.Parameters.Where(static p => !p.IsCancellationToken).Select(static p => (p.TrimAnnotation, p.Type)));
+        var fields = StateItems(model);
 
         w.Line("/// <summary>What a flight of " + model.Signature.Name + " passes to " + model.Core.MethodName + ", with the arguments' trimming annotations.</summary>");
         w.Line(generatedCode);
@@ -226,6 +220,32 @@ internal static class Emitter
         w.Close();
         w.Line();
     }
+
+    /// <summary>
+    /// What a flight carries to its work, in order: the instance (for an instance core), every argument but the tokens,
+    /// and the scope factory (for <c>[FromFlightScope]</c> parameters). One list for the state's expressions in the
+    /// wrapper and for the annotated state struct's fields, so that the two always agree.
+    /// </summary>
+    private static List<(string Annotation, string Type, string Expression)> StateItems(in MethodModel model)
+    {
+        var items = new List<(string Annotation, string Type, string Expression)>();
+        if (!model.Core.IsStatic)
+        {
+            items.Add((string.Empty, model.Hierarchy.ContainingTypeName, "this"));
+        }
+
+        items.AddRange(model.Signature.Parameters.Where(static p => !p.IsCancellationToken).Select(static p => (p.TrimAnnotation, p.Type, p.Name)));
+        if (IsScoped(model))
+        {
+            // Read in the wrapper: a primary-constructor parameter is not reachable through the state's instance.
+            items.Add((string.Empty, "global::Microsoft.Extensions.DependencyInjection.IServiceScopeFactory?", model.Core.ScopeFactory!));
+        }
+
+        return items;
+    }
+
+    /// <summary>Whether the work runs in a DI scope of its own (the core has <c>[FromFlightScope]</c> parameters).</summary>
+    private static bool IsScoped(in MethodModel model) => model.Core.FlightServices.Count > 0 && model.Core.ScopeFactory is not null;
 
     /// <summary>The group's initializer: named after the operation, for its metrics and spans.</summary>
     private static string NewGroup(in MethodModel model)
@@ -268,19 +288,8 @@ internal static class Emitter
 
         // State: the instance (if any) and every argument but the tokens, passed to a static lambda so that a
         // call allocates no closure.
-        var stateItems = new List<string>();
-        if (!model.Core.IsStatic)
-        {
-            stateItems.Add("this");
-        }
-
-        stateItems.AddRange(model.Signature.Parameters.Where(static p => !p.IsCancellationToken).Select(static p => p.Name));
-        var scoped = model.Core.FlightServices.Count > 0 && model.Core.ScopeFactory is not null;
-        if (scoped)
-        {
-            // Read in the wrapper: a primary-constructor parameter is not reachable through the state's instance.
-            stateItems.Add(model.Core.ScopeFactory!);
-        }
+        var stateItems = StateItems(model).Select(static i => i.Expression).ToList();
+        var scoped = IsScoped(model);
 
         var annotatedState = HasAnnotatedState(model);
         string StateItem(int index) => stateItems.Count == 1 && !annotatedState ? state : state + ".Item" + (index + 1);

@@ -11,7 +11,7 @@ namespace SingleFlight.Generator.Parsing;
 internal static partial class MethodParser
 {
     /// <summary>SF0002 and SF0003: the one core method that matches, its <c>[FromFlightScope]</c> parameters and their scope factory.</summary>
-    private static CoreMethodMatch? FindCoreMethod(Context context, MethodShape shape, CancellationToken ct)
+    private static CoreMethodMatch? FindCoreMethod(Context context, MethodShape shape, Compilation compilation, CancellationToken ct)
     {
         var method = context.Method;
         IMethodSymbol? core = null;
@@ -93,7 +93,7 @@ internal static partial class MethodParser
             return new CoreMethodMatch(core, flightScopeParameters, null);
         }
 
-        return FindScopeFactory(context) is { } factory ? new CoreMethodMatch(core, flightScopeParameters, factory) : null;
+        return FindScopeFactory(context, compilation) is { } factory ? new CoreMethodMatch(core, flightScopeParameters, factory) : null;
     }
 
     // Minimal names, with '?' on nullable reference types: a nullability difference is a mismatch too.
@@ -152,7 +152,10 @@ internal static partial class MethodParser
             if (IsFromFlightScope(actual))
             {
                 // Resolved from the flight's scope and passed by value; a ref struct cannot come from a container.
-                if (actual.RefKind != RefKind.None || actual.IsParams || actual.Type.IsRefLikeType || actual.Type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer)
+                // A container hands out non-null services of a named type: not a bare type parameter, not a Nullable<T>.
+                if (actual.RefKind != RefKind.None || actual.IsParams || actual.Type.IsRefLikeType || actual.Type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer
+                    || actual.Type is ITypeParameterSymbol
+                    || actual.Type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T)
                 {
                     return false;
                 }
@@ -170,6 +173,44 @@ internal static partial class MethodParser
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Whether a primary-constructor parameter is passed to the base constructor or is the whole initializer of a member:
+    /// capturing it as well makes the compiler warn that it is kept twice.
+    /// </summary>
+    private static bool IsHandedOn(string name, TypeDeclarationSyntax primary, INamedTypeSymbol type)
+    {
+        static bool Is(ExpressionSyntax? expression, string name) => expression is IdentifierNameSyntax identifier && identifier.Identifier.ValueText == name;
+
+        if (primary.BaseList?.Types.OfType<PrimaryConstructorBaseTypeSyntax>().Any(b => b.ArgumentList.Arguments.Any(a => Is(a.Expression, name))) == true)
+        {
+            return true;
+        }
+
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is not TypeDeclarationSyntax part)
+            {
+                continue;
+            }
+
+            foreach (var member in part.Members)
+            {
+                var initializers = member switch
+                {
+                    BaseFieldDeclarationSyntax field => field.Declaration.Variables.Select(static v => v.Initializer?.Value),
+                    PropertyDeclarationSyntax property => new[] { property.Initializer?.Value },
+                    _ => Enumerable.Empty<ExpressionSyntax?>(),
+                };
+                if (initializers.Any(i => Is(i, name)))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Whether a core method's parameter carries <c>[FromFlightScope]</c>.</summary>
@@ -191,19 +232,20 @@ internal static partial class MethodParser
     /// of that type (its own, or a base type's that is not private), static for a static method; failing those, a
     /// primary-constructor parameter that no parameter of the method hides.
     /// </summary>
-    private static ISymbol? FindScopeFactory(Context context)
+    private static ISymbol? FindScopeFactory(Context context, Compilation compilation)
     {
         var method = context.Method;
         static bool IsScopeFactory(ITypeSymbol? type) => type.IsNamed("Microsoft.Extensions.DependencyInjection", "IServiceScopeFactory");
 
+        // The most derived type that has one wins: a derived type's own factory over a base type's.
         var members = new List<ISymbol>();
-        for (var type = method.ContainingType; type is not null; type = type.BaseType)
+        for (var type = method.ContainingType; type is not null && members.Count == 0; type = type.BaseType)
         {
             foreach (var member in type.GetMembers())
             {
                 if (member.IsImplicitlyDeclared
                     || (method.IsStatic && !member.IsStatic)
-                    || (!SymbolEqualityComparer.Default.Equals(type, method.ContainingType) && member.DeclaredAccessibility == Accessibility.Private))
+                    || !compilation.IsSymbolAccessibleWithin(member, method.ContainingType))
                 {
                     continue;
                 }
@@ -211,7 +253,8 @@ internal static partial class MethodParser
                 var memberType = member switch
                 {
                     IFieldSymbol field => field.Type,
-                    IPropertySymbol { IsIndexer: false, GetMethod: not null } property => property.Type,
+                    IPropertySymbol { IsIndexer: false, ExplicitInterfaceImplementations.IsEmpty: true, GetMethod: { } getter } property
+                        when compilation.IsSymbolAccessibleWithin(getter, method.ContainingType) => property.Type,
                     _ => null,
                 };
                 if (IsScopeFactory(memberType))
@@ -225,14 +268,33 @@ internal static partial class MethodParser
         {
             foreach (var constructor in method.ContainingType.InstanceConstructors)
             {
-                if (!constructor.DeclaringSyntaxReferences.Any(static r => r.GetSyntax() is TypeDeclarationSyntax))
+                if (constructor.DeclaringSyntaxReferences.Select(static r => r.GetSyntax()).OfType<TypeDeclarationSyntax>().FirstOrDefault() is not { } typeDeclaration)
                 {
                     continue;
                 }
 
-                members.AddRange(constructor.Parameters.Where(p =>
-                    IsScopeFactory(p.Type)
-                    && !method.Parameters.Any(mp => mp.Name == p.Name)));
+                foreach (var parameter in constructor.Parameters)
+                {
+                    if (!IsScopeFactory(parameter.Type) || method.Parameters.Any(mp => mp.Name == parameter.Name))
+                    {
+                        continue;
+                    }
+
+                    // Captured by the generated code and also handed on by the user's: the compiler warns (CS9107, CS9124).
+                    if (IsHandedOn(parameter.Name, typeDeclaration, method.ContainingType))
+                    {
+                        context.Report(
+                            DiagnosticDescriptors.FlightScopeFactoryHandedOn,
+                            context.NameLocation,
+                            null,
+                            context.CoreProperties,
+                            context.CoreMethodName,
+                            parameter.Name);
+                        return null;
+                    }
+
+                    members.Add(parameter);
+                }
             }
         }
 

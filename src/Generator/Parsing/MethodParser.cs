@@ -85,7 +85,7 @@ internal static partial class MethodParser
         if (!CheckDeclaration(context, ignoreGeneratedImplementation)
             || CheckShape(context) is not { } shape
             || !CheckScope(context, attribute.Scope)
-            || FindCoreMethod(context, shape, ct) is not { } core)
+            || FindCoreMethod(context, shape, semanticModel.Compilation, ct) is not { } core)
         {
             return null;
         }
