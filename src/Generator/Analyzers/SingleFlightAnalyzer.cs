@@ -165,6 +165,7 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
         }
 
         AnalyzeKey(context, parsed, attributeSyntax);
+        InstanceStateRules.Analyze(context, parsed);
     }
 
     private static Location ParameterLocation(ParsedMethod parsed, IParameterSymbol parameter)
