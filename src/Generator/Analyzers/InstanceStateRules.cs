@@ -88,6 +88,76 @@ internal static class InstanceStateRules
         "Context", "Accessor", "Provider", "Info", "Information", "Details", "Data", "Resolver", "Holder", "State",
     };
 
+    /// <summary>
+    /// When the method of the symbol action is the core of a <c>[SingleFlight]</c> method of its type (found by name: the
+    /// method whose core name it has, with the attribute, parsed as the generator parses it), runs both rules on it. The
+    /// diagnostics are reported from the core's own symbol action, so that they are local to the core's declaration
+    /// (the IDE shows and fixes them in the open file); the annotated method is parsed again for it (without reporting),
+    /// only for methods named like a core.
+    /// </summary>
+    public static void AnalyzeIfCore(SymbolAnalysisContext context, INamedTypeSymbol attributeType)
+    {
+        var core = (IMethodSymbol)context.Symbol;
+        var ct = context.CancellationToken;
+        if (core.MethodKind != MethodKind.Ordinary || core.IsStatic || core.PartialDefinitionPart is not null || core.ContainingType is not { } type)
+        {
+            return;
+        }
+
+        foreach (var candidate in AnnotatedMethodNames(core.Name))
+        {
+            foreach (var member in type.GetMembers(candidate))
+            {
+                if (member is not IMethodSymbol method || method.PartialDefinitionPart is not null)
+                {
+                    continue;
+                }
+
+                foreach (var attribute in method.GetAttributes())
+                {
+                    if (!SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, attributeType)
+                        || attribute.ApplicationSyntaxReference?.GetSyntax(ct) is not AttributeSyntax { Parent.Parent: MethodDeclarationSyntax declaration })
+                    {
+                        continue;
+                    }
+
+#pragma warning disable RS1030 // Do not invoke Compilation.GetSemanticModel() method within a diagnostic analyzer
+                    var model = context.Compilation.GetSemanticModel(declaration.SyntaxTree);
+#pragma warning restore RS1030
+                    var parsed = MethodParser.Parse(method, declaration, model, ignoreGeneratedImplementation: true, report: null, out _, ct);
+                    if (parsed is not null && SymbolEqualityComparer.Default.Equals(parsed.CoreMethod, core))
+                    {
+                        Analyze(context, parsed);
+                    }
+
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>The names whose core method name is <paramref name="coreName"/> (<see cref="MethodParser.GetCoreMethodName"/> reversed).</summary>
+    private static IEnumerable<string> AnnotatedMethodNames(string coreName)
+    {
+        if (coreName.EndsWith("CoreAsync", StringComparison.Ordinal))
+        {
+            var name = coreName.Substring(0, coreName.Length - "CoreAsync".Length) + "Async";
+            if (MethodParser.GetCoreMethodName(name) == coreName)
+            {
+                yield return name;
+            }
+        }
+
+        if (coreName.EndsWith("Core", StringComparison.Ordinal))
+        {
+            var name = coreName.Substring(0, coreName.Length - "Core".Length);
+            if (name.Length > 0 && MethodParser.GetCoreMethodName(name) == coreName)
+            {
+                yield return name;
+            }
+        }
+    }
+
     /// <summary>Runs both rules for one successfully parsed method.</summary>
     public static void Analyze(SymbolAnalysisContext context, ParsedMethod parsed)
     {
