@@ -13,9 +13,10 @@ namespace SingleFlight.Analyzer.Tests;
 /// repositories, typed and factory-made HTTP clients, caching decorators, MediatR-style handlers, options, loggers,
 /// clocks, Dapper, multi-tenant and per-request state), each with <c>[SingleFlight]</c> methods labelled with what
 /// the user should be told about the instance state their cores use (SF0012: a caller-owned disposable; SF0013:
-/// caller-specific state not in the key). The corpus on which those diagnostics' noise is measured; this test
-/// checks that it is valid input: it compiles clean with the generator, every method is generated and labelled,
-/// and the existing rules raise no warning on it.
+/// caller-specific state not in the key). The corpus on which those diagnostics' noise is measured: it must be valid
+/// input (it compiles clean with the generator, every method is generated and labelled, the other rules raise no
+/// warning on it), and SF0012 and SF0013 must agree with its labels (the numbers are in docs/diagnostics/SF0012.md
+/// and SF0013.md).
 /// </summary>
 public sealed class RealisticServicesCorpusTests(ITestOutputHelper output)
 {
