@@ -23,6 +23,7 @@ public sealed class CodeFixRobustnessTests
         new AddCoreMethodCodeFixProvider(),
         new UseClosestParameterNameCodeFixProvider(),
         new UseTupleKeyCodeFixProvider(),
+        new UseFlightScopeCodeFixProvider(),
     ];
 
     private static readonly Dictionary<string, (string Source, int? Generated)> s_corpus = BrokenInputCorpus.Inputs;

@@ -6,6 +6,8 @@ public sealed class AnalyzerTests
     [Theory]
     [InlineData(nameof(Inputs.MissingCore), "SF0002")]
     [InlineData(nameof(Inputs.NonDeterministicKey), "SF0005")]
+    [InlineData(nameof(Inputs.LeaderDisposable), "SF0012")]
+    [InlineData(nameof(Inputs.CallerTenant), "SF0013")]
     public async Task Reports_the_expected_diagnostic(string shape, string id)
     {
         var run = Roslyn48Compiler.Generate(Roslyn48Compiler.Create(GeneratorTests.Source(shape)));

@@ -188,4 +188,45 @@ internal static class Inputs
             private static int CountCore(ReadOnlySpan<char> text) => text.Length;
         }
         """;
+
+    /// <summary>SF0012: the core of a shared flight uses a disposable primary-constructor parameter.</summary>
+    public const string LeaderDisposable = """
+        using System;
+        using System.Threading.Tasks;
+        using SingleFlight;
+
+        public sealed class AppDb : IDisposable
+        {
+            public void Dispose() { }
+
+            public int Count(int id) => id;
+        }
+
+        public sealed partial class Repo(AppDb db)
+        {
+            [SingleFlight]
+            public partial Task<int> CountAsync(int id);
+
+            private Task<int> CountCoreAsync(int id) => Task.FromResult(db.Count(id));
+        }
+        """;
+
+    /// <summary>SF0013: the core of a shared flight reads a tenant context that is not in the key.</summary>
+    public const string CallerTenant = """
+        using System.Threading.Tasks;
+        using SingleFlight;
+
+        public interface ITenantContext
+        {
+            string TenantId { get; }
+        }
+
+        public sealed partial class Settings(ITenantContext tenant)
+        {
+            [SingleFlight]
+            public partial Task<string> GetAsync(int id);
+
+            private Task<string> GetCoreAsync(int id) => Task.FromResult(tenant.TenantId + id);
+        }
+        """;
 }

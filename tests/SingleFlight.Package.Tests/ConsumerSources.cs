@@ -264,4 +264,96 @@ internal static class ConsumerSources
             private Task<string> GetCoreAsync(int id) => Task.FromResult("product");
         }
         """;
+
+    /// <summary>
+    /// README.md's headline example as a user copies it (EF Core SQLite, a scoped repository with an
+    /// IServiceScopeFactory, a static core with a [FromFlightScope] AppDb), run through a real container. The leader's
+    /// scope is disposed as soon as its call has returned; that the flight's AppDb outlives it under a running query is
+    /// shown, with gates, by tests/SingleFlight.Web.Tests. Here: it builds clean and serves every caller.
+    /// </summary>
+    public const string ReadmeFlightScope = """
+        using Microsoft.Data.Sqlite;
+        using Microsoft.EntityFrameworkCore;
+        using Microsoft.Extensions.DependencyInjection;
+        using SingleFlight;
+
+        await using var connection = new SqliteConnection("Data Source=:memory:");
+        await connection.OpenAsync();
+        var services = new ServiceCollection();
+        services.AddDbContext<AppDb>(options => options.UseSqlite(connection));
+        services.AddScoped<UserRepository>();
+        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
+        using (var seed = provider.CreateScope())
+        {
+            var db = seed.ServiceProvider.GetRequiredService<AppDb>();
+            await db.Database.EnsureCreatedAsync();
+            db.Users.Add(new User { Id = 7, Name = "ann" });
+            await db.SaveChangesAsync();
+        }
+
+        // The first caller's request scope ends (its client left) right after its call returned; two other requests
+        // call too. Every one of them gets the user: the query runs on an AppDb of the flight's own scope.
+        var leaderScope = provider.CreateAsyncScope();
+        var leader = leaderScope.ServiceProvider.GetRequiredService<UserRepository>().GetUserAsync(7);
+        await leaderScope.DisposeAsync();
+        var joiners = Enumerable.Range(0, 2).Select(async _ =>
+        {
+            await using var scope = provider.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<UserRepository>().GetUserAsync(7);
+        }).ToList();
+        var users = await Task.WhenAll([leader, .. joiners]);
+        var ok = users.All(u => u?.Name == "ann");
+        Console.WriteLine((ok ? "" : "FAILED ") + $"readme: {users.Length} callers, user 7 is {string.Join(",", users.Select(u => u?.Name ?? "null"))}");
+        return ok ? 0 : 1;
+
+        public sealed class User
+        {
+            public int Id { get; set; }
+
+            public string Name { get; set; } = "";
+        }
+
+        public sealed class AppDb(DbContextOptions<AppDb> options) : DbContext(options)
+        {
+            public DbSet<User> Users => Set<User>();
+        }
+
+        public sealed partial class UserRepository(IServiceScopeFactory scopes)
+        {
+            [SingleFlight(KeyFrom = "id")]
+            public partial Task<User?> GetUserAsync(int id, CancellationToken cancellationToken = default);
+
+            private static async Task<User?> GetUserCoreAsync(int id, [FromFlightScope] AppDb db, CancellationToken cancellationToken)
+                => await db.Users.FindAsync([id], cancellationToken);
+        }
+        """;
+
+    /// <summary>README.md's example before flights owned their resources: the core queries the leader's AppDb (SF0012).</summary>
+    public const string ReadmeLeaderDb = """
+        using Microsoft.EntityFrameworkCore;
+        using SingleFlight;
+
+        Console.WriteLine(typeof(UserRepository));
+
+        public sealed class User
+        {
+            public int Id { get; set; }
+
+            public string Name { get; set; } = "";
+        }
+
+        public sealed class AppDb(DbContextOptions<AppDb> options) : DbContext(options)
+        {
+            public DbSet<User> Users => Set<User>();
+        }
+
+        public sealed partial class UserRepository(AppDb db)
+        {
+            [SingleFlight(KeyFrom = "id")]
+            public partial Task<User?> GetUserAsync(int id, CancellationToken cancellationToken = default);
+
+            private async Task<User?> GetUserCoreAsync(int id, CancellationToken cancellationToken)
+                => await db.Users.FindAsync([id], cancellationToken);
+        }
+        """;
 }

@@ -71,12 +71,15 @@ public sealed class PackageFixture : IDisposable
     /// Writes a consumer project. <paramref name="targetFramework"/> net10.0 makes a console app; netstandard2.0 makes a
     /// class library (no .NET Framework runtime here to run one on), built against the packages' netstandard2.0 assets.
     /// <paramref name="extraPackages"/> are (id, version) pairs restored from the repository's package folder.
+    /// <paramref name="aspNetCore"/> adds the ASP.NET Core shared framework (which also provides the Microsoft.Extensions
+    /// packages that EF Core asks for, as in a web app).
     /// </summary>
     public string CreateConsumer(
         string name,
         string programSource,
         string packageId = "SingleFlight.Generators",
         string targetFramework = "net10.0",
+        bool aspNetCore = false,
         params (string Id, string Version)[] extraPackages)
     {
         var library = targetFramework.StartsWith("netstandard", StringComparison.Ordinal);
@@ -105,6 +108,7 @@ public sealed class PackageFixture : IDisposable
                 <ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally>
               </PropertyGroup>
               <ItemGroup>
+                {(aspNetCore ? "<FrameworkReference Include=\"Microsoft.AspNetCore.App\" />" : string.Empty)}
                 <PackageReference Include="{packageId}" Version="{Version}" />
                 {string.Concat(extraPackages.Select(p => $"<PackageReference Include=\"{p.Id}\" Version=\"{p.Version}\" />"))}
               </ItemGroup>
@@ -249,7 +253,7 @@ public sealed class PackageEndToEndTests(PackageFixture package) : IClassFixture
             ConsumerSources.DistributedLibrary,
             "SingleFlight.Generators.Redis",
             "netstandard2.0",
-            ("System.Text.Json", PackageFixture.SystemTextJsonVersion));
+            extraPackages: [("System.Text.Json", PackageFixture.SystemTextJsonVersion)]);
         var build = package.Dotnet(consumer, "build");
 
         Assert.True(build.ExitCode == 0, build.ToString());
@@ -283,5 +287,39 @@ public sealed class PackageEndToEndTests(PackageFixture package) : IClassFixture
         Assert.Contains("docs/diagnostics/" + id + ".md", build.Output);
         Assert.Contains(explanation, build.Output);
         Assert.DoesNotContain("CS8795", build.Output);
+    }
+
+    /// <summary>The EF Core provider the README's example uses, restored from the repository's package folder.</summary>
+    private static readonly (string Id, string Version) s_efCoreSqlite = ("Microsoft.EntityFrameworkCore.Sqlite", "10.0.15");
+
+    /// <summary>
+    /// README.md's headline example builds with warnings as errors and serves every caller after the leader's scope is
+    /// disposed; the shape it replaced (the core on the repository's own AppDb) fails that build with SF0012.
+    /// </summary>
+    [Theory]
+    [InlineData(nameof(ConsumerSources.ReadmeFlightScope), null)]
+    [InlineData(nameof(ConsumerSources.ReadmeLeaderDb), "SF0012")]
+    public void The_readme_example_builds_clean_and_the_shape_before_it_gets_SF0012(string source, string? id)
+    {
+        Assert.True(package.PackResult.ExitCode == 0, package.PackResult.ToString());
+        var program = (string)typeof(ConsumerSources).GetField(source)!.GetValue(null)!;
+        var consumer = package.CreateConsumer(source, program, aspNetCore: true, extraPackages: [s_efCoreSqlite]);
+
+        var build = package.Dotnet(consumer, "build");
+
+        if (id is null)
+        {
+            Assert.True(build.ExitCode == 0, build.ToString());
+            Assert.DoesNotContain("SF00", build.Output, StringComparison.Ordinal);
+            var run = package.DotnetRun(consumer);
+            Assert.True(run.ExitCode == 0, run.ToString());
+            Assert.Contains("readme: 3 callers, user 7 is ann,ann,ann", run.Output);
+            return;
+        }
+
+        Assert.NotEqual(0, build.ExitCode);
+        Assert.True(build.Output.Contains("error " + id, StringComparison.Ordinal), build.ToString());
+        Assert.Contains("docs/diagnostics/" + id + ".md", build.Output);
+        Assert.Contains("'GetUserCoreAsync' uses primary-constructor parameter 'db' of type 'AppDb'", build.Output);
     }
 }

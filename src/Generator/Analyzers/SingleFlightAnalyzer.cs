@@ -93,6 +93,9 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
     {
         var method = (IMethodSymbol)context.Symbol;
 
+        // SF0012/SF0013 are reported from the core's own symbol, so that they are local to the code they point at.
+        InstanceStateRules.AnalyzeIfCore(context, attributeType);
+
         // The driver visits both parts of a partial method, and each part's attributes include the other's
         // (they are merged). Each visit handles the attributes written on its own declaration, so that every
         // diagnostic is reported from the symbol whose declaration it is in (a local diagnostic, which the

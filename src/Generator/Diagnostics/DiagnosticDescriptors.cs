@@ -497,6 +497,85 @@ internal static class DiagnosticDescriptors
         "Processes share distributed flights by operation name and key. Two [SingleFlight(Distributed = true)] methods with the same OperationName share flights: with the same key and result types, one method's callers receive the other's results; with different ones, calls are coalesced in-process only. Give every distributed method its own OperationName.",
         WellKnownDiagnosticTags.CompilationEnd);
 
+    // ---- SF0012, SF0013: what the core of a shared flight takes from the instance ---------------------------
+
+    /// <summary>Diagnostic property on SF0012 and SF0013: the name of the instance member used.</summary>
+    public const string MemberNameProperty = "MemberName";
+
+    /// <summary>Diagnostic property on SF0012 and SF0013, when the member is used by a method the core calls: that method's name.</summary>
+    public const string ThroughMethodProperty = "ThroughMethod";
+
+    private const string CallerOwnedTitle = "A shared flight's core uses a caller-owned disposable of the instance";
+
+    private const string CallerOwnedDescription = "The work of a shared flight (the default Scope) runs once, on the instance of whichever caller starts the flight, and serves every caller that joins. A disposable that instance got from its DI scope (a DbContext, a DbConnection, a typed client's HttpClient, a unit of work, an IServiceScope) is disposed when that caller's request ends, while the work still runs for the others. Take it as a [FromFlightScope] parameter of the core method, which the flight resolves from a scope of its own. Shared singletons (IMemoryCache, ILoggerFactory, IConnectionMultiplexer, DbDataSource...) are not reported.";
+
+    /// <summary>{0}: the core method; {1}: the member ("field '_db'"); {2}: its type; {3}: the method.</summary>
+    public static readonly DiagnosticDescriptor CallerOwnedDisposable = Create(
+        "SF0012",
+        CallerOwnedTitle,
+        "'{0}' uses {1} of type '{2}', a disposable that belongs to the instance of whichever caller starts the flight of '{3}': when that caller's scope ends, it is disposed while the work still runs for the callers that joined. Make it a [FromFlightScope] parameter of '{0}', so that the flight resolves its own from a scope it owns (the code fix does this), or use Scope = SingleFlightScope.Instance.",
+        UsageCategory,
+        DiagnosticSeverity.Warning,
+        CallerOwnedDescription);
+
+    /// <summary>{0}: the core method; {1}: the member ("field '_db'"); {2}: its type (Lazy&lt;T&gt;); {3}: the method.</summary>
+    public static readonly DiagnosticDescriptor CallerOwnedLazyDisposable = Create(
+        "SF0012",
+        CallerOwnedTitle,
+        "'{0}' uses {1} of type '{2}', whose value is a disposable that belongs to the instance of whichever caller starts the flight of '{3}': when that caller's scope ends, it is disposed while the work still runs for the callers that joined. Make it a [FromFlightScope] parameter of '{0}', so that the flight resolves its own from a scope it owns (the code fix does this), or use Scope = SingleFlightScope.Instance.",
+        UsageCategory,
+        DiagnosticSeverity.Warning,
+        CallerOwnedDescription);
+
+    /// <summary>{0}: the core method; {1}: the member; {2}: its type; {3}: the method.</summary>
+    public static readonly DiagnosticDescriptor CallerScopeProvider = Create(
+        "SF0012",
+        CallerOwnedTitle,
+        "'{0}' uses {1} of type '{2}', which in a scoped or transient service is the scope of the caller that starts the flight of '{3}': it is disposed when that caller's scope ends, while the work still runs for the callers that joined, and the services it returns are that caller's. Take what the work needs as [FromFlightScope] parameters of '{0}', or use Scope = SingleFlightScope.Instance.",
+        UsageCategory,
+        DiagnosticSeverity.Warning,
+        CallerOwnedDescription);
+
+    private const string CallerStateTitle = "A shared flight's core reads caller-specific instance state that is not in the key";
+
+    private const string CallerStateDescription = "The work of a shared flight (the default Scope) runs once, on the instance of whichever caller starts the flight, and its result goes to every caller with the same key. State of that instance that can differ between callers (a scoped tenant or user context, IHttpContextAccessor, a ClaimsPrincipal, a field or property set per request) is the first caller's: callers of another tenant or user receive a result computed for it. Read such state in the caller's code and pass it as a parameter that is part of the key.";
+
+    /// <summary>{0}: the core method; {1}: the member; {2}: its type; {3}: the method.</summary>
+    public static readonly DiagnosticDescriptor CallerIdentityState = Create(
+        "SF0013",
+        CallerStateTitle,
+        "'{0}' reads {1} of type '{2}', which holds the identity of the caller (tenant, user, request) that starts the flight of '{3}', and it is not in the key: callers that join get the result computed for that first caller. Read it before the call and pass it to '{3}' as a parameter in the key, or use Scope = SingleFlightScope.Instance.",
+        UsageCategory,
+        DiagnosticSeverity.Warning,
+        CallerStateDescription);
+
+    /// <summary>{0}: the core method; {1}: the member; {2}: its type; {3}: the method; {4}: "struct", "record" or "record struct"; {5}: the type.</summary>
+    public static readonly DiagnosticDescriptor CallerValueData = Create(
+        "SF0013",
+        CallerStateTitle,
+        "'{0}' reads {1} of type '{2}', which is part of the value of the {4} '{5}', and it is not in the key of '{3}': instances with different values share a flight, so callers that join get the result computed for the value of the caller that started it. Name it in KeyFrom (KeyFrom may use members), or pass it to '{3}' as a parameter.",
+        UsageCategory,
+        DiagnosticSeverity.Warning,
+        CallerStateDescription);
+
+    /// <summary>{0}: the core method; {1}: the member; {2}: its type; {3}: the method; {4}: the member that writes it.</summary>
+    public static readonly DiagnosticDescriptor CallerMutableState = Create(
+        "SF0013",
+        CallerStateTitle,
+        "'{0}' reads {1} of type '{2}', which '{4}' sets after construction, so it can differ between the callers that share a flight of '{3}', and it is not in the key: callers that join get the result computed with the first caller's value. Pass it to '{3}' as a parameter in the key, or use Scope = SingleFlightScope.Instance.",
+        UsageCategory,
+        DiagnosticSeverity.Warning,
+        CallerStateDescription);
+
+    /// <summary>{0}: the core method; {1}: the member; {2}: its type; {3}: the method.</summary>
+    public static readonly DiagnosticDescriptor CallerSettableState = Create(
+        "SF0013",
+        CallerStateTitle,
+        "'{0}' reads {1} of type '{2}', which code outside the type can set, so it can differ between the callers that share a flight of '{3}', and it is not in the key: callers that join get the result computed with the first caller's value. Pass it to '{3}' as a parameter in the key, or use Scope = SingleFlightScope.Instance.",
+        UsageCategory,
+        DiagnosticSeverity.Warning,
+        CallerStateDescription);
+
     /// <summary>Every descriptor, in id order: what the analyzer supports.</summary>
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = typeof(DiagnosticDescriptors)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)

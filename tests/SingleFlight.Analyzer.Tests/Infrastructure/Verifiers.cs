@@ -89,11 +89,14 @@ internal sealed class AnalyzerTest : CSharpAnalyzerTest<SingleFlightAnalyzer, De
 internal sealed class FixTest<TFix> : CSharpCodeFixTest<SingleFlightAnalyzer, TFix, DefaultVerifier>
     where TFix : CodeFixProvider, new()
 {
-    public FixTest(string source, string fixedSource)
+    /// <param name="source">The user code, with diagnostic markup.</param>
+    /// <param name="fixedSource">What the fix makes of it.</param>
+    /// <param name="distributed">Reference the SingleFlight.Redis package and the DI abstractions too (<see cref="TestReferences.Distributed"/>).</param>
+    public FixTest(string source, string fixedSource, bool distributed = false)
     {
         ReferenceAssemblies = TestReferences.None;
-        TestReferences.Configure(TestState);
-        TestReferences.Configure(FixedState);
+        TestReferences.Configure(TestState, distributed);
+        TestReferences.Configure(FixedState, distributed);
         TestCode = source;
         FixedCode = fixedSource;
         CompilerDiagnostics = CompilerDiagnostics.None;
