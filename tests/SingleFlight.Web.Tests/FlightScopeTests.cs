@@ -193,44 +193,38 @@ public sealed class FlightScopeTests
     /// client disconnects and its request scope is disposed; only then may the work go on. Returns what each joiner got.
     /// </summary>
     private static async Task<(HttpStatusCode Status, string Body)[]> LeaderDisconnectsAsync(WebApp app)
-    {
-        using var leaderClient = app.NewClient();
-        using var leaderGone = new CancellationTokenSource();
-        var leader = leaderClient.GetAsync("/users/1", leaderGone.Token);
-        await Recorder.WorkStartedTask.WaitAsync(s_timeout);
-
-        var clients = Enumerable.Range(0, Joiners).Select(_ => app.NewClient()).ToArray();
-        try
-        {
-            var joiners = clients.Select(static c => ReadAsync(c.GetAsync("/users/1"))).ToArray();
-            await Recorder.JoinsAsync(Joiners).WaitAsync(s_timeout);
-
-            leaderGone.Cancel();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leader);
-            await Recorder.FirstScopeDisposed.WaitAsync(s_timeout);
-
-            Recorder.ReleaseWork();
-            return await Task.WhenAll(joiners).WaitAsync(s_timeout);
-        }
-        finally
-        {
-            foreach (var client in clients)
-            {
-                client.Dispose();
-            }
-        }
-    }
+        => await LeaderDisconnectsAsync(app, static () => Task.CompletedTask);
 
     /// <summary>
-    /// As <see cref="LeaderDisconnectsAsync"/>, but once the leader's scope is gone an unrelated request leases a
+    /// As <see cref="LeaderDisconnectsAsync(WebApp)"/>, but once the leader's scope is gone an unrelated request leases a
     /// DbContext and holds it while the work runs. Returns the joiners' results, that request's lease and how many
     /// users its change tracker held at its end.
     /// </summary>
     private static async Task<((HttpStatusCode Status, string Body)[] Joiners, Microsoft.EntityFrameworkCore.DbContextId OtherLease, string OtherTracked)>
         LeaderDisconnectsWhileAnotherRequestHoldsAContextAsync(WebApp app)
     {
-        using var leaderClient = app.NewClient();
         using var otherClient = app.NewClient();
+        Task<(HttpStatusCode Status, string Body)>? other = null;
+        var otherLease = default(Microsoft.EntityFrameworkCore.DbContextId);
+        var joiners = await LeaderDisconnectsAsync(app, async () =>
+        {
+            other = ReadAsync(otherClient.GetAsync("/other"));
+            otherLease = await Recorder.OtherLeased.WaitAsync(s_timeout);
+        });
+
+        Recorder.ReleaseOther();
+        var (status, tracked) = await other!.WaitAsync(s_timeout);
+        Assert.Equal(HttpStatusCode.OK, status);
+        return (joiners, otherLease, tracked);
+    }
+
+    /// <summary>
+    /// The scenario both of the above run: <paramref name="whileTheLeaderIsGone"/> happens after the leader's scope is
+    /// disposed and before the work may go on.
+    /// </summary>
+    private static async Task<(HttpStatusCode Status, string Body)[]> LeaderDisconnectsAsync(WebApp app, Func<Task> whileTheLeaderIsGone)
+    {
+        using var leaderClient = app.NewClient();
         using var leaderGone = new CancellationTokenSource();
         var leader = leaderClient.GetAsync("/users/1", leaderGone.Token);
         await Recorder.WorkStartedTask.WaitAsync(s_timeout);
@@ -240,18 +234,14 @@ public sealed class FlightScopeTests
         {
             var joiners = clients.Select(static c => ReadAsync(c.GetAsync("/users/1"))).ToArray();
             await Recorder.JoinsAsync(Joiners).WaitAsync(s_timeout);
+
             leaderGone.Cancel();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leader);
             await Recorder.FirstScopeDisposed.WaitAsync(s_timeout);
 
-            var other = ReadAsync(otherClient.GetAsync("/other"));
-            var otherLease = await Recorder.OtherLeased.WaitAsync(s_timeout);
+            await whileTheLeaderIsGone();
             Recorder.ReleaseWork();
-            var results = await Task.WhenAll(joiners).WaitAsync(s_timeout);
-            Recorder.ReleaseOther();
-            var (status, tracked) = await other.WaitAsync(s_timeout);
-            Assert.Equal(HttpStatusCode.OK, status);
-            return (results, otherLease, tracked);
+            return await Task.WhenAll(joiners).WaitAsync(s_timeout);
         }
         finally
         {
