@@ -323,6 +323,7 @@ public sealed class InstanceStateDiagnosticTests
         using Microsoft.Extensions.DependencyInjection;
         using Microsoft.Extensions.Logging;
         using StackExchange.Redis;
+        using System.Collections.Generic;
 
         public sealed partial class Catalog(
             IMemoryCache cache,
@@ -340,12 +341,19 @@ public sealed class InstanceStateDiagnosticTests
             private readonly Meter _meter = new("catalog");
             private readonly SemaphoreSlim _throttle = new(4);
 
+            public ManualResetEventSlim Started { get; } = new();
+
+            // Set once by whoever builds the object, read by the flight (the package consumer's shape).
+            public List<string> Names { get; set; } = [];
+
             [SingleFlight]
             public partial Task<int> GetAsync(int id);
 
             private async Task<int> GetCoreAsync(int id)
             {
                 await warmUp;
+                Started.Set();
+                _ = Names.Count;
                 await _throttle.WaitAsync();
                 using var activity = _activities.StartActivity("get");
                 _meter.CreateCounter<int>("gets").Add(1);
@@ -473,8 +481,10 @@ public sealed class InstanceStateDiagnosticTests
             [SingleFlight]
             public partial Task<string> {|#1:GetAsync|}(int id);
 
+            // Sort has a public setter, but nothing in the type sets it: not reported (it looks like a singleton's
+            // configuration property; see SF0013.md).
             private Task<string> GetCoreAsync(int id)
-                => Task.FromResult($"{{|#0:_filter|}}{{|#2:_page|}}{{|#3:Sort|}}{{|#4:Size|}}{id}");
+                => Task.FromResult($"{{|#0:_filter|}}{{|#2:_page|}}{Sort}{{|#3:Size|}}{id}");
         }
         """,
         SF0013(0).WithMessage(
@@ -482,8 +492,7 @@ public sealed class InstanceStateDiagnosticTests
         new DiagnosticResult("SF0013", DiagnosticSeverity.Warning).WithLocation(2).WithLocation(1).WithMessage(
             "'GetCoreAsync' reads field '_page' of type 'int', which 'Use' sets after construction, so it can differ between the callers that share a flight of 'GetAsync', and it is not in the key: callers that join get the result computed with the first caller's value. Pass it to 'GetAsync' as a parameter in the key, or use Scope = SingleFlightScope.Instance."),
         new DiagnosticResult("SF0013", DiagnosticSeverity.Warning).WithLocation(3).WithLocation(1).WithMessage(
-            "'GetCoreAsync' reads property 'Sort' of type 'string', which code outside the type can set, so it can differ between the callers that share a flight of 'GetAsync', and it is not in the key: callers that join get the result computed with the first caller's value. Pass it to 'GetAsync' as a parameter in the key, or use Scope = SingleFlightScope.Instance."),
-        new DiagnosticResult("SF0013", DiagnosticSeverity.Warning).WithLocation(4).WithLocation(1));
+            "'GetCoreAsync' reads property 'Size' of type 'int', which 'Use' sets after construction, so it can differ between the callers that share a flight of 'GetAsync', and it is not in the key: callers that join get the result computed with the first caller's value. Pass it to 'GetAsync' as a parameter in the key, or use Scope = SingleFlightScope.Instance."));
 
     [Fact]
     public Task SF0013_through_a_method_of_the_type_that_the_core_calls() => VerifyAsync(

@@ -55,7 +55,13 @@ internal static class InstanceStateRules
         ("System.Diagnostics", "ActivitySource", 0),
         ("System.Diagnostics.Metrics", "Meter", 0),
         ("System.Diagnostics.Metrics", "IMeterFactory", 0),
+        // A service's own synchronization primitives (a throttle, a gate): no scope hands them out.
         ("System.Threading", "SemaphoreSlim", 0),
+        ("System.Threading", "ManualResetEventSlim", 0),
+        ("System.Threading", "ReaderWriterLockSlim", 0),
+        ("System.Threading", "CountdownEvent", 0),
+        ("System.Threading", "Barrier", 0),
+        ("System.Threading", "WaitHandle", 0),
 
         // Disposable in name only: a Task holds no resource a scope could take away.
         ("System.Threading.Tasks", "Task", 0),
@@ -261,7 +267,7 @@ internal static class InstanceStateRules
             if (DescribeMutableState(use.Member, walker, compilation, ct) is { } mutable)
             {
                 context.ReportDiagnostic(Diagnostic.Create(
-                    mutable.Writer is null ? DiagnosticDescriptors.CallerSettableState : DiagnosticDescriptors.CallerMutableState,
+                    DiagnosticDescriptors.CallerMutableState,
                     location,
                     additional,
                     properties,
@@ -627,31 +633,28 @@ internal static class InstanceStateRules
         return words;
     }
 
-    /// <summary>How mutable state is written: by a named member of the type, or by anyone (a non-private setter or field).</summary>
-    internal sealed class MutableState(string? writer)
+    /// <summary>Mutable state and the member of its type that writes it after construction.</summary>
+    internal sealed class MutableState(string writer)
     {
-        /// <summary>The member that writes it, or null when code outside the type can.</summary>
-        public string? Writer { get; } = writer;
+        /// <summary>The member that writes it.</summary>
+        public string Writer { get; } = writer;
     }
 
     /// <summary>
-    /// For a field that is not <c>readonly</c>, or a property with a <c>set</c> accessor (not <c>init</c>): whether something
-    /// other than the flight and construction writes it. Code outside the type can when the field or the setter is not
-    /// private; otherwise a member of its type in source must assign it (assignment, compound assignment, <c>++</c>/<c>--</c>,
-    /// <c>ref</c>/<c>out</c> argument) outside instance constructors, <c>init</c> accessors and <c>Dispose</c>/<c>DisposeAsync</c>.
-    /// State the flight itself writes (the core or a method it calls) is the flight's own (a cache of the app's own token,
-    /// say): not reported.
+    /// For a field that is not <c>readonly</c>, or a property with a <c>set</c> accessor (not <c>init</c>): the member of its
+    /// type (in source) that writes it (assignment, compound assignment, <c>++</c>/<c>--</c>, <c>ref</c>/<c>out</c> argument)
+    /// outside instance constructors, <c>init</c> accessors and <c>Dispose</c>/<c>DisposeAsync</c>. State the flight itself
+    /// writes (the core or a method it calls) is the flight's own (a cache of the app's own token, say): not reported. A
+    /// public setter or field that only code outside the type writes is not reported either: a singleton's configuration
+    /// property set once at start-up looks the same as a scoped service's property set per request, and only the first is
+    /// common (docs/diagnostics/SF0013.md, the corpus's one false negative).
     /// </summary>
     private static MutableState? DescribeMutableState(ISymbol member, Walker walker, Compilation compilation, CancellationToken ct)
     {
-        bool outsideWritable;
         switch (member)
         {
             case IFieldSymbol field when !field.IsReadOnly && !field.IsConst:
-                outsideWritable = field.DeclaredAccessibility != Accessibility.Private;
-                break;
-            case IPropertySymbol { SetMethod: { IsInitOnly: false } setter }:
-                outsideWritable = setter.DeclaredAccessibility != Accessibility.Private;
+            case IPropertySymbol { SetMethod.IsInitOnly: false }:
                 break;
             default:
                 return null;
@@ -660,11 +663,6 @@ internal static class InstanceStateRules
         if (walker.Uses.Any(u => u.IsWrite && SymbolEqualityComparer.Default.Equals(u.Member, member)))
         {
             return null;
-        }
-
-        if (outsideWritable)
-        {
-            return new MutableState(null);
         }
 
         foreach (var reference in member.ContainingType.DeclaringSyntaxReferences)

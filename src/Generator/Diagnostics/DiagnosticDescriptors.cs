@@ -567,15 +567,6 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Warning,
         CallerStateDescription);
 
-    /// <summary>{0}: the core method; {1}: the member; {2}: its type; {3}: the method.</summary>
-    public static readonly DiagnosticDescriptor CallerSettableState = Create(
-        "SF0013",
-        CallerStateTitle,
-        "'{0}' reads {1} of type '{2}', which code outside the type can set, so it can differ between the callers that share a flight of '{3}', and it is not in the key: callers that join get the result computed with the first caller's value. Pass it to '{3}' as a parameter in the key, or use Scope = SingleFlightScope.Instance.",
-        UsageCategory,
-        DiagnosticSeverity.Warning,
-        CallerStateDescription);
-
     /// <summary>Every descriptor, in id order: what the analyzer supports.</summary>
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = typeof(DiagnosticDescriptors)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
