@@ -41,8 +41,16 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
                     return Wait(existing, cancellationToken, led: false);
                 }
 
-                // The flight ended (or every caller left it) and is on its way out of the map: help it out,
-                // then start a new one.
+                // A value kept for the share window: take it without running the work.
+                if (existing.TryTakeKept(out var kept))
+                {
+                    shared = true;
+                    SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Reused);
+                    return new ValueTask<TValue>(kept);
+                }
+
+                // The flight ended (or every caller left it, or its share window is over) and is on its way out of
+                // the map: help it out, then start a new one.
                 RemoveIfPresent(existing);
                 continue;
             }
@@ -57,8 +65,10 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
         Func<TState, CancellationToken, ValueTask<TValue>> work,
         CancellationToken cancellationToken)
     {
+        var lifetime = _lifetime;
         var observation = SingleFlightTelemetry.FlightObserved ? FlightObservation.Begin(Name) : default;
         flight.Span = observation.Activity;
+        var lifespan = lifetime is null ? null : flight.StartLifetime(this, lifetime, withToken: true);
 
         ValueTask<TValue> pending;
         var outer = ReentrancyGuard.Enter(flight);
@@ -81,7 +91,16 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
         {
             var result = pending.Result;
             observation.End(null);
-            flight.Succeed(this, result);
+            if (lifespan is null)
+            {
+                flight.Succeed(this, result);
+            }
+            else if (!flight.Succeed(this, result, lifespan))
+            {
+                // The deadline passed while the work ran synchronously: the completion holds its exception.
+                return Wait(flight, cancellationToken, led: true);
+            }
+
             SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Led);
             return new ValueTask<TValue>(result);
         }
@@ -112,12 +131,27 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
         {
             // Every caller, the leader included, receives the exception through the flight's completion.
             observation.End(ex);
-            flight.Fail(owner, ex);
+            if (flight.Lifespan is { } failed)
+            {
+                flight.Fail(owner, ex, failed);
+            }
+            else
+            {
+                flight.Fail(owner, ex);
+            }
+
             return;
         }
 
         observation.End(null);
-        flight.Succeed(owner, result);
+        if (flight.Lifespan is { } lifespan)
+        {
+            flight.Succeed(owner, result, lifespan);
+        }
+        else
+        {
+            flight.Succeed(owner, result);
+        }
     }
 
     private ValueTask<TValue> Wait(Flight flight, CancellationToken cancellationToken, bool led)

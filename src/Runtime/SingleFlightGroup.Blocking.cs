@@ -61,8 +61,20 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
                     return WaitBlocking(existing);
                 }
 
+                if (existing.TryTakeKept(out var kept))
+                {
+                    SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Reused);
+                    return kept;
+                }
+
                 RemoveIfPresent(existing);
                 continue;
+            }
+
+            var lifetime = _lifetime;
+            if (lifetime is not null)
+            {
+                return LeadBlocking(flight, state, work, lifetime);
             }
 
             TValue result;
@@ -90,6 +102,55 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
             SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Led);
             return result;
         }
+    }
+
+    /// <summary>
+    /// A blocking leader in a group with a deadline or a share window. Its thread cannot be interrupted: when the
+    /// deadline passes, its joiners are released with the deadline's exception, and it receives the same exception once
+    /// its work returns (one flight, one outcome).
+    /// </summary>
+    private TValue LeadBlocking<TState>(Flight flight, TState state, Func<TState, TValue> work, Lifetime lifetime)
+    {
+        TValue result;
+        var observation = SingleFlightTelemetry.FlightObserved ? FlightObservation.Begin(Name) : default;
+        flight.Span = observation.Activity;
+        var lifespan = flight.StartLifetime(this, lifetime, withToken: false);
+        var outer = ReentrancyGuard.Enter(flight);
+        try
+        {
+            result = work(state);
+        }
+        catch (Exception ex)
+        {
+            observation.End(ex);
+            if (flight.Fail(this, ex, lifespan))
+            {
+                SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Faulted, ex);
+                throw;
+            }
+
+            return DeadlineExceededBlocking(flight);
+        }
+        finally
+        {
+            ReentrancyGuard.Exit(outer);
+        }
+
+        observation.End(null);
+        if (flight.Succeed(this, result, lifespan))
+        {
+            SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Led);
+            return result;
+        }
+
+        return DeadlineExceededBlocking(flight);
+    }
+
+    /// <summary>The deadline passed before the blocking leader's work returned: the same exception object as every joiner's.</summary>
+    private TValue DeadlineExceededBlocking(Flight flight)
+    {
+        SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.DeadlineExceeded);
+        return flight.GetCompletion().Task.GetAwaiter().GetResult();
     }
 
     private TValue WaitBlocking(Flight flight)
