@@ -8,7 +8,8 @@ namespace SingleFlight;
 /// <summary>
 /// Collapses concurrent calls with equal keys into one execution: the first caller (the leader) runs the
 /// work; callers that arrive while it is in flight (joiners) receive the same result. Nothing is cached:
-/// once a flight ends, the next call for its key runs the work again.
+/// once a flight ends, the next call for its key runs the work again (unless <see cref="ShareFor"/> keeps a successful
+/// flight's value for a short window). <see cref="Deadline"/> bounds how long a flight may run.
 /// </summary>
 /// <typeparam name="TKey">The key type. It must have value equality (or a comparer that gives it one).</typeparam>
 /// <typeparam name="TValue">The type of the value the work produces.</typeparam>
