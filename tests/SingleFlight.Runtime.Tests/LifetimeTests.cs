@@ -365,3 +365,127 @@ public sealed class LifetimeTests
             => throw new InvalidOperationException("created a timer");
     }
 }
+
+/// <summary>
+/// The table under random load with the options on, the clock advanced by a thread of its own so that windows end and
+/// deadlines pass while callers race.
+/// </summary>
+public sealed class LifetimeStressTests
+{
+    private const int Keys = 64;
+
+    [Fact]
+    public async Task With_a_share_window_two_executions_of_a_key_never_overlap_and_the_group_ends_empty()
+    {
+        var clock = new FakeTimeProvider();
+        var group = new SingleFlightGroup<int, int> { TimeProvider = clock, ShareFor = TimeSpan.FromMilliseconds(20) };
+        var (calls, violations) = await RunAsync(group, clock, modes: 3, forget: false);
+
+        Assert.True(calls > 1_000, $"only {calls} calls");
+        Assert.Equal(0, violations);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(0, group.EntryCount);
+    }
+
+    /// <summary>
+    /// With deadlines and Forget, a detached flight may still be winding down when the next one starts (rule 1's
+    /// exception), so overlap is allowed here: what must hold is that every caller gets its key's value, a fault or the
+    /// deadline, nobody hangs, and nothing is left once every deadline and window has passed.
+    /// </summary>
+    [Fact]
+    public async Task With_deadlines_windows_and_Forget_every_call_ends_and_the_group_ends_empty()
+    {
+        var clock = new FakeTimeProvider();
+        var group = new SingleFlightGroup<int, int>
+        {
+            TimeProvider = clock,
+            Deadline = TimeSpan.FromMilliseconds(50),
+            ShareFor = TimeSpan.FromMilliseconds(20),
+        };
+        var (calls, _) = await RunAsync(group, clock, modes: 4, forget: true);
+
+        Assert.True(calls > 1_000, $"only {calls} calls");
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(0, group.InFlightCount);
+        Assert.Equal(0, group.EntryCount);
+    }
+
+    private static async Task<(int Calls, int Violations)> RunAsync(SingleFlightGroup<int, int> group, FakeTimeProvider clock, int modes, bool forget)
+    {
+        var live = new int[Keys];
+        var violations = 0;
+        var calls = 0;
+        using var stop = new CancellationTokenSource();
+
+        async ValueTask<int> Work(int key, int mode, CancellationToken token)
+        {
+            if (Interlocked.Increment(ref live[key]) != 1)
+            {
+                Interlocked.Increment(ref violations);
+            }
+
+            try
+            {
+                switch (mode)
+                {
+                    case 0:
+                        return key + 1;
+                    case 1:
+                        await Task.Yield();
+                        return key + 1;
+                    case 2:
+                        throw new InvalidOperationException("fault");
+                    default:
+                        // Hangs until its deadline cancels its token.
+                        await Task.Delay(Timeout.Infinite, token);
+                        return -1;
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref live[key]);
+            }
+        }
+
+        var ticker = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                clock.Advance(TimeSpan.FromMilliseconds(7));
+                await Task.Yield();
+            }
+        });
+
+        await Bounded.Wait(Task.WhenAll(Enumerable.Range(0, 4).Select(worker => Task.Run(async () =>
+        {
+            var random = new Random(worker);
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(1.5);
+            while (DateTime.UtcNow < until)
+            {
+                var key = random.Next(Keys);
+                var mode = random.Next(modes);
+                Interlocked.Increment(ref calls);
+                if (forget && random.Next(50) == 0)
+                {
+                    group.Forget(key);
+                }
+
+                try
+                {
+                    var value = await group.DoAsync(key, (key, mode), (s, ct) => Work(s.key, s.mode, ct)).ConfigureAwait(false);
+                    Assert.Equal(key + 1, value);
+                }
+                catch (InvalidOperationException ex) when (ex.Message == "fault")
+                {
+                }
+                catch (SingleFlightDeadlineExceededException)
+                {
+                }
+            }
+        }))));
+
+        stop.Cancel();
+        await Bounded.Wait(ticker);
+        return (calls, violations);
+    }
+}
