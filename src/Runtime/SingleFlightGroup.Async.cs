@@ -41,16 +41,14 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
                     return Wait(existing, cancellationToken, led: false);
                 }
 
-                // A value kept for the share window: take it without running the work.
-                if (existing.TryTakeKept(out var kept))
+                // A value kept for the share window: out of line, so that groups without one keep this method as it was.
+                if (existing.IsKept)
                 {
-                    shared = true;
-                    SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Reused);
-                    return new ValueTask<TValue>(kept);
+                    return ReuseOrStart(existing, key, state, work, cancellationToken, out shared);
                 }
 
-                // The flight ended (or every caller left it, or its share window is over) and is on its way out of
-                // the map: help it out, then start a new one.
+                // The flight ended (or every caller left it) and is on its way out of the map: help it out,
+                // then start a new one.
                 RemoveIfPresent(existing);
                 continue;
             }
@@ -59,16 +57,45 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
         }
     }
 
+    /// <summary>
+    /// A caller found an entry kept for the share window: takes its value if the window is still open; otherwise helps
+    /// the entry out of the map and starts over.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private ValueTask<TValue> ReuseOrStart<TState>(
+        Flight kept,
+        TKey key,
+        TState state,
+        Func<TState, CancellationToken, ValueTask<TValue>> work,
+        CancellationToken cancellationToken,
+        out bool shared)
+    {
+        if (kept.TryTakeKept(out var value))
+        {
+            shared = true;
+            SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Reused);
+            return new ValueTask<TValue>(value);
+        }
+
+        RemoveIfPresent(kept);
+        return Start(key, state, work, cancellationToken, out shared);
+    }
+
     private ValueTask<TValue> Lead<TState>(
         Flight flight,
         TState state,
         Func<TState, CancellationToken, ValueTask<TValue>> work,
         CancellationToken cancellationToken)
     {
+        // A deadline or a share window takes the other path: without them, this is the leader as it was before them.
         var lifetime = _lifetime;
+        if (lifetime is not null)
+        {
+            return LeadWithLifetime(flight, state, work, cancellationToken, lifetime);
+        }
+
         var observation = SingleFlightTelemetry.FlightObserved ? FlightObservation.Begin(Name) : default;
         flight.Span = observation.Activity;
-        var lifespan = lifetime is null ? null : flight.StartLifetime(this, lifetime, withToken: true);
 
         ValueTask<TValue> pending;
         var outer = ReentrancyGuard.Enter(flight);
@@ -91,11 +118,55 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
         {
             var result = pending.Result;
             observation.End(null);
-            if (lifespan is null)
-            {
-                flight.Succeed(this, result);
-            }
-            else if (!flight.Succeed(this, result, lifespan))
+            flight.Succeed(this, result);
+            SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Led);
+            return new ValueTask<TValue>(result);
+        }
+
+        // The leader waits on the flight's completion like a joiner, whether or not its token can cancel: every
+        // caller then observes one task's outcome (rule 9). Awaiting the work in an async helper and returning the
+        // helper's task would not do: an async method that ends with an OperationCanceledException the work threw
+        // on its own completes as Canceled, while the completion (and so every joiner) is Faulted with it.
+        flight.ExpectWaiters();
+        _ = CompleteAsync(this, flight, pending, observation);
+        return Wait(flight, cancellationToken, led: true);
+    }
+
+    /// <summary><see cref="Lead"/> for a group with a deadline or a share window (rules 10 and 11).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private ValueTask<TValue> LeadWithLifetime<TState>(
+        Flight flight,
+        TState state,
+        Func<TState, CancellationToken, ValueTask<TValue>> work,
+        CancellationToken cancellationToken,
+        Lifetime lifetime)
+    {
+        var observation = SingleFlightTelemetry.FlightObserved ? FlightObservation.Begin(Name) : default;
+        flight.Span = observation.Activity;
+        var lifespan = flight.StartLifetime(this, lifetime, withToken: true);
+
+        ValueTask<TValue> pending;
+        var outer = ReentrancyGuard.Enter(flight);
+        try
+        {
+            pending = work(state, flight.WorkToken);
+        }
+        catch (Exception ex)
+        {
+            // A synchronous throw is the same failure as an asynchronous one: shared, then forgotten.
+            pending = new ValueTask<TValue>(Task.FromException<TValue>(ex));
+        }
+        finally
+        {
+            ReentrancyGuard.Exit(outer);
+            observation.WorkInvoked();
+        }
+
+        if (pending.IsCompletedSuccessfully)
+        {
+            var result = pending.Result;
+            observation.End(null);
+            if (!flight.Succeed(this, result, lifespan))
             {
                 // The deadline passed while the work ran synchronously: the completion holds its exception.
                 return Wait(flight, cancellationToken, led: true);

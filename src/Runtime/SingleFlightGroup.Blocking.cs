@@ -61,10 +61,9 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
                     return WaitBlocking(existing);
                 }
 
-                if (existing.TryTakeKept(out var kept))
+                if (existing.IsKept)
                 {
-                    SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Reused);
-                    return kept;
+                    return ReuseOrDo(existing, key, state, work);
                 }
 
                 RemoveIfPresent(existing);
@@ -102,6 +101,20 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
             SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Led);
             return result;
         }
+    }
+
+    /// <summary>A blocking caller found an entry kept for the share window: its value while the window is open, else a new call.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private TValue ReuseOrDo<TState>(Flight kept, TKey key, TState state, Func<TState, TValue> work)
+    {
+        if (kept.TryTakeKept(out var value))
+        {
+            SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Reused);
+            return value;
+        }
+
+        RemoveIfPresent(kept);
+        return Do(key, state, work);
     }
 
     /// <summary>

@@ -404,7 +404,9 @@ public sealed class LifetimeStressTests
         };
         var (calls, _) = await RunAsync(group, clock, modes: 4, forget: true);
 
-        Assert.True(calls > 1_000, $"only {calls} calls");
+        // A quarter of the calls hang until the ticker has moved the clock past their deadline, which a loaded thread
+        // pool delays: fewer calls than in the other test, and what matters here is that each of them ended.
+        Assert.True(calls > 200, $"only {calls} calls");
         clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(0, group.InFlightCount);
         Assert.Equal(0, group.EntryCount);
