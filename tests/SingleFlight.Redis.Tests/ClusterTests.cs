@@ -125,13 +125,19 @@ public sealed class ClusterFaultTests(RedisClusterFixture fixture, ITestOutputHe
         var away = _cluster.Topology().First(n => n.IsPrimary && n.Id != home.Id && !n.Failed);
         var report = await RunRoundsAsync(key, async () =>
         {
-            await Task.Run(() =>
-            {
-                for (var i = 0; i < 6; i++)
+            // A thread of its own: the migration blocks on redis-cli, and must not hold up the thread pool the
+            // flights' connections run on.
+            await Task.Factory.StartNew(
+                () =>
                 {
-                    _cluster.MigrateSlot(slot, i % 2 == 0 ? away : home);
-                }
-            });
+                    for (var i = 0; i < 6; i++)
+                    {
+                        _cluster.MigrateSlot(slot, i % 2 == 0 ? away : home);
+                    }
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
         });
 
         output.WriteLine("reshard (6 migrations of the flight's slot): " + report);
@@ -151,7 +157,7 @@ public sealed class ClusterFaultTests(RedisClusterFixture fixture, ITestOutputHe
         var report = await RunRoundsAsync(key, async () =>
         {
             _cluster.Cli(replica.Server, "CLUSTER", "FAILOVER");
-            await Task.Run(() => Until(() => _cluster.TryPrimaryOf(slot)?.Id == replica.Id, "the replica serves the slot"));
+            await UntilAsync(() => _cluster.TryPrimaryOf(slot)?.Id == replica.Id, "the replica serves the slot");
         });
 
         output.WriteLine("CLUSTER FAILOVER: " + report);
@@ -174,7 +180,7 @@ public sealed class ClusterFaultTests(RedisClusterFixture fixture, ITestOutputHe
                 var killing = System.Diagnostics.Stopwatch.StartNew();
                 primary.Server.Stop();
                 output.WriteLine($"killed in {killing.ElapsedMilliseconds} ms");
-                await Task.Run(() => Until(() => _cluster.TryPrimaryOf(slot)?.Id == replica.Id, "the replica is promoted"));
+                await UntilAsync(() => _cluster.TryPrimaryOf(slot)?.Id == replica.Id, "the replica is promoted");
             });
 
             output.WriteLine("primary killed: " + report);
@@ -192,7 +198,7 @@ public sealed class ClusterFaultTests(RedisClusterFixture fixture, ITestOutputHe
         }
     }
 
-    private static void Until(Func<bool> condition, string what)
+    private static async Task UntilAsync(Func<bool> condition, string what)
     {
         var deadline = DateTime.UtcNow + RedisCluster.SettleTimeout;
         while (!condition())
@@ -202,7 +208,7 @@ public sealed class ClusterFaultTests(RedisClusterFixture fixture, ITestOutputHe
                 throw new TimeoutException("Timed out waiting for: " + what);
             }
 
-            Thread.Sleep(20);
+            await Task.Delay(20);
         }
     }
 

@@ -110,6 +110,34 @@ public abstract class DistributedScenarios : IDisposable
         AssertKeySlots(connection, touched);
     }
 
+    [RedisTheory]
+    [InlineData("}")]
+    [InlineData("{}")]
+    [InlineData("}{x}{")]
+    public async Task A_key_with_braces_keeps_every_key_of_its_flight_in_one_slot(string key)
+    {
+        // A brace in the key ends the hash tag early; the flight's keys still share their stem up to it, so one slot.
+        var connection = Connect();
+        var a = Group<string, string>(connection);
+        var b = Group<string, string>(Connect());
+        var work = new GatedWork<string>();
+
+        var leader = a.DoAsync(key, work.RunAsync).AsTask();
+        await Bounded.Wait(work.Started);
+        var follower = b.DoAsync(key, work.RunAsync).AsTask();
+        await Bounded.Until(() => b.RemoteWaiterCount == 1, "B waits for A's flight");
+        var during = await KeysAsync(connection, KeyPrefix);
+        work.Gate.SetResult("braced");
+
+        Assert.Equal("braced", await Bounded.Wait(leader));
+        Assert.Equal("braced", await Bounded.Wait(follower));
+        Assert.Equal(1, work.Executions);
+        var touched = during.Concat(await KeysAsync(connection, KeyPrefix)).Distinct().ToList();
+        Assert.Equal(3, touched.Count); // lock, interest, result
+        Assert.Single(touched.Select(HashSlot.Of).Distinct());
+        AssertKeySlots(connection, touched);
+    }
+
     /// <summary>On a cluster, compares the test's own slot computation with the client's.</summary>
     protected virtual void AssertKeySlots(IConnectionMultiplexer connection, IReadOnlyList<string> keys)
     {

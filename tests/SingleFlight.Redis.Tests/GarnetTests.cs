@@ -17,6 +17,11 @@ public sealed class GarnetFixture : IDisposable
 
     public GarnetFixture()
     {
+        // The server shares this process's thread pool with tests that block on child processes and redis-cli (the
+        // cluster tests run in parallel): with the default minimum (one thread per core) its network callbacks can wait
+        // for the pool to grow past the client's timeout. A server of its own would have its own pool.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 32), Math.Max(io, 32));
         Port = RedisServer.FreePort();
         _server = new GarnetServer(
             [
