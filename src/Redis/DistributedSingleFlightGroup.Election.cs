@@ -38,8 +38,9 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
                 EnsureSubscribed();
 
                 // Not cancelled by the callers' token: once sent, the script may take the key whatever this process does,
-                // so the flight must see its answer and release a key it won. RedisTimeout bounds the wait.
-                electing = FlightScripts.Acquire(_redis.GetDatabase(), keys, myToken, _options.LeaseDuration);
+                // so the flight must see its answer and release a key it won. RedisTimeout bounds the wait. A cluster that
+                // cannot serve it yet (CLUSTERDOWN during a failover) is asked again within that bound.
+                electing = SendAsync(db => FlightScripts.Acquire(db, keys, myToken, _options.LeaseDuration), CancellationToken.None);
                 holder = FlightScripts.HolderOf(await electing.WaitAsync(_options.RedisTimeout, CancellationToken.None).ConfigureAwait(false));
             }
             catch (Exception ex) when (IsRedisFailure(ex))
