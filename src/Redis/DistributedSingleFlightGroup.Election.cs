@@ -15,7 +15,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
         Func<TState, CancellationToken, ValueTask<TValue>> work,
         CancellationToken flightToken)
     {
-        var keys = new FlightKeys(_keyPrefix + _keyEncoder(key) + "}:");
+        var keys = new FlightKeys(_keyPrefix, _keyEncoder(key));
         var started = Stopwatch.GetTimestamp();
         var myToken = Guid.NewGuid().ToString("N");
 
@@ -40,7 +40,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
                 // Not cancelled by the callers' token: once sent, the script may take the key whatever this process does,
                 // so the flight must see its answer and release a key it won. RedisTimeout bounds the wait.
                 electing = FlightScripts.Acquire(_redis.GetDatabase(), keys, myToken, _options.LeaseDuration);
-                holder = FlightScripts.HolderOf(await electing.WaitAsync(_options.RedisTimeout, CancellationToken.None).ConfigureAwait(false));
+                holder = FlightScripts.HolderOf(await electing.WaitAsync(_options.RedisTimeout, CancellationToken.None).ConfigureAwait(false), myToken);
             }
             catch (Exception ex) when (IsRedisFailure(ex))
             {
@@ -115,7 +115,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
         => electing.ContinueWith(
             t =>
             {
-                if (t.Status == TaskStatus.RanToCompletion && FlightScripts.HolderOf(t.Result) == token)
+                if (t.Status == TaskStatus.RanToCompletion && FlightScripts.HolderOf(t.Result, token) == token)
                 {
                     _ = AbandonAsync(keys, token);
                 }

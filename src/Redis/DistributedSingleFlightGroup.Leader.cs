@@ -92,20 +92,69 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
             _health.NotShareable(ex);
         }
 
-        var written = await TryRedisAsync(db => FlightScripts.Complete(db, keys, myToken, payload, _options.ResultTimeToLive, _channel))
-            .ConfigureAwait(false);
-        RedisTelemetry.Record(Name, RedisTelemetry.Led, unshareable ?? (written is null ? null : "publish:" + written));
-        if (written is null)
+        // Sent, not awaited: the callers have their outcome now, one round trip before Redis confirms it. Nothing this
+        // process sends later can overtake it (a connection carries commands in order, and every key of the flight is
+        // on one connection), so a new flight for the key elects after this one released it.
+        var sent = SendCompletion(keys, myToken, payload);
+        RedisTelemetry.Record(Name, RedisTelemetry.Led, unshareable ?? (sent is null ? null : "publish:" + sent));
+        if (sent is not null)
         {
-            _health.Healthy();
-        }
-        else
-        {
-            _health.Degraded("publish:" + written);
+            _health.Degraded("publish:" + sent);
         }
 
         failure?.Throw();
         return value;
+    }
+
+    /// <summary>
+    /// Sends the completion script (outcome written, key released, waiting processes told) without waiting for its
+    /// reply. Returns the reason it could not be sent, or null; a failure that shows only in the reply is logged when
+    /// the reply comes (the flight's <c>led</c> record has been made by then).
+    /// </summary>
+    private string? SendCompletion(FlightKeys keys, string myToken, byte[] payload)
+    {
+        Task<RedisResult> completing;
+        try
+        {
+            if (!_redis.IsConnected)
+            {
+                return "disconnected";
+            }
+
+            completing = FlightScripts.Complete(_redis.GetDatabase(), keys, myToken, payload, _options.ResultTimeToLive, _channelName);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            return RedisTelemetry.ReasonOf(ex);
+        }
+
+        if (completing.IsCompleted)
+        {
+            ObserveCompletion(completing);
+        }
+        else
+        {
+            completing.ContinueWith(
+                static (t, s) => ((DistributedSingleFlightGroup<TKey, TValue>)s!).ObserveCompletion(t),
+                this,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+
+        return null;
+    }
+
+    private void ObserveCompletion(Task<RedisResult> completing)
+    {
+        if (completing.Status == TaskStatus.RanToCompletion)
+        {
+            _health.Healthy();
+            return;
+        }
+
+        var error = completing.Exception?.InnerException;
+        _health.Degraded("publish:" + (error is null ? "canceled" : RedisTelemetry.ReasonOf(error)));
     }
 
     /// <summary>
@@ -159,7 +208,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
 
     /// <summary>Releases the key if <paramref name="token"/> still holds it and announces it, so waiters elect again at once. Best effort.</summary>
     private Task<string?> AbandonAsync(FlightKeys keys, string token)
-        => TryRedisAsync(db => FlightScripts.Abandon(db, keys, token, _channel));
+        => TryRedisAsync(db => FlightScripts.Abandon(db, keys, token, _channelName));
 
     /// <summary>Renews the lease every third of its length until cancelled; never throws.</summary>
     private async Task RenewAsync(RedisKey lockKey, string myToken, CancellationToken stop)

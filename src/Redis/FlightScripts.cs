@@ -14,9 +14,9 @@ namespace SingleFlight.Redis;
 /// </remarks>
 internal static class FlightScripts
 {
-    // Returns the holder's token: ARGV[1] when this call won the key.
+    // Returns 1 when this call won the key, else the holder's token (a string), so a won election sends no token back.
     private const string AcquireScript = """
-        if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return ARGV[1] end
+        if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
         return redis.call('GET', KEYS[1])
         """;
 
@@ -26,11 +26,14 @@ internal static class FlightScripts
         return 0
         """;
 
-    // Writes the outcome under the leader's own result key, releases the lease if still held, announces.
+    // Writes the outcome under the leader's own result key, releases the lease if still held, and announces it if a
+    // follower registered interest (KEYS[3]). A follower always polls, which registers it, before it waits for the
+    // announcement; a follower whose poll comes after this script finds the result instead. So when no follower
+    // exists, no message goes to every subscribed process.
     private const string CompleteScript = """
         redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
         if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-        redis.call('PUBLISH', ARGV[4], ARGV[1])
+        if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PUBLISH', ARGV[4], ARGV[1]) end
         return 1
         """;
 
@@ -76,10 +79,11 @@ internal static class FlightScripts
         => db.ScriptEvaluateAsync(AcquireScript, [keys.Lock], [token, Milliseconds(lease)]);
 
     /// <summary>
-    /// The token that holds the lock after <see cref="Acquire"/>: the caller's own if it won. Empty for a reply this code
-    /// does not understand (the script always finds a holder).
+    /// The token that holds the lock after <see cref="Acquire"/> by <paramref name="token"/>: <paramref name="token"/>
+    /// itself if it won. Empty for a reply this code does not understand (the script always finds a holder).
     /// </summary>
-    internal static string HolderOf(RedisResult reply) => (string?)reply ?? string.Empty;
+    internal static string HolderOf(RedisResult reply, string token)
+        => reply.Resp2Type == ResultType.Integer ? ((long)reply == 1 ? token : string.Empty) : (string?)reply ?? string.Empty;
 
     /// <summary>Extends the lease of <paramref name="token"/> to <paramref name="lease"/> if it still holds the lock.</summary>
     /// <remarks>Read the reply with <see cref="IsRenewed"/>.</remarks>
@@ -99,15 +103,15 @@ internal static class FlightScripts
         string leaderToken,
         byte[] payload,
         TimeSpan resultTimeToLive,
-        RedisChannel channel)
+        RedisValue channel)
         => db.ScriptEvaluateAsync(
             CompleteScript,
-            [keys.Lock, keys.Result(leaderToken)],
-            [leaderToken, payload, Milliseconds(resultTimeToLive), channel.ToString()]);
+            [keys.Lock, keys.Result(leaderToken), keys.Interest(leaderToken)],
+            [leaderToken, payload, Milliseconds(resultTimeToLive), channel]);
 
     /// <summary>Releases the lock if <paramref name="token"/> still holds it, and announces it on <paramref name="channel"/>.</summary>
-    internal static Task<RedisResult> Abandon(IDatabase db, FlightKeys keys, string token, RedisChannel channel)
-        => db.ScriptEvaluateAsync(AbandonScript, [keys.Lock], [token, channel.ToString()]);
+    internal static Task<RedisResult> Abandon(IDatabase db, FlightKeys keys, string token, RedisValue channel)
+        => db.ScriptEvaluateAsync(AbandonScript, [keys.Lock], [token, channel]);
 
     /// <summary>
     /// Looks for the outcome of the flight that <paramref name="holder"/> leads; while it runs, renews the interest of
