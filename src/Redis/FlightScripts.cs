@@ -29,13 +29,26 @@ internal static class FlightScripts
     // Writes the outcome under the leader's own result key, releases the lease if still held, and announces it if a
     // follower registered interest (KEYS[3]). A follower always polls, which registers it, before it waits for the
     // announcement; a follower whose poll comes after this script finds the result instead. So when no follower
-    // exists, no message goes to every subscribed process.
+    // exists, no message goes to every subscribed process. The message is the token followed by the outcome when
+    // the outcome is at most ARGV[5] bytes, so a follower has it without another round trip; else the token alone.
     private const string CompleteScript = """
         redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
         if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-        if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PUBLISH', ARGV[4], ARGV[1]) end
+        if redis.call('EXISTS', KEYS[3]) == 1 then
+          if #ARGV[2] <= tonumber(ARGV[5]) then
+            redis.call('PUBLISH', ARGV[4], ARGV[1] .. ARGV[2])
+          else
+            redis.call('PUBLISH', ARGV[4], ARGV[1])
+          end
+        end
         return 1
         """;
+
+    /// <summary>The largest outcome sent inside the completion's announcement; a larger one is read with a poll.</summary>
+    internal const int MaxAnnouncedPayload = 16 * 1024;
+
+    /// <summary>The length of a flight's token (a GUID in hex, "N" format), which starts every announcement.</summary>
+    internal const int TokenLength = 32;
 
     // Compare-and-delete without a result: the waiting processes elect a new leader.
     private const string AbandonScript = """
@@ -94,8 +107,8 @@ internal static class FlightScripts
     internal static bool IsRenewed(RedisResult reply) => (long)reply != 0;
 
     /// <summary>
-    /// Writes the leader's outcome for <paramref name="resultTimeToLive"/>, releases its lock if still held, and
-    /// announces the end of the flight on <paramref name="channel"/>.
+    /// Writes the leader's outcome for <paramref name="resultTimeToLive"/>, releases its lock if still held, and, if a
+    /// follower waits, announces the end of the flight on <paramref name="channel"/> (with the outcome when it is small).
     /// </summary>
     internal static Task<RedisResult> Complete(
         IDatabase db,
@@ -107,7 +120,7 @@ internal static class FlightScripts
         => db.ScriptEvaluateAsync(
             CompleteScript,
             [keys.Lock, keys.Result(leaderToken), keys.Interest(leaderToken)],
-            [leaderToken, payload, Milliseconds(resultTimeToLive), channel]);
+            [leaderToken, payload, Milliseconds(resultTimeToLive), channel, MaxAnnouncedPayload]);
 
     /// <summary>Releases the lock if <paramref name="token"/> still holds it, and announces it on <paramref name="channel"/>.</summary>
     internal static Task<RedisResult> Abandon(IDatabase db, FlightKeys keys, string token, RedisValue channel)

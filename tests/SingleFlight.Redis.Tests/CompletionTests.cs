@@ -5,7 +5,7 @@ namespace SingleFlight.Redis.Tests;
 
 /// <summary>
 /// How a leader ends its flight: the callers get the outcome without waiting for Redis to confirm the completion, and
-/// the completion is announced only when another process registered interest in the flight.
+/// the completion is announced, with the outcome in the message, only when another process registered interest in it.
 /// </summary>
 [Collection(RedisCollection.Name)]
 public sealed class CompletionTests : IDisposable
@@ -98,7 +98,34 @@ public sealed class CompletionTests : IDisposable
         work.Gate.SetResult("from A");
         Assert.Equal("from A", await Bounded.Wait(follower));
         Assert.Equal("from A", await Bounded.Wait(leader));
-        Assert.Single(messages);
         Assert.Equal(1, work.Executions);
+
+        // The announcement carries the outcome after the leader's token, so the follower needs no poll to read it.
+        await Bounded.Until(() => !messages.IsEmpty, "the announcement reached the listener too");
+        var announcement = Assert.Single(messages);
+        Assert.Contains("from A", announcement, StringComparison.Ordinal);
+    }
+
+    [RedisFact]
+    public async Task An_outcome_too_large_to_announce_is_read_by_the_poll_the_announcement_triggers()
+    {
+        var operation = "test-" + Guid.NewGuid().ToString("N");
+        var (_, messages) = await ListenAsync(operation);
+        var a = Group(Connect(), operation, TimeSpan.FromMilliseconds(100));
+        var connectionB = Connect();
+        var b = Group(connectionB, operation, TimeSpan.FromMinutes(5));
+        var large = new string('x', 20_000);
+        var work = new GatedWork<string>();
+        var leader = a.DoAsync(1, work.RunAsync).AsTask();
+        await Bounded.Wait(work.Started);
+        var follower = b.DoAsync(1, static _ => new ValueTask<string>("ran in B")).AsTask();
+        var server = connectionB.GetServer(connectionB.GetEndPoints()[0]);
+        await Bounded.Until(() => server.Keys(pattern: "*" + operation + "*waiters:*").Any(), "B registered its interest");
+
+        work.Gate.SetResult(large);
+        Assert.Equal(large, await Bounded.Wait(follower));
+        Assert.Equal(large, await Bounded.Wait(leader));
+        await Bounded.Until(() => !messages.IsEmpty, "the announcement reached the listener");
+        Assert.Equal(32, Assert.Single(messages).Length);
     }
 }
