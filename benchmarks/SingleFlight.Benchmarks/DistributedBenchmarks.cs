@@ -71,7 +71,7 @@ public class DistributedBenchmarks
     private Func<FusionCacheFactoryExecutionContext<int>, CancellationToken, Task<int>> _fusionFactory = null!;
 
     /// <summary>Milliseconds added to every Redis reply (0: none).</summary>
-    [Params(0, 5)]
+    [Params(0, 50)]
     public int AddedLatencyMs { get; set; }
 
     [GlobalSetup]
