@@ -7,7 +7,8 @@ namespace SingleFlight.Redis;
 
 public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
 {
-    // The longest pause between two attempts of a command the cluster asked to send again.
+    // The first and the longest pause between two attempts of a command the cluster asked to send again.
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(5);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMilliseconds(100);
 
     private async Task<RedisResult> Redis(Func<IDatabase, Task<RedisResult>> command, CancellationToken cancellationToken)
@@ -24,7 +25,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
     private async Task<RedisResult> SendAsync(Func<IDatabase, Task<RedisResult>> command, CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var delay = TimeSpan.FromMilliseconds(5);
+        var delay = FirstRetryDelay;
         while (true)
         {
             try

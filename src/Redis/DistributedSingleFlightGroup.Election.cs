@@ -15,9 +15,11 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
         Func<TState, CancellationToken, ValueTask<TValue>> work,
         CancellationToken flightToken)
     {
-        var keys = new FlightKeys(_keyPrefix + _keyEncoder(key) + "}:");
+        var keys = new FlightKeys(_keyPrefix, _keyEncoder(key));
         var started = Stopwatch.GetTimestamp();
         var myToken = Guid.NewGuid().ToString("N");
+        long? busySince = null;
+        var retryDelay = FirstRetryDelay;
 
         // Whatever keeps this flight from coordinating through Redis, or from using the outcome it got there, leaves the
         // loop (after saying why) and runs the work here, below. The work never runs inside a try that catches Redis
@@ -39,9 +41,10 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
 
                 // Not cancelled by the callers' token: once sent, the script may take the key whatever this process does,
                 // so the flight must see its answer and release a key it won. RedisTimeout bounds the wait. A cluster that
-                // cannot serve it yet (CLUSTERDOWN during a failover) is asked again within that bound.
-                electing = SendAsync(db => FlightScripts.Acquire(db, keys, myToken, _options.LeaseDuration), CancellationToken.None);
-                holder = FlightScripts.HolderOf(await electing.WaitAsync(_options.RedisTimeout, CancellationToken.None).ConfigureAwait(false));
+                // cannot serve it yet (CLUSTERDOWN during a failover) is asked again below, within that bound; the first
+                // attempt is sent directly, so an election that is not refused costs no retry machinery.
+                electing = FlightScripts.Acquire(_redis.GetDatabase(), keys, myToken, _options.LeaseDuration);
+                holder = FlightScripts.HolderOf(await electing.WaitAsync(_options.RedisTimeout, CancellationToken.None).ConfigureAwait(false), myToken);
             }
             catch (Exception ex) when (IsRedisFailure(ex))
             {
@@ -52,6 +55,18 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
                 }
 
                 flightToken.ThrowIfCancellationRequested();
+                if (ex is RedisServerException refused && IsClusterBusy(refused))
+                {
+                    // The script did not run: send it again after a pause, as SendAsync does for the other scripts.
+                    busySince ??= Stopwatch.GetTimestamp();
+                    if (ElapsedSince(busySince.Value) + retryDelay < _options.RedisTimeout)
+                    {
+                        await Task.Delay(retryDelay, flightToken).ConfigureAwait(false);
+                        retryDelay = retryDelay + retryDelay < MaxRetryDelay ? retryDelay + retryDelay : MaxRetryDelay;
+                        continue;
+                    }
+                }
+
                 _health.Fallback(RedisTelemetry.ReasonOf(ex));
                 break;
             }
@@ -116,7 +131,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
         => electing.ContinueWith(
             t =>
             {
-                if (t.Status == TaskStatus.RanToCompletion && FlightScripts.HolderOf(t.Result) == token)
+                if (t.Status == TaskStatus.RanToCompletion && FlightScripts.HolderOf(t.Result, token) == token)
                 {
                     _ = AbandonAsync(keys, token);
                 }
