@@ -44,15 +44,7 @@ public class FollowerLatencyBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var endpoint = RedisEndpoint.Value
-            ?? throw new InvalidOperationException($"The distributed benchmarks need {RedisEndpoint.SkipReason}.");
-        if (AddedLatencyMs > 0)
-        {
-            _proxy = LatencyProxy.Start(endpoint, TimeSpan.FromMilliseconds(AddedLatencyMs));
-            endpoint = _proxy.Endpoint;
-        }
-
-        var configuration = ConfigurationOptions.Parse(endpoint);
+        var configuration = LatencyProxy.Configure(AddedLatencyMs, out _proxy);
         _processA = ConnectionMultiplexer.Connect(configuration);
         _processB = ConnectionMultiplexer.Connect(configuration);
         _db = _processA.GetDatabase();

@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
+using StackExchange.Redis;
 
 namespace SingleFlight.Benchmarks;
 
@@ -40,6 +41,24 @@ public sealed class LatencyProxy : IDisposable
 
     /// <summary>The endpoint to connect to instead of Redis, as <c>host:port</c>.</summary>
     public string Endpoint => "127.0.0.1:" + ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>
+    /// The configuration of the benchmarks' Redis (<see cref="RedisEndpoint.Value"/>), through a new proxy that adds
+    /// <paramref name="addedLatencyMs"/> to every reply when that is above 0 (<paramref name="proxy"/>: dispose it).
+    /// </summary>
+    public static ConfigurationOptions Configure(int addedLatencyMs, out LatencyProxy? proxy)
+    {
+        var endpoint = RedisEndpoint.Value
+            ?? throw new InvalidOperationException($"The distributed benchmarks need {RedisEndpoint.SkipReason}.");
+        proxy = null;
+        if (addedLatencyMs > 0)
+        {
+            proxy = Start(endpoint, TimeSpan.FromMilliseconds(addedLatencyMs));
+            endpoint = proxy.Endpoint;
+        }
+
+        return ConfigurationOptions.Parse(endpoint);
+    }
 
     /// <summary>Starts a proxy for the Redis at <paramref name="redisEndpoint"/> (<c>host:port</c>, IPv4 loopback or an address).</summary>
     public static LatencyProxy Start(string redisEndpoint, TimeSpan delay)

@@ -44,20 +44,7 @@ public sealed class GarnetFixture : IDisposable
 
     public string EndPoint => "127.0.0.1:" + Port.ToString(CultureInfo.InvariantCulture);
 
-    public ConnectionMultiplexer Connect()
-    {
-        var options = new ConfigurationOptions
-        {
-            AbortOnConnectFail = false,
-            ConnectTimeout = 2000,
-            SyncTimeout = 2000,
-            AsyncTimeout = 2000,
-            ReconnectRetryPolicy = new LinearRetry(200),
-            ConnectRetry = 1,
-        };
-        options.EndPoints.Add(IPAddress.Loopback, Port);
-        return ConnectionMultiplexer.Connect(options);
-    }
+    public ConnectionMultiplexer Connect() => ConnectionMultiplexer.Connect(TestConnection.Options(Port));
 
     public void Dispose() => _server.Dispose();
 }

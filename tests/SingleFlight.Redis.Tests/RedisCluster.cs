@@ -103,23 +103,7 @@ internal sealed class RedisCluster : IDisposable
 
     /// <summary>A cluster connection that knows every node, as an app would configure it.</summary>
     public ConnectionMultiplexer Connect()
-    {
-        var options = new ConfigurationOptions
-        {
-            AbortOnConnectFail = false,
-            ConnectTimeout = 2000,
-            SyncTimeout = 2000,
-            AsyncTimeout = 2000,
-            ReconnectRetryPolicy = new LinearRetry(200),
-            ConnectRetry = 1,
-        };
-        foreach (var node in Nodes)
-        {
-            options.EndPoints.Add(IPAddress.Loopback, node.Port);
-        }
-
-        return ConnectionMultiplexer.Connect(options);
-    }
+        => ConnectionMultiplexer.Connect(TestConnection.Options(Nodes.Select(n => n.Port).ToArray()));
 
     /// <summary>The endpoint list of every node, as a connection string (for child processes).</summary>
     public string ConnectionString => string.Join(",", Nodes.Select(n => n.EndPoint));

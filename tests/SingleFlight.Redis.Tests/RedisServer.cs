@@ -159,17 +159,7 @@ internal sealed class RedisServer : IDisposable
 
     public ConnectionMultiplexer Connect()
     {
-        var options = new ConfigurationOptions
-        {
-            AbortOnConnectFail = false,
-            ConnectTimeout = 2000,
-            SyncTimeout = 2000,
-            AsyncTimeout = 2000,
-            ReconnectRetryPolicy = new LinearRetry(200),
-            ConnectRetry = 1,
-        };
-        options.EndPoints.Add(IPAddress.Loopback, Port);
-        var connection = ConnectionMultiplexer.Connect(options);
+        var connection = ConnectionMultiplexer.Connect(TestConnection.Options(Port));
         return connection;
     }
 
@@ -227,6 +217,29 @@ internal sealed class RedisServer : IDisposable
         {
             listener.Stop();
         }
+    }
+}
+
+/// <summary>How every test connects: to loopback ports, failing fast, reconnecting quickly.</summary>
+internal static class TestConnection
+{
+    public static ConfigurationOptions Options(params int[] ports)
+    {
+        var options = new ConfigurationOptions
+        {
+            AbortOnConnectFail = false,
+            ConnectTimeout = 2000,
+            SyncTimeout = 2000,
+            AsyncTimeout = 2000,
+            ReconnectRetryPolicy = new LinearRetry(200),
+            ConnectRetry = 1,
+        };
+        foreach (var port in ports)
+        {
+            options.EndPoints.Add(IPAddress.Loopback, port);
+        }
+
+        return options;
     }
 }
 
