@@ -495,7 +495,7 @@ public sealed class UnsafeResultCodeFixTests(Xunit.Abstractions.ITestOutputHelpe
         var after = await generated.WithAnalyzers([new SingleFlightAnalyzer()], new AnalyzerOptions([])).GetAnalyzerDiagnosticsAsync();
         Assert.DoesNotContain(after, static d => d.Id is "SF0002" or "AD0001" || d.Severity == DiagnosticSeverity.Error);
         Assert.Equal(notFixable.Order(StringComparer.Ordinal), after.Where(static d => d.Id == "SF0014" && d.Severity == DiagnosticSeverity.Info).Select(Where).Order(StringComparer.Ordinal));
-        Assert.Equal(before.Count(static d => d.Severity == DiagnosticSeverity.Warning), after.Count(static d => d.Id == "SF0014"));
+        Assert.Equal(before.Count(static d => d.Severity == DiagnosticSeverity.Warning), after.Count(static d => d.Id == "SF0014" && d.Severity == DiagnosticSeverity.Warning));
 
         static string Where(Diagnostic diagnostic)
             => diagnostic.Location.SourceTree!.FilePath + " " + diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Split('\'')[1];
