@@ -162,6 +162,7 @@ public sealed class UnsafeResultDiagnosticTests
     [InlineData("private async Task<IEnumerable<Product>> GetCoreAsync(int id) { await Task.Yield(); return Source.Select(p => p with { Id = id }); }", "Select")]
     [InlineData("private Task<IEnumerable<Product>> GetCoreAsync(int id) => Task.FromResult<IEnumerable<Product>>(from p in Source where p.Id == id select p);", "Where")]
     [InlineData("private Task<IEnumerable<Product>> GetCoreAsync(int id) { if (id < 0) return Task.FromResult<IEnumerable<Product>>([]); return Task.FromResult(Source.AsQueryable().Where(p => p.Id == id).AsEnumerable()); }", "AsEnumerable")]
+    [InlineData("private Task<IEnumerable<Product>> GetCoreAsync(int id) => Task.FromResult(Enumerable.Range(0, id).Select(i => Source[i]).AsEnumerable());", "Select")]
     public Task SF0014_warns_when_the_core_of_an_IEnumerable_result_returns_a_deferred_query(string core, string @operator) => VerifyAsync(
         Method("Task<{|#0:IEnumerable<Product>|}>", core: core + "\n    private static readonly Product[] Source = [];"),
         Warning().WithArguments("GetAsync", "IEnumerable<Product>", "GetCoreAsync", @operator));
@@ -170,6 +171,8 @@ public sealed class UnsafeResultDiagnosticTests
     [InlineData("private Task<IEnumerable<Product>> GetCoreAsync(int id) => Task.FromResult<IEnumerable<Product>>(Source.Where(p => p.Id == id).ToList());")]
     [InlineData("private async Task<IEnumerable<Product>> GetCoreAsync(int id) { await Task.Yield(); var query = Source.Where(p => p.Id == id); return query.ToArray(); }")]
     [InlineData("private Task<IEnumerable<Product>> GetCoreAsync(int id) => Task.FromResult(Enumerable.Empty<Product>());")]
+    [InlineData("private Task<IEnumerable<Product>> GetCoreAsync(int id) => Task.FromResult(Enumerable.Repeat(new Product(id, \"a\"), 3));")]
+    [InlineData("private Task<IEnumerable<Product>> GetCoreAsync(int id) => Task.FromResult(Source.ToList().AsEnumerable());")]
     [InlineData("private Task<IEnumerable<Product>> GetCoreAsync(int id) => Task.FromResult<IEnumerable<Product>>(ImmutableArray.Create(Source));")]
     [InlineData("private Task<IEnumerable<Product>> GetCoreAsync(int id) { IEnumerable<Product> Local() { yield return Source[0]; } _ = Local(); return Task.FromResult<IEnumerable<Product>>(Source.ToList()); }")]
     public Task SF0014_is_quiet_on_an_IEnumerable_result_the_core_materializes(string core) => VerifyAsync(

@@ -489,9 +489,26 @@ internal static class ResultRules
                 case IObjectCreationOperation { Arguments.Length: 1 } creation when creation.Type.IsNamed("System.Threading.Tasks", "ValueTask", 1):
                     operation = creation.Arguments[0].Value;
                     continue;
+                // AsEnumerable hands its source back as it is: deferred only when the source is (a query, a LINQ operator).
+                case IInvocationOperation { TargetMethod.Name: "AsEnumerable", Arguments.Length: 1 } asEnumerable
+                    when asEnumerable.TargetMethod.ContainingType.IsNamed("System.Linq", "Enumerable"):
+                    var source = asEnumerable.Arguments[0].Value;
+                    while (source is IConversionOperation { IsImplicit: true } implicitConversion)
+                    {
+                        source = implicitConversion.Operand;
+                    }
+
+                    if (source.Type is { } sourceType && (sourceType.IsNamed("System.Linq", "IQueryable", 1) || sourceType.AllInterfaces.Any(static t => t.IsNamed("System.Linq", "IQueryable"))))
+                    {
+                        return "AsEnumerable";
+                    }
+
+                    operation = source;
+                    continue;
                 case IInvocationOperation invocation
                     when (invocation.TargetMethod.ContainingType.IsNamed("System.Linq", "Enumerable") || invocation.TargetMethod.ContainingType.IsNamed("System.Linq", "Queryable"))
-                        && invocation.TargetMethod.Name != "Empty"
+                        // Empty, Range and Repeat make values, cheaply and always the same: enumerating again is harmless.
+                        && invocation.TargetMethod.Name is not ("Empty" or "Range" or "Repeat")
                         && invocation.TargetMethod.ReturnType.OriginalDefinition is var returned
                         && (returned.IsNamed("System.Collections.Generic", "IEnumerable", 1) || returned.IsNamed("System.Linq", "IOrderedEnumerable", 1)
                             || returned.IsNamed("System.Linq", "IQueryable", 1) || returned.IsNamed("System.Linq", "IOrderedQueryable", 1)):
