@@ -57,7 +57,7 @@ public sealed class ReadOnlyResultCodeFixProvider : CodeFixProvider
 
             var solution = context.Document.Project.Solution;
             context.RegisterCodeFix(
-                CodeAction.Create($"Return a read-only {Describe(view)}", ct => ApplyAsync(solution, [diagnostic], ct), EquivalenceKey),
+                CodeAction.Create($"Return {Describe(view)} from the method and its core", ct => ApplyAsync(solution, [diagnostic], ct), EquivalenceKey),
                 diagnostic);
         }
 
