@@ -27,6 +27,9 @@ public static class BenchConfig
                 .WithIterationTime(TimeInterval.FromMilliseconds(250))
                 .AsDefault())
             .AddDiagnoser(MemoryDiagnoser.Default)
+            // The generated boilerplate project builds in about 30 s on a quiet machine and took over two minutes (the
+            // default limit) on a loaded one: a slow build is no reason to lose the run.
+            .WithBuildTimeout(System.TimeSpan.FromMinutes(10))
             .WithOrderer(new DefaultOrderer(SummaryOrderPolicy.Declared, MethodOrderPolicy.Declared));
 }
 

@@ -72,7 +72,9 @@ public static class QuickRunner
                     {
                         for (var round = 0; round < 2; round++)
                         {
+                            Invoke<IterationSetupAttribute>(instance);
                             var result = Complete(method.Invoke(instance, null));
+                            Invoke<IterationCleanupAttribute>(instance);
                             if (result is int value && value != UserStore.Expected(UncontendedBenchmarks.Id))
                             {
                                 throw new InvalidOperationException($"returned {value}, expected {UserStore.Expected(UncontendedBenchmarks.Id)}");

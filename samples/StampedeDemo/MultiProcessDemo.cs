@@ -6,8 +6,8 @@ using StackExchange.Redis;
 namespace StampedeDemo;
 
 /// <summary>
-/// The <c>--processes N --redis HOST:PORT</c> mode: N worker processes (<see cref="DemoWorker"/>) share one SQLite file
-/// and one Redis. For each mode and each expiry the parent opens one gate for every worker at once (a stdin line),
+/// The <c>--processes N</c> mode: N worker processes (<see cref="DemoWorker"/>) share one SQLite file and one Redis:
+/// the one <c>--redis HOST:PORT</c> names, or without it a Garnet server this process hosts (<see cref="EmbeddedGarnet"/>). For each mode and each expiry the parent opens one gate for every worker at once (a stdin line),
 /// each worker fires its requests for the hot product and reports how many database queries it sent; the parent sums.
 /// Plain cache-aside queries about once per request, local [SingleFlight] once per process, distributed
 /// [SingleFlight] once in total.
@@ -30,7 +30,34 @@ internal static class MultiProcessDemo
 
     public static async Task<int> RunAsync(DemoOptions options)
     {
-        var endpoint = options.Redis!;
+        // No --redis: the workers share a Garnet server that this process hosts for the run.
+        EmbeddedGarnet? garnet = null;
+        if (options.Redis is null)
+        {
+            try
+            {
+                garnet = EmbeddedGarnet.Start();
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"error: could not start the embedded Garnet server: {e.Message}");
+                Console.Error.WriteLine("Use a Redis instead: redis-server --port 6399 --save '' --appendonly no   (then --redis 127.0.0.1:6399)");
+                return 1;
+            }
+
+            Console.WriteLine(
+                $"No --redis given: hosting an embedded Garnet server (Microsoft.Garnet {EmbeddedGarnet.Version}, Redis protocol, " +
+                $"Lua on) at {garnet.EndPoint} for the worker processes. Pass --redis HOST:PORT to use a Redis instead.");
+        }
+
+        using (garnet)
+        {
+            return await RunAsync(options, garnet?.EndPoint ?? options.Redis!, garnet is null ? "the Redis at " : "the embedded Garnet server at ");
+        }
+    }
+
+    private static async Task<int> RunAsync(DemoOptions options, string endpoint, string serverLabel)
+    {
         var unreachable = await CheckRedisAsync(endpoint);
         if (unreachable is not null)
         {
@@ -42,7 +69,7 @@ internal static class MultiProcessDemo
         Console.WriteLine($"Seeding an SQLite database ({options.Products:N0} products, {options.Reviews:N0} reviews)...");
         using var database = new ProductDatabase(options.Products, options.Reviews, options.QueryDelay);
         Console.WriteLine(
-            $"Scenario: {options.Processes} worker processes share one SQLite file and the Redis at {endpoint}. After each of " +
+            $"Scenario: {options.Processes} worker processes share one SQLite file and {serverLabel}{endpoint}. After each of " +
             $"{options.Expiries} cache expiries every process gets {options.Requests:N0} concurrent requests for one hot product; " +
             $"each database query waits {options.QueryDelay.TotalMilliseconds:N0} ms (network) and then scans the reviews table.");
 

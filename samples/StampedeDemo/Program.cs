@@ -5,7 +5,8 @@ using StampedeDemo;
 
 // A hot product's cache entry expires; N requests for it arrive at once. Run the same scenario with a plain
 // cache-aside repository and with the database load behind [SingleFlight], and compare.
-// With --processes N --redis HOST:PORT the scenario runs in N worker processes at once (MultiProcessDemo.cs).
+// With --processes N the scenario runs in N worker processes at once (MultiProcessDemo.cs), sharing the Redis that
+// --redis HOST:PORT names or, without it, a Garnet server the demo hosts itself (EmbeddedGarnet.cs).
 
 if (args is [DemoWorker.Flag, .. var workerArgs])
 {
@@ -142,7 +143,8 @@ internal sealed record DemoOptions(
           --expiries N        how many times the hot entry expires (default 3)
           --reviews N         rows in the reviews table each query scans (default 100000)
           --processes N       run the scenario in N worker processes at once, sharing one database and one Redis,
-                              for plain cache-aside, local [SingleFlight] and distributed [SingleFlight] (needs --redis)
+                              for plain cache-aside, local [SingleFlight] and distributed [SingleFlight]; without
+                              --redis the demo hosts a Garnet server (Redis protocol) on a free loopback port
           --redis HOST:PORT   the Redis server the worker processes share (with --processes)
           -h, --help          show this help
         """;
@@ -190,14 +192,6 @@ internal sealed record DemoOptions(
                     Console.Error.WriteLine($"error: unknown option or bad value: {name} {value}{Environment.NewLine}{Usage}");
                     return null;
             }
-        }
-
-        if (options.Processes > 0 && options.Redis is null)
-        {
-            Console.Error.WriteLine(
-                "error: --processes needs --redis HOST:PORT: the worker processes share their flights through Redis. " +
-                $"Start one with: redis-server --port 6399 --save '' --appendonly no{Environment.NewLine}{Usage}");
-            return null;
         }
 
         if (options.Redis is not null && options.Processes == 0)

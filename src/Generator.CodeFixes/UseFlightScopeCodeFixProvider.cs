@@ -555,7 +555,7 @@ public sealed class UseFlightScopeCodeFixProvider : CodeFixProvider
     }
 
     /// <summary>The compilation unit with <c>using <paramref name="namespaceName"/>;</c>, in order among its usings (System first).</summary>
-    private static CompilationUnitSyntax AddUsing(CompilationUnitSyntax root, string namespaceName)
+    internal static CompilationUnitSyntax AddUsing(CompilationUnitSyntax root, string namespaceName)
     {
         var endOfLine = root.DescendantTrivia().FirstOrDefault(static t => t.IsKind(SyntaxKind.EndOfLineTrivia));
         var directive = UsingDirective(ParseName(namespaceName).WithLeadingTrivia(Space))
@@ -575,11 +575,14 @@ public sealed class UseFlightScopeCodeFixProvider : CodeFixProvider
 
         static bool IsSystem(string name) => name == "System" || name.StartsWith("System.", System.StringComparison.Ordinal);
         var index = 0;
+        var isSystem = IsSystem(namespaceName);
         while (index < usings.Count
             && usings[index].Alias is null
             && usings[index].StaticKeyword.IsKind(SyntaxKind.None)
             && usings[index].Name is { } name
-            && (IsSystem(name.ToString()) || string.CompareOrdinal(name.ToString(), namespaceName) < 0))
+            && (isSystem
+                ? IsSystem(name.ToString()) && string.CompareOrdinal(name.ToString(), namespaceName) < 0
+                : IsSystem(name.ToString()) || string.CompareOrdinal(name.ToString(), namespaceName) < 0))
         {
             index++;
         }

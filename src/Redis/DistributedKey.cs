@@ -58,10 +58,24 @@ public static class DistributedKey
     /// <exception cref="NotSupportedException">The key, or an element of it, has a type that has no canonical encoding.</exception>
     public static string Encode<TKey>(TKey key)
     {
-        var builder = new StringBuilder();
+        // One builder per thread, reused: a key is encoded on every distributed call.
+        var builder = t_builder ?? new StringBuilder();
+        t_builder = null;
         Append(builder, key);
-        return builder.ToString();
+        var encoded = builder.ToString();
+        if (builder.Capacity <= MaxCachedCapacity)
+        {
+            builder.Clear();
+            t_builder = builder;
+        }
+
+        return encoded;
     }
+
+    private const int MaxCachedCapacity = 256;
+
+    [ThreadStatic]
+    private static StringBuilder? t_builder;
 
     /// <summary>Throws a <see cref="NotSupportedException"/> naming the offending type if <paramref name="type"/> is unsupported.</summary>
     internal static void EnsureSupported(Type type)

@@ -9,29 +9,57 @@ namespace SingleFlight.Redis;
 public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
 {
     // One subscription per group, on the operation's channel, serves every key: a message names the leader whose flight
-    // ended, and the local flights waiting for that leader wake up and poll for its outcome.
+    // ended (its token), followed by the flight's outcome when the leader sent it along; the local flights waiting for
+    // that leader wake up with the outcome, or poll for it.
 
-    // The local flights waiting for another process's flight, by their own token: (the leader's token, their signal).
-    private readonly ConcurrentDictionary<string, (string Holder, TaskCompletionSource<bool> Signal)> _waiters = new(StringComparer.Ordinal);
+    // The local flights waiting for another process's flight, by their own token: (the leader's token, their signal,
+    // completed with the announced outcome or with null when they must poll).
+    private readonly ConcurrentDictionary<string, (string Holder, TaskCompletionSource<byte[]?> Signal)> _waiters = new(StringComparer.Ordinal);
     private readonly object _subscriptionGate = new();
     private Task? _subscription;
 
     private void OnMessage(RedisChannel channel, RedisValue message)
     {
-        if (message.IsNullOrEmpty)
+        if (message.IsNullOrEmpty || _waiters.IsEmpty)
         {
             return;
         }
 
         // Usually none or one; several when local flights whose keys share one Redis key wait for the same leader.
-        var holder = (string)message!;
+        var bytes = ((ReadOnlyMemory<byte>)message).Span;
+        if (bytes.Length < FlightScripts.TokenLength)
+        {
+            return;
+        }
+
+        var holder = bytes.Slice(0, FlightScripts.TokenLength);
+        byte[]? payload = null;
         foreach (var waiter in _waiters)
         {
-            if (string.Equals(waiter.Value.Holder, holder, StringComparison.Ordinal))
+            if (IsToken(holder, waiter.Value.Holder))
             {
-                waiter.Value.Signal.TrySetResult(true);
+                payload ??= bytes.Length > FlightScripts.TokenLength ? bytes.Slice(FlightScripts.TokenLength).ToArray() : [];
+                waiter.Value.Signal.TrySetResult(payload.Length == 0 ? null : payload);
             }
         }
+    }
+
+    private static bool IsToken(ReadOnlySpan<byte> announced, string token)
+    {
+        if (token.Length != announced.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < announced.Length; i++)
+        {
+            if (announced[i] != token[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private void EnsureSubscribed()

@@ -7,8 +7,38 @@ namespace SingleFlight.Redis;
 
 public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
 {
+    // The first and the longest pause between two attempts of a command the cluster asked to send again.
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(5);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMilliseconds(100);
+
     private async Task<RedisResult> Redis(Func<IDatabase, Task<RedisResult>> command, CancellationToken cancellationToken)
-        => await command(_redis.GetDatabase()).WaitAsync(_options.RedisTimeout, cancellationToken).ConfigureAwait(false);
+        => await SendAsync(command, cancellationToken).WaitAsync(_options.RedisTimeout, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Sends <paramref name="command"/>, and sends it again while a Redis Cluster answers that it cannot serve it yet:
+    /// <c>TRYAGAIN</c> (a script whose keys a slot migration under way has split across two primaries) or
+    /// <c>CLUSTERDOWN</c> (a slot without a primary, during a failover). Either reply means the script did not run, and
+    /// every script of the protocol may run twice for the same token anyway. Stops retrying once the next attempt would
+    /// start after <see cref="DistributedSingleFlightOptions.RedisTimeout"/>; callers bound the whole with the same
+    /// timeout. <c>MOVED</c> and <c>ASK</c> redirections are followed by StackExchange.Redis itself.
+    /// </summary>
+    private async Task<RedisResult> SendAsync(Func<IDatabase, Task<RedisResult>> command, CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var delay = FirstRetryDelay;
+        while (true)
+        {
+            try
+            {
+                return await command(_redis.GetDatabase()).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (IsClusterBusy(ex) && ElapsedSince(started) + delay < _options.RedisTimeout)
+            {
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                delay = delay + delay < MaxRetryDelay ? delay + delay : MaxRetryDelay;
+            }
+        }
+    }
 
     /// <summary>Runs a best-effort command; returns null on success or the failure's reason.</summary>
     private async Task<string?> TryRedisAsync(Func<IDatabase, Task<RedisResult>> command)
@@ -31,4 +61,9 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
 
     private static bool IsRedisFailure(Exception error)
         => error is RedisException or TimeoutException or ObjectDisposedException or InvalidOperationException;
+
+    /// <summary>A cluster's answer that the command was refused for now and may be sent again: the slot is moving or has no primary.</summary>
+    private static bool IsClusterBusy(RedisServerException error)
+        => error.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal)
+            || error.Message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal);
 }

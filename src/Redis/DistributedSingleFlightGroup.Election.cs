@@ -15,12 +15,14 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
         Func<TState, CancellationToken, ValueTask<TValue>> work,
         CancellationToken flightToken)
     {
-        var keys = new FlightKeys(_keyPrefix + _keyEncoder(key) + "}:");
+        var keys = new FlightKeys(_keyPrefix, _keyEncoder(key));
         var started = Stopwatch.GetTimestamp();
 
         // Where the flight's deadline (if any) is measured from: the local flight started a moment ago.
         var deadlineStart = _local.Deadline is null ? 0 : _options.TimeProvider.GetTimestamp();
         var myToken = Guid.NewGuid().ToString("N");
+        long? busySince = null;
+        var retryDelay = FirstRetryDelay;
 
         // Whatever keeps this flight from coordinating through Redis, or from using the outcome it got there, leaves the
         // loop (after saying why) and runs the work here, below. The work never runs inside a try that catches Redis
@@ -41,9 +43,11 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
                 EnsureSubscribed();
 
                 // Not cancelled by the callers' token: once sent, the script may take the key whatever this process does,
-                // so the flight must see its answer and release a key it won. RedisTimeout bounds the wait.
+                // so the flight must see its answer and release a key it won. RedisTimeout bounds the wait. A cluster that
+                // cannot serve it yet (CLUSTERDOWN during a failover) is asked again below, within that bound; the first
+                // attempt is sent directly, so an election that is not refused costs no retry machinery.
                 electing = FlightScripts.Acquire(_redis.GetDatabase(), keys, myToken, _options.LeaseDuration);
-                holder = FlightScripts.HolderOf(await electing.WaitAsync(_options.RedisTimeout, CancellationToken.None).ConfigureAwait(false));
+                holder = FlightScripts.HolderOf(await electing.WaitAsync(_options.RedisTimeout, CancellationToken.None).ConfigureAwait(false), myToken);
             }
             catch (Exception ex) when (IsRedisFailure(ex))
             {
@@ -54,6 +58,18 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
                 }
 
                 flightToken.ThrowIfCancellationRequested();
+                if (ex is RedisServerException refused && IsClusterBusy(refused))
+                {
+                    // The script did not run: send it again after a pause, as SendAsync does for the other scripts.
+                    busySince ??= Stopwatch.GetTimestamp();
+                    if (ElapsedSince(busySince.Value) + retryDelay < _options.RedisTimeout)
+                    {
+                        await Task.Delay(retryDelay, flightToken).ConfigureAwait(false);
+                        retryDelay = retryDelay + retryDelay < MaxRetryDelay ? retryDelay + retryDelay : MaxRetryDelay;
+                        continue;
+                    }
+                }
+
                 _health.Fallback(RedisTelemetry.ReasonOf(ex));
                 break;
             }
@@ -118,7 +134,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
         => electing.ContinueWith(
             t =>
             {
-                if (t.Status == TaskStatus.RanToCompletion && FlightScripts.HolderOf(t.Result) == token)
+                if (t.Status == TaskStatus.RanToCompletion && FlightScripts.HolderOf(t.Result, token) == token)
                 {
                     _ = AbandonAsync(keys, token);
                 }

@@ -109,7 +109,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
             while (true)
             {
                 // Register before polling, so an announcement between the poll and the wait is not missed.
-                var signal = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                var signal = new TaskCompletionSource<byte[]?>(TaskCreationOptions.RunContinuationsAsynchronously);
                 _waiters[myToken] = (holder, signal);
 
                 var poll = FlightScripts.ReadPoll(await Redis(
@@ -132,8 +132,14 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
 
                 try
                 {
-                    await signal.Task.WaitAsync(remaining < _options.PollInterval ? remaining : _options.PollInterval, flightToken)
+                    var announced = await signal.Task.WaitAsync(remaining < _options.PollInterval ? remaining : _options.PollInterval, flightToken)
                         .ConfigureAwait(false);
+                    if (announced is not null)
+                    {
+                        // The announcement carried the outcome: no poll needed. The interest entry lapses on its own.
+                        done = true;
+                        return (PollOutcome.Done, announced);
+                    }
                 }
                 catch (TimeoutException)
                 {

@@ -131,16 +131,14 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
             _health.NotShareable(ex);
         }
 
-        var written = await TryRedisAsync(db => FlightScripts.Complete(db, keys, myToken, payload, _options.ResultTimeToLive, _channel))
-            .ConfigureAwait(false);
-        RedisTelemetry.Record(Name, RedisTelemetry.Led, unshareable ?? (written is null ? null : "publish:" + written));
-        if (written is null)
+        // Sent, not awaited: the callers have their outcome now, one round trip before Redis confirms it. Nothing this
+        // process sends later can overtake it (a connection carries commands in order, and every key of the flight is
+        // on one connection), so a new flight for the key elects after this one released it.
+        var sent = SendCompletion(keys, myToken, payload);
+        RedisTelemetry.Record(Name, RedisTelemetry.Led, unshareable ?? (sent is null ? null : "publish:" + sent));
+        if (sent is not null)
         {
-            _health.Healthy();
-        }
-        else
-        {
-            _health.Degraded("publish:" + written);
+            _health.Degraded("publish:" + sent);
         }
 
         failure?.Throw();
@@ -161,6 +159,87 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
         using (clock.CreateTimer(static s => ((TaskCompletionSource<bool>)s!).TrySetResult(true), expired, left, Timeout.InfiniteTimeSpan))
         {
             return ReferenceEquals(await Task.WhenAny(running, expired.Task).ConfigureAwait(false), running);
+        }
+    }
+
+    /// <summary>
+    /// Sends the completion script (outcome written, key released, waiting processes told) without waiting for its
+    /// reply. Returns the reason it could not be sent, or null; a failure that shows only in the reply is logged when
+    /// the reply comes (the flight's <c>led</c> record has been made by then).
+    /// </summary>
+    private string? SendCompletion(FlightKeys keys, string myToken, byte[] payload)
+    {
+        Task<RedisResult> completing;
+        try
+        {
+            if (!_redis.IsConnected)
+            {
+                return "disconnected";
+            }
+
+            completing = FlightScripts.Complete(_redis.GetDatabase(), keys, myToken, payload, _options.ResultTimeToLive, _channelName);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            return RedisTelemetry.ReasonOf(ex);
+        }
+
+        var sent = new SentCompletion(this, keys, myToken, payload);
+        if (completing.IsCompleted)
+        {
+            sent.Observe(completing);
+        }
+        else
+        {
+            completing.ContinueWith(
+                static (t, s) => ((SentCompletion)s!).Observe(t),
+                sent,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+
+        return null;
+    }
+
+    /// <summary>A completion on its way: what the reply is checked against, and what is sent again if a cluster refused it.</summary>
+    private sealed class SentCompletion(DistributedSingleFlightGroup<TKey, TValue> group, FlightKeys keys, string token, byte[] payload)
+    {
+        public void Observe(Task<RedisResult> completing)
+        {
+            if (completing.Status == TaskStatus.RanToCompletion)
+            {
+                group._health.Healthy();
+                return;
+            }
+
+            var error = completing.Exception?.InnerException;
+            if (error is RedisServerException refused && IsClusterBusy(refused))
+            {
+                // The script did not run (a slot migration or a failover under way): send it again, within RedisTimeout.
+                // Until it runs, the lock stays held and the followers keep waiting for this flight's outcome.
+                _ = group.TryRedisAsync(db => FlightScripts.Complete(db, keys, token, payload, group._options.ResultTimeToLive, group._channelName))
+                    .ContinueWith(
+                        static (t, s) =>
+                        {
+                            var g = (DistributedSingleFlightGroup<TKey, TValue>)s!;
+                            if (t.Result is { } reason)
+                            {
+                                g._health.Degraded("publish:" + reason);
+                            }
+                            else
+                            {
+                                g._health.Healthy();
+                            }
+                        },
+                        group,
+                        CancellationToken.None,
+                        TaskContinuationOptions.ExecuteSynchronously,
+                        TaskScheduler.Default);
+                return;
+            }
+
+            group._health.Degraded("publish:" + (error is null ? "canceled" : RedisTelemetry.ReasonOf(error)));
         }
     }
 
@@ -215,7 +294,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
 
     /// <summary>Releases the key if <paramref name="token"/> still holds it and announces it, so waiters elect again at once. Best effort.</summary>
     private Task<string?> AbandonAsync(FlightKeys keys, string token)
-        => TryRedisAsync(db => FlightScripts.Abandon(db, keys, token, _channel));
+        => TryRedisAsync(db => FlightScripts.Abandon(db, keys, token, _channelName));
 
     /// <summary>Renews the lease every third of its length until cancelled; never throws.</summary>
     private async Task RenewAsync(RedisKey lockKey, string myToken, CancellationToken stop)

@@ -46,6 +46,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue> : IDispos
     private readonly SingleFlightGroup<TKey, TValue> _local;
     private readonly string _keyPrefix;
     private readonly RedisChannel _channel;
+    private readonly RedisValue _channelName;
     private readonly RedisHealthLog _health;
     private bool _disposed;
 
@@ -101,6 +102,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue> : IDispos
         var operation = "o" + operationName.Length.ToString(CultureInfo.InvariantCulture) + ":" + operationName;
         _keyPrefix = _options.KeyPrefix + ":{" + operation;
         _channel = RedisChannel.Literal(_options.KeyPrefix + ":done:" + operation);
+        _channelName = _options.KeyPrefix + ":done:" + operation;
     }
 
     /// <summary>Creates a group whose results cross processes as JSON with the given serializer options.</summary>

@@ -8,17 +8,22 @@ namespace SingleFlight.Redis;
 /// </summary>
 internal readonly struct FlightKeys
 {
-    private readonly string _stem;
+    // The stem is prefix + encoded key + "}:"; each name is built in one concatenation rather than from a stem string.
+    private readonly string _prefix;
+    private readonly string _encodedKey;
 
-    public FlightKeys(string stem)
+    /// <param name="prefix">The group's prefix, ending inside the opened hash tag.</param>
+    /// <param name="encodedKey">The encoded key, which closes the hash tag's content.</param>
+    public FlightKeys(string prefix, string encodedKey)
     {
-        _stem = stem;
-        Lock = stem + "lock";
+        _prefix = prefix;
+        _encodedKey = encodedKey;
+        Lock = string.Concat(prefix, encodedKey, "}:lock");
     }
 
     public RedisKey Lock { get; }
 
-    public RedisKey Result(string leaderToken) => _stem + "result:" + leaderToken;
+    public RedisKey Result(string leaderToken) => string.Concat(_prefix, _encodedKey, "}:result:", leaderToken);
 
-    public RedisKey Interest(string leaderToken) => _stem + "waiters:" + leaderToken;
+    public RedisKey Interest(string leaderToken) => string.Concat(_prefix, _encodedKey, "}:waiters:", leaderToken);
 }

@@ -14,9 +14,9 @@ namespace SingleFlight.Redis;
 /// </remarks>
 internal static class FlightScripts
 {
-    // Returns the holder's token: ARGV[1] when this call won the key.
+    // Returns 1 when this call won the key, else the holder's token (a string), so a won election sends no token back.
     private const string AcquireScript = """
-        if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return ARGV[1] end
+        if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
         return redis.call('GET', KEYS[1])
         """;
 
@@ -26,13 +26,29 @@ internal static class FlightScripts
         return 0
         """;
 
-    // Writes the outcome under the leader's own result key, releases the lease if still held, announces.
+    // Writes the outcome under the leader's own result key, releases the lease if still held, and announces it if a
+    // follower registered interest (KEYS[3]). A follower always polls, which registers it, before it waits for the
+    // announcement; a follower whose poll comes after this script finds the result instead. So when no follower
+    // exists, no message goes to every subscribed process. The message is the token followed by the outcome when
+    // the outcome is at most ARGV[5] bytes, so a follower has it without another round trip; else the token alone.
     private const string CompleteScript = """
         redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
         if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-        redis.call('PUBLISH', ARGV[4], ARGV[1])
+        if redis.call('EXISTS', KEYS[3]) == 1 then
+          if #ARGV[2] <= tonumber(ARGV[5]) then
+            redis.call('PUBLISH', ARGV[4], ARGV[1] .. ARGV[2])
+          else
+            redis.call('PUBLISH', ARGV[4], ARGV[1])
+          end
+        end
         return 1
         """;
+
+    /// <summary>The largest outcome sent inside the completion's announcement; a larger one is read with a poll.</summary>
+    internal const int MaxAnnouncedPayload = 16 * 1024;
+
+    /// <summary>The length of a flight's token (a GUID in hex, "N" format), which starts every announcement.</summary>
+    internal const int TokenLength = 32;
 
     // Compare-and-delete without a result: the waiting processes elect a new leader.
     private const string AbandonScript = """
@@ -76,10 +92,11 @@ internal static class FlightScripts
         => db.ScriptEvaluateAsync(AcquireScript, [keys.Lock], [token, Milliseconds(lease)]);
 
     /// <summary>
-    /// The token that holds the lock after <see cref="Acquire"/>: the caller's own if it won. Empty for a reply this code
-    /// does not understand (the script always finds a holder).
+    /// The token that holds the lock after <see cref="Acquire"/> by <paramref name="token"/>: <paramref name="token"/>
+    /// itself if it won. Empty for a reply this code does not understand (the script always finds a holder).
     /// </summary>
-    internal static string HolderOf(RedisResult reply) => (string?)reply ?? string.Empty;
+    internal static string HolderOf(RedisResult reply, string token)
+        => reply.Resp2Type == ResultType.Integer ? ((long)reply == 1 ? token : string.Empty) : (string?)reply ?? string.Empty;
 
     /// <summary>Extends the lease of <paramref name="token"/> to <paramref name="lease"/> if it still holds the lock.</summary>
     /// <remarks>Read the reply with <see cref="IsRenewed"/>.</remarks>
@@ -90,8 +107,8 @@ internal static class FlightScripts
     internal static bool IsRenewed(RedisResult reply) => (long)reply != 0;
 
     /// <summary>
-    /// Writes the leader's outcome for <paramref name="resultTimeToLive"/>, releases its lock if still held, and
-    /// announces the end of the flight on <paramref name="channel"/>.
+    /// Writes the leader's outcome for <paramref name="resultTimeToLive"/>, releases its lock if still held, and, if a
+    /// follower waits, announces the end of the flight on <paramref name="channel"/> (with the outcome when it is small).
     /// </summary>
     internal static Task<RedisResult> Complete(
         IDatabase db,
@@ -99,15 +116,15 @@ internal static class FlightScripts
         string leaderToken,
         byte[] payload,
         TimeSpan resultTimeToLive,
-        RedisChannel channel)
+        RedisValue channel)
         => db.ScriptEvaluateAsync(
             CompleteScript,
-            [keys.Lock, keys.Result(leaderToken)],
-            [leaderToken, payload, Milliseconds(resultTimeToLive), channel.ToString()]);
+            [keys.Lock, keys.Result(leaderToken), keys.Interest(leaderToken)],
+            [leaderToken, payload, Milliseconds(resultTimeToLive), channel, MaxAnnouncedPayload]);
 
     /// <summary>Releases the lock if <paramref name="token"/> still holds it, and announces it on <paramref name="channel"/>.</summary>
-    internal static Task<RedisResult> Abandon(IDatabase db, FlightKeys keys, string token, RedisChannel channel)
-        => db.ScriptEvaluateAsync(AbandonScript, [keys.Lock], [token, channel.ToString()]);
+    internal static Task<RedisResult> Abandon(IDatabase db, FlightKeys keys, string token, RedisValue channel)
+        => db.ScriptEvaluateAsync(AbandonScript, [keys.Lock], [token, channel]);
 
     /// <summary>
     /// Looks for the outcome of the flight that <paramref name="holder"/> leads; while it runs, renews the interest of

@@ -24,6 +24,7 @@ public sealed class CodeFixRobustnessTests
         new UseClosestParameterNameCodeFixProvider(),
         new UseTupleKeyCodeFixProvider(),
         new UseFlightScopeCodeFixProvider(),
+        new ReadOnlyResultCodeFixProvider(),
     ];
 
     private static readonly Dictionary<string, (string Source, int? Generated)> s_corpus = BrokenInputCorpus.Inputs;

@@ -8,6 +8,8 @@ public sealed class AnalyzerTests
     [InlineData(nameof(Inputs.NonDeterministicKey), "SF0005")]
     [InlineData(nameof(Inputs.LeaderDisposable), "SF0012")]
     [InlineData(nameof(Inputs.CallerTenant), "SF0013")]
+    [InlineData(nameof(Inputs.StreamResult), "SF0014")]
+    [InlineData(nameof(Inputs.ListResult), "SF0014")]
     public async Task Reports_the_expected_diagnostic(string shape, string id)
     {
         var run = Roslyn48Compiler.Generate(Roslyn48Compiler.Create(GeneratorTests.Source(shape)));

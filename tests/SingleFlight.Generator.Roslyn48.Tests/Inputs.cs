@@ -229,4 +229,38 @@ internal static class Inputs
             private Task<string> GetCoreAsync(int id) => Task.FromResult(tenant.TenantId + id);
         }
         """;
+
+    /// <summary>SF0014 (warning): a stream every caller of the flight would read.</summary>
+    public const string StreamResult = """
+        using System.IO;
+        using System.Threading.Tasks;
+        using SingleFlight;
+
+        public sealed partial class Files
+        {
+            [SingleFlight]
+            public partial Task<Stream> OpenAsync(string name);
+
+            private Task<Stream> OpenCoreAsync(string name) => Task.FromResult<Stream>(new MemoryStream());
+        }
+        """;
+
+    /// <summary>SF0014 (info): a list every caller of the flight could change, in a tuple.</summary>
+    public const string ListResult = """
+        using System.Collections.Generic;
+        using System.Threading.Tasks;
+        using SingleFlight;
+
+        public sealed partial class Lists
+        {
+            [SingleFlight]
+            public partial Task<(List<int> Items, int Total)?> GetAsync(string name);
+
+            private async Task<(List<int> Items, int Total)?> GetCoreAsync(string name)
+            {
+                await Task.Yield();
+                return (new List<int>(), 0);
+            }
+        }
+        """;
 }

@@ -35,15 +35,18 @@ public sealed class SampleTests
     }
 
     [Fact]
-    public void The_stampede_demo_multi_process_mode_asks_for_redis()
+    public void The_stampede_demo_multi_process_mode_uses_the_redis_it_is_given_and_says_when_it_cannot_reach_it()
     {
         var project = Path.Combine(DotNetCli.RepositoryRoot, "samples", "StampedeDemo");
 
-        // The multi-process run itself needs a redis-server: tests/SingleFlight.Redis.Tests runs it.
-        var run = DotNetCli.Run(project, null, Timeout, "run", "--project", project, "-p:UseSharedCompilation=false", "--", "--processes", "2");
+        // Nothing listens on port 1. Without --redis the demo hosts a Garnet server instead; tests/SingleFlight.Redis.Tests
+        // runs the multi-process mode both ways.
+        var run = DotNetCli.Run(project, null, Timeout,
+            "run", "--project", project, "-p:UseSharedCompilation=false", "--", "--processes", "2", "--redis", "127.0.0.1:1");
 
-        Assert.Equal(2, run.ExitCode);
-        Assert.Contains("--processes needs --redis HOST:PORT", run.Output);
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("cannot reach Redis at 127.0.0.1:1", run.Output);
+        Assert.DoesNotContain("embedded Garnet", run.Output);
     }
 
     [Fact]

@@ -8,19 +8,22 @@ namespace SingleFlight.Redis.Tests;
 /// work creates, which does not depend on the code under test.
 /// </summary>
 [Collection(RedisCollection.Name)]
-public sealed class MultiProcessTests : IDisposable
+public sealed class MultiProcessTests(RedisFixture fixture) : MultiProcessScenarios(fixture.Server.EndPoint)
+{
+}
+
+/// <summary>
+/// The multi-process scenarios, against the server (or cluster) at <paramref name="endpoint"/>: a connection string
+/// the child processes connect with.
+/// </summary>
+public abstract class MultiProcessScenarios(string endpoint) : IDisposable
 {
     private const int Processes = 3;
     private const int CallersPerProcess = 8;
 
-    private readonly RedisServer _server;
+    private readonly string _endpoint = endpoint;
     private readonly string _directory = Directory.CreateTempSubdirectory("singleflight-redis-").FullName;
     private readonly List<Child> _children = [];
-
-    public MultiProcessTests(RedisFixture fixture)
-    {
-        _server = fixture.Server;
-    }
 
     public void Dispose()
     {
@@ -42,7 +45,7 @@ public sealed class MultiProcessTests : IDisposable
         var operation = "multi-" + Guid.NewGuid().ToString("N");
         for (var i = 0; i < Processes; i++)
         {
-            _children.Add(Child.Start(_server.EndPoint, operation, _directory, CallersPerProcess, leaseMs: 10_000, mode));
+            _children.Add(Child.Start(_endpoint, operation, _directory, CallersPerProcess, leaseMs: 10_000, mode));
         }
 
         await Task.WhenAll(_children.Select(c => c.InFlight)).WaitAsync(Bounded.Timeout);
@@ -63,7 +66,7 @@ public sealed class MultiProcessTests : IDisposable
         var operation = "multi-" + Guid.NewGuid().ToString("N");
         for (var i = 0; i < Processes; i++)
         {
-            _children.Add(Child.Start(_server.EndPoint, operation, _directory, CallersPerProcess, leaseMs: 5_000));
+            _children.Add(Child.Start(_endpoint, operation, _directory, CallersPerProcess, leaseMs: 5_000));
         }
 
         await Task.WhenAll(_children.Select(c => c.InFlight)).WaitAsync(Bounded.Timeout);

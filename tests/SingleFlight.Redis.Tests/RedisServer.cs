@@ -9,12 +9,14 @@ namespace SingleFlight.Redis.Tests;
 /// <summary>A real redis-server on a free loopback port, owned by the test run: started, stopped, restarted, killed.</summary>
 internal sealed class RedisServer : IDisposable
 {
+    private readonly IReadOnlyList<string> _extraArguments;
     private Process? _process;
 
-    private RedisServer(string binary, int port)
+    private RedisServer(string binary, int port, IReadOnlyList<string>? extraArguments = null)
     {
         Binary = binary;
         Port = port;
+        _extraArguments = extraArguments ?? [];
     }
 
     public string Binary { get; }
@@ -56,14 +58,20 @@ internal sealed class RedisServer : IDisposable
                 + "Under CI=true these tests fail instead of skipping."
             : null;
 
-    public static RedisServer Start()
+    public static RedisServer Start() => Start(port: null, extraArguments: null);
+
+    /// <summary>Starts a server on <paramref name="port"/> (a free one when null) with more arguments after the defaults.</summary>
+    public static RedisServer Start(int? port, IReadOnlyList<string>? extraArguments)
     {
         var binary = FindBinary() ?? throw new InvalidOperationException(
             "No redis-server binary (looked at $REDIS_SERVER, /usr/bin/redis-server and PATH). Install the Debian package redis-server.");
-        var server = new RedisServer(binary, FreePort());
+        var server = new RedisServer(binary, port ?? FreePort(), extraArguments);
         server.Restart();
         return server;
     }
+
+    /// <summary>Whether the server process runs.</summary>
+    public bool IsRunning => _process is { HasExited: false };
 
     /// <summary>A server on a free port that is not started yet: nothing listens there until <see cref="Restart"/>.</summary>
     public static RedisServer Reserve()
@@ -88,6 +96,11 @@ internal sealed class RedisServer : IDisposable
             RedirectStandardError = true,
         };
         foreach (var argument in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes" })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var argument in _extraArguments)
         {
             info.ArgumentList.Add(argument);
         }
@@ -146,17 +159,7 @@ internal sealed class RedisServer : IDisposable
 
     public ConnectionMultiplexer Connect()
     {
-        var options = new ConfigurationOptions
-        {
-            AbortOnConnectFail = false,
-            ConnectTimeout = 2000,
-            SyncTimeout = 2000,
-            AsyncTimeout = 2000,
-            ReconnectRetryPolicy = new LinearRetry(200),
-            ConnectRetry = 1,
-        };
-        options.EndPoints.Add(IPAddress.Loopback, Port);
-        var connection = ConnectionMultiplexer.Connect(options);
+        var connection = ConnectionMultiplexer.Connect(TestConnection.Options(Port));
         return connection;
     }
 
@@ -202,7 +205,7 @@ internal sealed class RedisServer : IDisposable
         }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -214,6 +217,29 @@ internal sealed class RedisServer : IDisposable
         {
             listener.Stop();
         }
+    }
+}
+
+/// <summary>How every test connects: to loopback ports, failing fast, reconnecting quickly.</summary>
+internal static class TestConnection
+{
+    public static ConfigurationOptions Options(params int[] ports)
+    {
+        var options = new ConfigurationOptions
+        {
+            AbortOnConnectFail = false,
+            ConnectTimeout = 2000,
+            SyncTimeout = 2000,
+            AsyncTimeout = 2000,
+            ReconnectRetryPolicy = new LinearRetry(200),
+            ConnectRetry = 1,
+        };
+        foreach (var port in ports)
+        {
+            options.EndPoints.Add(IPAddress.Loopback, port);
+        }
+
+        return options;
     }
 }
 

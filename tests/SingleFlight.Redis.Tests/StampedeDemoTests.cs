@@ -5,8 +5,8 @@ using System.Text;
 namespace SingleFlight.Redis.Tests;
 
 /// <summary>
-/// The sample's multi-process mode (samples/StampedeDemo --processes N --redis HOST:PORT) against the test's
-/// redis-server. The workers count database queries themselves, independently of the code under test, and the
+/// The sample's multi-process mode (samples/StampedeDemo --processes N), against the test's redis-server
+/// (--redis HOST:PORT) and against the Garnet server the demo hosts itself without --redis. The workers count database queries themselves, independently of the code under test, and the
 /// demo prints one machine-readable RESULT line per mode.
 /// </summary>
 [Collection(RedisCollection.Name)]
@@ -20,15 +20,41 @@ public sealed class StampedeDemoTests(RedisFixture fixture)
     [RedisFact]
     public async Task With_redis_the_demo_queries_once_per_expiry_across_processes_and_once_per_process_without()
     {
-        // A long query (500 ms) gives every worker time to join the flight even on a loaded 2-core CI machine.
-        var output = await RunDemoAsync(
+        var output = await RunDemoAsync(Arguments("--redis", fixture.Server.EndPoint));
+
+        Assert.DoesNotContain("embedded Garnet", output, StringComparison.Ordinal);
+        Assert.Contains($"the Redis at {fixture.Server.EndPoint}", output, StringComparison.Ordinal);
+        AssertCounts(output);
+    }
+
+    [Fact]
+    public async Task Without_redis_the_demo_hosts_a_Garnet_server_for_its_workers_and_queries_once_per_expiry_across_processes()
+    {
+        // Nothing but the .NET SDK: no redis-server involved.
+        var output = await RunDemoAsync(Arguments());
+
+        var announced = Assert.Single(output.Split('\n'), l => l.StartsWith("No --redis given: hosting an embedded Garnet server", StringComparison.Ordinal));
+        var endpoint = System.Text.RegularExpressions.Regex.Match(announced, @"at (127\.0\.0\.1:\d+) for the worker processes").Groups[1].Value;
+        Assert.NotEmpty(endpoint);
+        Assert.Contains($"the embedded Garnet server at {endpoint}", output, StringComparison.Ordinal);
+        Assert.Contains("| distributed [SingleFlight] |", output, StringComparison.Ordinal);
+        AssertCounts(output);
+    }
+
+    private static string[] Arguments(params string[] more)
+        =>
+        [
             "--processes", Processes.ToString(CultureInfo.InvariantCulture),
-            "--redis", fixture.Server.EndPoint,
+            .. more,
             "--requests", RequestsPerProcess.ToString(CultureInfo.InvariantCulture),
             "--expiries", Expiries.ToString(CultureInfo.InvariantCulture),
+            // A long query (500 ms) gives every worker time to join the flight even on a loaded 2-core CI machine.
             "--delay", "500",
-            "--reviews", "2000");
+            "--reviews", "2000",
+        ];
 
+    private static void AssertCounts(string output)
+    {
         var plain = Result(output, "plain");
         var local = Result(output, "local");
         var distributed = Result(output, "distributed");
@@ -45,8 +71,8 @@ public sealed class StampedeDemoTests(RedisFixture fixture)
         // In-process single-flight: one query per process and expiry.
         Assert.Equal(Processes * Expiries, local["queries"]);
 
-        // Through Redis: one query per expiry in total. A silent fall back to in-process coalescing would show
-        // Processes × Expiries queries here, and local flights instead of received ones.
+        // Through the shared server: one query per expiry in total. A silent fall back to in-process coalescing would
+        // show Processes × Expiries queries here, and local flights instead of received ones.
         Assert.Equal(Expiries, distributed["queries"]);
         Assert.Equal(Expiries, distributed["redis_led"]);
         Assert.Equal((Processes - 1) * Expiries, distributed["redis_received"]);

@@ -518,8 +518,11 @@ internal static class InstanceStateRules
             return IsCallerOwned(((INamedTypeSymbol)type).TypeArguments[0], out isProvider);
         }
 
-        return IsDisposable(type) && !Matches(type, SharedDisposables);
+        return IsDisposable(type) && !IsSharedDisposable(type);
     }
+
+    /// <summary>Whether the type is (derives from, implements) one of the disposable types made to be shared by every caller.</summary>
+    internal static bool IsSharedDisposable(ITypeSymbol type) => Matches(type, SharedDisposables);
 
     private static bool IsLazy(ITypeSymbol type) => type is INamedTypeSymbol lazy && lazy.IsNamed("System", "Lazy", 1);
 
@@ -774,7 +777,7 @@ internal static class InstanceStateRules
     }
 
     /// <summary>The full names listed in <see cref="SharedTypesOption"/> for the tree.</summary>
-    private static ImmutableArray<string> SharedTypes(AnalyzerOptions options, SyntaxTree tree)
+    internal static ImmutableArray<string> SharedTypes(AnalyzerOptions options, SyntaxTree tree)
     {
         if (!options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue(SharedTypesOption, out var value) || string.IsNullOrWhiteSpace(value))
         {
@@ -788,7 +791,7 @@ internal static class InstanceStateRules
     }
 
     /// <summary>Whether the type, a base type or an interface of it is listed in <see cref="SharedTypesOption"/> (full name, no type arguments).</summary>
-    private static bool IsListed(ITypeSymbol type, ImmutableArray<string> shared)
+    internal static bool IsListed(ITypeSymbol type, ImmutableArray<string> shared)
     {
         if (shared.IsEmpty)
         {

@@ -12,8 +12,9 @@ using SingleFlight.Generator.Parsing;
 namespace SingleFlight.Generator.Analyzers;
 
 /// <summary>
-/// Explains what the generator cannot do (SF0001–SF0004: the failures for which it emits nothing) and warns
-/// about keys that will not deduplicate or will share results wrongly (SF0005–SF0009). Runs the same
+/// Explains what the generator cannot do (SF0001–SF0004: the failures for which it emits nothing), warns
+/// about keys that will not deduplicate or will share results wrongly (SF0005–SF0009) and about results the callers
+/// of a flight cannot safely share (SF0014). Runs the same
 /// <see cref="MethodParser"/> as the generator, which reports SF0001–SF0004 and SF0010 itself, so the two always agree.
 /// </summary>
 /// <remarks>
@@ -45,7 +46,8 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
             }
 
             var operations = new DistributedOperations();
-            start.RegisterSymbolAction(context => AnalyzeMethod(context, attributeType, operations), SymbolKind.Method);
+            var readOnlyTypes = new ResultRules.ReadOnlyTypes(start.Compilation);
+            start.RegisterSymbolAction(context => AnalyzeMethod(context, attributeType, operations, readOnlyTypes), SymbolKind.Method);
             start.RegisterCompilationEndAction(operations.ReportReuse);
 
             // Local functions and lambdas may carry the attribute too (it targets methods), but the generator
@@ -89,7 +91,7 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
         context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NotAMethod, location, what));
     }
 
-    private static void AnalyzeMethod(SymbolAnalysisContext context, INamedTypeSymbol attributeType, DistributedOperations operations)
+    private static void AnalyzeMethod(SymbolAnalysisContext context, INamedTypeSymbol attributeType, DistributedOperations operations, ResultRules.ReadOnlyTypes readOnlyTypes)
     {
         var method = (IMethodSymbol)context.Symbol;
 
@@ -117,7 +119,7 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
-            AnalyzeDeclaration(context, declaration, attributeSyntax, operations);
+            AnalyzeDeclaration(context, declaration, attributeSyntax, operations, readOnlyTypes);
         }
     }
 
@@ -138,7 +140,8 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
         SymbolAnalysisContext context,
         MethodDeclarationSyntax declaration,
         AttributeSyntax attributeSyntax,
-        DistributedOperations operations)
+        DistributedOperations operations,
+        ResultRules.ReadOnlyTypes readOnlyTypes)
     {
         var ct = context.CancellationToken;
 
@@ -168,5 +171,6 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
         }
 
         KeyRules.Report(context, parsed, attributeSyntax);
+        ResultRules.Report(context, parsed, readOnlyTypes);
     }
 }

@@ -594,6 +594,76 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Warning,
         CallerStateDescription);
 
+    // ---- SF0014: a shared flight's result is unsafe to share ---------------------------------------------------
+
+    /// <summary>SF0014: a shared flight returns a result unsafe to share.</summary>
+    public const string UnsafeResultId = "SF0014";
+
+    /// <summary>
+    /// Diagnostic property on the SF0014 mutable-collection messages when the code fix applies: the metadata name of the
+    /// read-only type to return instead (<c>System.Collections.Generic.IReadOnlyList`1</c>). The diagnostic's one additional
+    /// location is then the same type in the core method's return type.
+    /// </summary>
+    public const string ReadOnlyTypeProperty = "ReadOnlyType";
+
+    private const string UnsafeResultTitle = "A shared flight returns a result that is unsafe to share";
+
+    private const string UnsafeResultDescription = "Every caller that joins a flight receives the same result object, whatever the Scope. A disposable or single-consumer result (a Stream, an HttpResponseMessage, a DbDataReader, an enumerator, any IDisposable) is consumed or disposed by the first caller under the others; a lazily evaluated sequence is evaluated again by every caller, outside the flight; a mutable collection (List<T>, an array, Dictionary<TKey, TValue>) changed by one caller changes under the others while they read it. Return data that can be shared: a DTO, a record, a string, an immutable or frozen collection, or a read-only interface.";
+
+    /// <summary>{0}: the method; {1}: the result type.</summary>
+    public static readonly DiagnosticDescriptor DisposableResult = Create(
+        UnsafeResultId,
+        UnsafeResultTitle,
+        "'{0}' returns '{1}', which is disposable: every caller that joins a flight of '{0}' receives the same instance, so the first caller to dispose it (a using block, the end of its request) disposes it under the others. Copy what the callers need out of it in the core and return that, or list the type in singleflight.shared_types when it is made to be shared.",
+        UsageCategory,
+        DiagnosticSeverity.Warning,
+        UnsafeResultDescription);
+
+    /// <summary>{0}: the method; {1}: the result type.</summary>
+    public static readonly DiagnosticDescriptor SingleConsumerResult = Create(
+        UnsafeResultId,
+        UnsafeResultTitle,
+        "'{0}' returns '{1}', which can be read only once: every caller that joins a flight of '{0}' receives the same instance, so the first caller to read it consumes it (and disposes it) under the others. Read it in the core and return what was read (a string, a DTO, ReadOnlyMemory<byte>).",
+        UsageCategory,
+        DiagnosticSeverity.Warning,
+        UnsafeResultDescription);
+
+    /// <summary>{0}: the method; {1}: the result type.</summary>
+    public static readonly DiagnosticDescriptor DeferredQueryResult = Create(
+        UnsafeResultId,
+        UnsafeResultTitle,
+        "'{0}' returns '{1}', a query that runs each time it is enumerated: every caller that joins a flight of '{0}' runs it again, outside the flight, after the flight's own scope is disposed. Materialize it in the core (ToListAsync, ToArray) and return a read-only collection.",
+        UsageCategory,
+        DiagnosticSeverity.Warning,
+        UnsafeResultDescription);
+
+    /// <summary>{0}: the method; {1}: the result type; {2}: the core method; {3}: the deferred operator ("Select").</summary>
+    public static readonly DiagnosticDescriptor DeferredSequenceResult = Create(
+        UnsafeResultId,
+        UnsafeResultTitle,
+        "'{0}' returns '{1}', and '{2}' returns a deferred LINQ query ('{3}'): it runs each time it is enumerated, so every caller that joins a flight of '{0}' runs it again, outside the flight. Materialize it in '{2}' (ToList, ToArray) and return IReadOnlyList<T>.",
+        UsageCategory,
+        DiagnosticSeverity.Warning,
+        UnsafeResultDescription);
+
+    /// <summary>{0}: the method; {1}: the result type; {2}: the read-only type to return instead.</summary>
+    public static readonly DiagnosticDescriptor MutableCollectionResult = Create(
+        UnsafeResultId,
+        UnsafeResultTitle,
+        "'{0}' returns '{1}', a mutable collection: every caller that joins a flight of '{0}' receives the same instance, so a caller that changes it (Add, Remove, an element set, a sort) changes it under the others while they read it. Return '{2}' from '{0}' and its core.",
+        UsageCategory,
+        DiagnosticSeverity.Info,
+        UnsafeResultDescription);
+
+    /// <summary>{0}: the method; {1}: the result type.</summary>
+    public static readonly DiagnosticDescriptor MutableCollectionResultNoView = Create(
+        UnsafeResultId,
+        UnsafeResultTitle,
+        "'{0}' returns '{1}', a mutable collection with no read-only interface: every caller that joins a flight of '{0}' receives the same instance, so a caller that changes it changes it under the others while they read it. Return an immutable or read-only copy (ImmutableArray<T>, ReadOnlyCollection<T>, a frozen collection).",
+        UsageCategory,
+        DiagnosticSeverity.Info,
+        UnsafeResultDescription);
+
     /// <summary>Every descriptor, in id order: what the analyzer supports.</summary>
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = typeof(DiagnosticDescriptors)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)

@@ -11,7 +11,7 @@ public sealed record LeaderboardEntry(string Member, double Score);
 /// </summary>
 public sealed partial class RedisLeaderboard(IConnectionMultiplexer redis, ILogger<RedisLeaderboard> logger)
 {
-    // expect: none
+    // expect: SF0014
     [SingleFlight]
     public partial Task<LeaderboardEntry[]> GetTopAsync(string board, int count);
 

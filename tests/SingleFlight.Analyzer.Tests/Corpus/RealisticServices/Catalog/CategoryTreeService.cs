@@ -9,7 +9,7 @@ public sealed record CategoryNode(string Name, int Products);
 /// <summary>Blocking methods (called from synchronous Razor helpers): one on the request's context, one on the flight's.</summary>
 public sealed partial class CategoryTreeService(IServiceScopeFactory scopes, ShopDb requestDb)
 {
-    // expect: SF0012
+    // expect: SF0012 SF0014
     [SingleFlight]
     public partial CategoryNode[] GetTree(bool activeOnly);
 
@@ -20,7 +20,7 @@ public sealed partial class CategoryTreeService(IServiceScopeFactory scopes, Sho
             .Select(g => new CategoryNode(g.Key, g.Count()))
             .ToArray();
 
-    // expect: none
+    // expect: SF0014
     [SingleFlight]
     public partial CategoryNode[] GetTreeFromFlightScope(bool activeOnly);
 

@@ -32,7 +32,7 @@ public sealed partial class CountryCatalog(IExchangeRateApi rates)
     }
 
     // A static method over static data.
-    // expect: none
+    // expect: SF0014
     [SingleFlight]
     public static partial Task<Country[]> ListAsync(string prefix);
 

@@ -16,7 +16,7 @@ public sealed partial class ProductListingService(IDbContextFactory<ShopDb> cont
     }
 
     // The page is the key; the filter and the flag are mutable fields set per request: not in it.
-    // expect: SF0013
+    // expect: SF0013 SF0014
     [SingleFlight]
     public partial Task<ProductDto[]> GetPageAsync(int page, CancellationToken cancellationToken = default);
 
@@ -33,7 +33,7 @@ public sealed partial class ProductListingService(IDbContextFactory<ShopDb> cont
     }
 
     // The same query with the filter as a parameter: a record, in the key.
-    // expect: none
+    // expect: SF0014
     [SingleFlight]
     public partial Task<ProductDto[]> SearchAsync(ProductFilter filter, CancellationToken cancellationToken = default);
 

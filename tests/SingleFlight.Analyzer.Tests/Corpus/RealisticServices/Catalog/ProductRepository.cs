@@ -14,7 +14,7 @@ public sealed partial class ProductRepository(ShopDb db)
     private async Task<Product?> GetProductCoreAsync(int id, CancellationToken cancellationToken)
         => await db.Products.FindAsync([id], cancellationToken);
 
-    // expect: SF0012
+    // expect: SF0012 SF0014
     [SingleFlight]
     public partial Task<List<Product>> GetByCategoryAsync(string category, CancellationToken cancellationToken = default);
 

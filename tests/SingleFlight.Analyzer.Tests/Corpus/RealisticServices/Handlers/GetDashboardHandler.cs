@@ -14,7 +14,7 @@ public sealed record GetDashboard(int Year) : IRequest<DashboardTile[]>;
 public sealed partial class GetDashboardHandler(IDbContextFactory<ShopDb> contexts, ICurrentUser user) : IRequestHandler<GetDashboard, DashboardTile[]>
 {
     // The key is the request (the year); the core reads the leader's user: a joiner gets another user's dashboard.
-    // expect: SF0013
+    // expect: SF0013 SF0014
     [SingleFlight]
     public partial Task<DashboardTile[]> Handle(GetDashboard request, CancellationToken cancellationToken);
 

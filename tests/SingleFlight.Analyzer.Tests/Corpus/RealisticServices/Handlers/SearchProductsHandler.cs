@@ -11,7 +11,7 @@ public sealed record SearchProducts(ProductFilter Filter) : IRequest<ProductDto[
 /// <summary>A handler that takes its DbContext from the flight's scope and its page size from options.</summary>
 public sealed partial class SearchProductsHandler(IServiceScopeFactory scopes, IOptions<CatalogOptions> options) : IRequestHandler<SearchProducts, ProductDto[]>
 {
-    // expect: none
+    // expect: SF0014
     [SingleFlight]
     public partial Task<ProductDto[]> Handle(SearchProducts request, CancellationToken cancellationToken);
 

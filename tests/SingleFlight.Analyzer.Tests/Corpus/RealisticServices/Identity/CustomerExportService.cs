@@ -9,7 +9,7 @@ public sealed partial class CustomerExportService(IHttpContextAccessor http, IDb
 {
     // The token read in the core is the leader's request's: when the leader disconnects the shared work is
     // cancelled for joiners whose own tokens never fired.
-    // expect: SF0013
+    // expect: SF0013 SF0014
     [SingleFlight]
     public partial Task<CustomerDto[]> ExportAsync(string tenantId);
 

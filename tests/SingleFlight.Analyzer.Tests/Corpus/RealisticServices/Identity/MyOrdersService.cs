@@ -15,7 +15,7 @@ public sealed partial class MyOrdersService
         _user = user;
     }
 
-    // expect: SF0012 SF0013
+    // expect: SF0012 SF0013 SF0014
     [SingleFlight]
     public partial Task<OrderSummary[]> GetMyOrdersAsync(int page, CancellationToken cancellationToken = default);
 

@@ -9,7 +9,7 @@ public sealed record TableSize(string Table, int Rows);
 /// <summary>Creates its loggers from ILoggerFactory (IDisposable, but the host's shared singleton).</summary>
 public sealed partial class DiagnosticsReporter(ILoggerFactory loggers, IDbContextFactory<ShopDb> contexts)
 {
-    // expect: none
+    // expect: SF0014
     [SingleFlight]
     public partial Task<TableSize[]> GetTableSizesAsync(CancellationToken cancellationToken = default);
 

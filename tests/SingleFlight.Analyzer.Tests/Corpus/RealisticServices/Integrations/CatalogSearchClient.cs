@@ -9,7 +9,7 @@ public sealed record SearchHit(string Sku, string Title, double Score);
 /// <summary>Search through an external engine; the HttpClient is created from the factory inside the core.</summary>
 public sealed partial class CatalogSearchClient(IHttpClientFactory httpClientFactory, ILogger<CatalogSearchClient> logger)
 {
-    // expect: none
+    // expect: SF0014
     [SingleFlight]
     public partial Task<SearchHit[]> SearchAsync(string query, int page, CancellationToken cancellationToken = default);
 

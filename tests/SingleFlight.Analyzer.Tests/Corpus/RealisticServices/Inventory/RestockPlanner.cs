@@ -12,7 +12,7 @@ public sealed record RestockLine(string Sku, int Missing);
 public sealed partial class RestockPlanner(IServiceScopeFactory scopes)
 {
     // The scope is created and disposed inside the core: the flight's own.
-    // expect: none
+    // expect: SF0014
     [SingleFlight]
     public partial Task<RestockLine[]> PlanAsync(string warehouse, int threshold, CancellationToken cancellationToken = default);
 

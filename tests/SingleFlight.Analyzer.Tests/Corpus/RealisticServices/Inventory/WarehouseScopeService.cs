@@ -14,7 +14,7 @@ public sealed partial class WarehouseScopeService : IDisposable
 
     public WarehouseScopeService(IServiceScopeFactory scopes) => _scope = scopes.CreateScope();
 
-    // expect: SF0012
+    // expect: SF0012 SF0014
     [SingleFlight]
     public partial Task<string[]> GetWarehousesAsync(CancellationToken cancellationToken = default);
 

@@ -21,7 +21,7 @@ public sealed partial class OrderQueries
         return order is null ? null : new OrderSummary(order.Id, order.Status, order.Total);
     }
 
-    // expect: none
+    // expect: SF0014
     [SingleFlight]
     public partial Task<OrderSummary[]> GetRecentAsync(int customerId, int take, CancellationToken cancellationToken = default);
 

@@ -12,7 +12,7 @@ public sealed record CartLine(string Sku, int Quantity, decimal Price);
 public sealed partial class ShoppingCartService(ShopDb db, ICurrentUser user)
 {
     // Scope = Instance: the group belongs to this request's instance; its DbContext and user are the callers' own.
-    // expect: none
+    // expect: SF0014
     [SingleFlight(Scope = SingleFlightScope.Instance)]
     public partial Task<CartLine[]> GetLinesAsync(CancellationToken cancellationToken = default);
 

@@ -9,7 +9,7 @@ public sealed record Recommendation(string Sku, double Score);
 public sealed partial class RecommendationService(IOptionsSnapshot<FeatureOptions> features, IExchangeRateApi rates)
 {
     // The snapshot is per request, but it is the same configuration for every caller (not caller data).
-    // expect: none
+    // expect: SF0014
     [SingleFlight]
     public partial Task<Recommendation[]> GetRecommendationsAsync(string sku, CancellationToken cancellationToken = default);
 

@@ -18,7 +18,7 @@ public sealed partial class InventoryReportService
         _options = options.Value;
     }
 
-    // expect: none
+    // expect: SF0014
     [SingleFlight]
     public partial Task<WarehouseTotal[]> GetTotalsAsync(CancellationToken cancellationToken = default);
 

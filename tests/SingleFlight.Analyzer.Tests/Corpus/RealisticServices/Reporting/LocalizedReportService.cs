@@ -13,7 +13,7 @@ public sealed partial class LocalizedReportService(IDbContextFactory<ShopDb> con
 {
     // The customer is in the key, but the time zone is the leader's: two users looking at one customer (an admin
     // and the customer) get days bucketed in whichever time zone led the flight.
-    // expect: SF0013
+    // expect: SF0013 SF0014
     [SingleFlight]
     public partial Task<DailyTotal[]> GetDailyTotalsAsync(int customerId, CancellationToken cancellationToken = default);
 

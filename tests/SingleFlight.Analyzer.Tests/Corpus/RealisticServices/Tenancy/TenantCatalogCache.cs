@@ -10,7 +10,7 @@ namespace Contoso.Shop.Tenancy;
 /// </summary>
 public sealed partial class TenantCatalogCache(ITenantContext tenant, IMemoryCache cache, IDbContextFactory<ShopDb> contexts)
 {
-    // expect: none
+    // expect: SF0014
     [SingleFlight(KeyFrom = "(tenantId, category)")]
     public partial Task<ProductDto[]> GetCategoryAsync(string tenantId, string category, CancellationToken cancellationToken = default);
 

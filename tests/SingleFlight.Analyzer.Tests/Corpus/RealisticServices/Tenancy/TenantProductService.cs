@@ -7,7 +7,7 @@ namespace Contoso.Shop.Tenancy;
 public sealed partial class TenantProductService(ShopDb db, ITenantContext tenant)
 {
     // Both: the leader's scoped context, and the leader's tenant, which is not in the key.
-    // expect: SF0012 SF0013
+    // expect: SF0012 SF0013 SF0014
     [SingleFlight]
     public partial Task<List<Product>> GetFeaturedAsync(int count, CancellationToken cancellationToken = default);
 
