@@ -4,6 +4,7 @@ using System.Threading.Tasks;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Caching.Hybrid;
 using SingleFlight.Benchmarks.Contenders;
+using SingleFlight.Benchmarks.Contenders.BeforeLifetime;
 using SingleFlight.Benchmarks.Contenders.Previous;
 using ZiggyCreatures.Caching.Fusion;
 
@@ -22,6 +23,9 @@ public abstract class UncontendedBenchmarks
     private UserRepository _repo = null!;
     private SingleFlightGroup<int, int> _group = null!;
     private PreviousSingleFlightGroup<int, int> _previous = null!;
+    private BeforeLifetimeGroup<int, int> _beforeLifetime = null!;
+    private SingleFlightGroup<int, int> _withDeadline = null!;
+    private SingleFlightGroup<int, int> _withShareFor = null!;
     private LazyTaskDedup<int, int> _lazy = null!;
     private HybridCache _hybrid = null!;
     private IDisposable _hybridOwner = null!;
@@ -37,6 +41,12 @@ public abstract class UncontendedBenchmarks
         _repo = new UserRepository(CreateStore());
         _group = new SingleFlightGroup<int, int>();
         _previous = new PreviousSingleFlightGroup<int, int>();
+        _beforeLifetime = new BeforeLifetimeGroup<int, int>();
+
+        // Issue 17's options, to show what they cost when used: a deadline (a timer per flight), and a share window long
+        // enough that every call after the first takes the kept value.
+        _withDeadline = new SingleFlightGroup<int, int> { Deadline = TimeSpan.FromSeconds(30) };
+        _withShareFor = new SingleFlightGroup<int, int> { ShareFor = TimeSpan.FromDays(1) };
         _lazy = new LazyTaskDedup<int, int>();
         (_hybrid, _hybridOwner) = CacheContenders.CreateHybridCache();
         _fusion = CacheContenders.CreateFusionCache();
@@ -66,6 +76,16 @@ public abstract class UncontendedBenchmarks
 
     protected ValueTask<int> CallGroup()
         => _group.DoAsync(Id, (_repo, Id), static (s, ct) => s.Item1.GetCoreAsync(s.Item2, ct));
+
+    // The runtime as it was before issue 17, frozen (Contenders/BeforeLifetime/): the same call as CallGroup.
+    protected ValueTask<int> CallBeforeLifetime()
+        => _beforeLifetime.DoAsync(Id, (_repo, Id), static (s, ct) => s.Item1.GetCoreAsync(s.Item2, ct));
+
+    protected ValueTask<int> CallWithDeadline()
+        => _withDeadline.DoAsync(Id, (_repo, Id), static (s, ct) => s.Item1.GetCoreAsync(s.Item2, ct));
+
+    protected ValueTask<int> CallWithShareFor()
+        => _withShareFor.DoAsync(Id, (_repo, Id), static (s, ct) => s.Item1.GetCoreAsync(s.Item2, ct));
 
     protected ValueTask<int> CallPrevious()
         => _previous.DoAsync(Id, (_repo, Id), static (s, ct) => s.Item1.GetCoreAsync(s.Item2, ct));
@@ -103,6 +123,15 @@ public class UncontendedSyncBenchmarks : UncontendedBenchmarks
 
     [Benchmark(Description = "SingleFlightGroup.DoAsync")]
     public ValueTask<int> GroupDoAsync() => CallGroup();
+
+    [Benchmark(Description = "Before issue 17 (DoAsync)")]
+    public ValueTask<int> BeforeLifetime() => CallBeforeLifetime();
+
+    [Benchmark(Description = "DoAsync, Deadline set")]
+    public ValueTask<int> WithDeadline() => CallWithDeadline();
+
+    [Benchmark(Description = "DoAsync, ShareFor set (kept value)")]
+    public ValueTask<int> WithShareFor() => CallWithShareFor();
 
     [Benchmark(Description = "Previous runtime (DoAsync)")]
     public ValueTask<int> Previous() => CallPrevious();

@@ -17,6 +17,9 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
     {
         var keys = new FlightKeys(_keyPrefix, _keyEncoder(key));
         var started = Stopwatch.GetTimestamp();
+
+        // Where the flight's deadline (if any) is measured from: the local flight started a moment ago.
+        var deadlineStart = _local.Deadline is null ? 0 : _options.TimeProvider.GetTimestamp();
         var myToken = Guid.NewGuid().ToString("N");
         long? busySince = null;
         var retryDelay = FirstRetryDelay;
@@ -80,7 +83,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
                     flightToken.ThrowIfCancellationRequested();
                 }
 
-                return await LeadAsync(keys, myToken, state, work, flightToken).ConfigureAwait(false);
+                return await LeadAsync(keys, myToken, state, work, flightToken, deadlineStart).ConfigureAwait(false);
             }
 
             if (holder.Length == 0)

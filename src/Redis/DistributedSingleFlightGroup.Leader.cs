@@ -16,10 +16,12 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
         string myToken,
         TState state,
         Func<TState, CancellationToken, ValueTask<TValue>> work,
-        CancellationToken flightToken)
+        CancellationToken flightToken,
+        long deadlineStart)
     {
         TValue value = default!;
         ExceptionDispatchInfo? failure = null;
+        var deadline = _local.Deadline;
 
         // Rule 4 across processes: the work's token is cancelled once every caller here has cancelled and no other
         // process is still waiting for this flight. When no caller here can cancel, neither can the work's token.
@@ -53,9 +55,27 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
             var watching = workCancellation is null
                 ? Task.CompletedTask
                 : WatchInterestAsync(keys.Interest(myToken), flightToken, workCancellation, renewal.Token);
+            var expired = false;
             try
             {
-                value = await pending.ConfigureAwait(false);
+                if (deadline is null)
+                {
+                    value = await pending.ConfigureAwait(false);
+                }
+                else
+                {
+                    var running = pending.AsTask();
+                    expired = !await FinishesInTimeAsync(running, deadline.Value, deadlineStart).ConfigureAwait(false);
+                    if (expired)
+                    {
+                        // Nobody may wait for hung work: its fault, if it ever fails, is observed here.
+                        _ = running.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                    }
+                    else
+                    {
+                        value = await running.ConfigureAwait(false);
+                    }
+                }
             }
             catch (Exception ex)
             {
@@ -66,6 +86,25 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
                 renewal.Cancel();
                 await renewing.ConfigureAwait(false);
                 await watching.ConfigureAwait(false);
+            }
+
+            if (expired)
+            {
+                // The deadline passed: this process's callers have received the local flight's deadline exception. Stop
+                // the work and give the key back at once, so that the processes waiting for it elect a new leader now
+                // rather than when the lease runs out.
+                try
+                {
+                    workCancellation?.Cancel();
+                }
+                catch (AggregateException)
+                {
+                    // The work's own cancellation callbacks threw: the work's affair.
+                }
+
+                await AbandonAsync(keys, myToken).ConfigureAwait(false);
+                RedisTelemetry.Record(Name, RedisTelemetry.DeadlineExceeded);
+                throw new SingleFlightDeadlineExceededException(Name, deadline!.Value);
             }
         }
 
@@ -104,6 +143,23 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
 
         failure?.Throw();
         return value;
+    }
+
+    /// <summary>Whether <paramref name="running"/> ends before <paramref name="deadline"/>, measured from <paramref name="start"/>.</summary>
+    private async Task<bool> FinishesInTimeAsync(Task running, TimeSpan deadline, long start)
+    {
+        var clock = _options.TimeProvider;
+        var left = deadline - clock.GetElapsedTime(start);
+        if (left <= TimeSpan.Zero)
+        {
+            return running.IsCompleted;
+        }
+
+        var expired = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (clock.CreateTimer(static s => ((TaskCompletionSource<bool>)s!).TrySetResult(true), expired, left, Timeout.InfiniteTimeSpan))
+        {
+            return ReferenceEquals(await Task.WhenAny(running, expired.Task).ConfigureAwait(false), running);
+        }
     }
 
     /// <summary>

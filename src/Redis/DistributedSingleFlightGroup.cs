@@ -95,7 +95,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue> : IDispos
         _options = (options ?? new DistributedSingleFlightOptions()).Validated();
         _keyEncoder = keyEncoder ?? DistributedKey.Encode;
         Name = operationName;
-        _local = new SingleFlightGroup<TKey, TValue>(comparer) { Name = operationName };
+        _local = new SingleFlightGroup<TKey, TValue>(comparer) { Name = operationName, TimeProvider = _options.TimeProvider, Deadline = _options.Deadline };
         _health = new RedisHealthLog(operationName, _options.LoggerFactory);
 
         // Length-prefixed like every part of a key, so operation "a" with key "bc" never meets operation "ab" with "c".
@@ -135,6 +135,19 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue> : IDispos
 
     /// <summary>The number of flights running in this process now. Zero when the group is idle.</summary>
     public int InFlightCount => _local.InFlightCount;
+
+    /// <summary>
+    /// The longest a flight may run, in this process and as the Redis leader: see
+    /// <see cref="DistributedSingleFlightOptions.Deadline"/>, which it starts from. Flights that start after a change use
+    /// the new value.
+    /// </summary>
+    /// <remarks>A plain setter, not <c>init</c>, like <see cref="SingleFlightGroup{TKey, TValue}.Name"/>.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero, negative or longer than <see cref="int.MaxValue"/> ms.</exception>
+    public TimeSpan? Deadline
+    {
+        get => _local.Deadline;
+        set => _local.Deadline = value;
+    }
 
     /// <summary>How many local flights are now waiting for another process's flight. A seam for tests.</summary>
     internal int RemoteWaiterCount => _waiters.Count;

@@ -24,6 +24,7 @@ public sealed class DistributedSingleFlightOperation<TKey, TValue>
     private readonly JsonTypeInfo<TValue>? _jsonTypeInfo;
     private readonly SingleFlightGroup<TKey, TValue> _local;
     private Binding? _binding;
+    private TimeSpan? _deadline;
 
     /// <summary>Creates the operation; results cross processes with the given JSON contract (trimming and AOT safe).</summary>
     /// <param name="operationName">The operation's name: processes share flights when they use the same name and key.</param>
@@ -63,6 +64,23 @@ public sealed class DistributedSingleFlightOperation<TKey, TValue>
 
     /// <summary>The operation's name.</summary>
     public string Name { get; }
+
+    /// <summary>
+    /// The longest a flight may run, in this process and as the Redis leader (a <c>[SingleFlight(DeadlineMilliseconds =
+    /// ...)]</c> method sets it); <see langword="null"/> to use <see cref="DistributedSingleFlightOptions.Deadline"/>.
+    /// See <see cref="DistributedSingleFlightGroup{TKey, TValue}.Deadline"/>.
+    /// </summary>
+    /// <remarks>Set it where the operation is created: a distributed group already bound to the registry keeps its value.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero, negative or longer than <see cref="int.MaxValue"/> ms.</exception>
+    public TimeSpan? Deadline
+    {
+        get => _deadline;
+        set
+        {
+            _local.Deadline = value;
+            _deadline = value;
+        }
+    }
 
     /// <summary>
     /// Runs <paramref name="work"/> for <paramref name="key"/> through the group of <see cref="DistributedSingleFlight.Default"/>,
@@ -159,6 +177,11 @@ public sealed class DistributedSingleFlightOperation<TKey, TValue>
             var group = _jsonTypeInfo is null
                 ? registry.GetGroup<TKey, TValue>(Name)
                 : registry.GetGroup<TKey, TValue>(Name, _jsonTypeInfo);
+            if (_deadline is { } deadline)
+            {
+                group.Deadline = deadline;
+            }
+
             binding = new Binding(registry, group, null);
         }
         catch (ObjectDisposedException)

@@ -71,6 +71,22 @@ public sealed class DistributedSingleFlightOptions
     /// </summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
+    /// <summary>
+    /// The longest a flight may run, in this process and as the Redis leader (see
+    /// <see cref="SingleFlightGroup{TKey, TValue}.Deadline"/>). When it passes, this process's callers receive a
+    /// <see cref="SingleFlightDeadlineExceededException"/>; a leader stops renewing its lease, cancels its work's token
+    /// and releases the key at once, so that the processes waiting for it elect a new leader instead of waiting out the
+    /// lease. Default: <see langword="null"/> (no deadline). A <c>[SingleFlight(DeadlineMilliseconds = ...)]</c> method
+    /// uses its own value instead.
+    /// </summary>
+    public TimeSpan? Deadline { get; set; }
+
+    /// <summary>
+    /// The clock that <see cref="Deadline"/> is measured on. Default: <see cref="System.TimeProvider.System"/>; tests set a
+    /// fake one.
+    /// </summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
     internal DistributedSingleFlightOptions Validated()
     {
         if (LeaseDuration < TimeSpan.FromMilliseconds(100) || LeaseDuration > TimeSpan.FromDays(1))
@@ -98,6 +114,16 @@ public sealed class DistributedSingleFlightOptions
             throw new ArgumentOutOfRangeException(nameof(PollInterval), PollInterval, "The poll interval must be positive and at most a day.");
         }
 
+        if (Deadline is { } deadline && (deadline <= TimeSpan.Zero || deadline > TimeSpan.FromMilliseconds(int.MaxValue)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Deadline), deadline, "The deadline must be positive and at most int.MaxValue ms, or null for none.");
+        }
+
+        if (TimeProvider is null)
+        {
+            throw new ArgumentNullException(nameof(TimeProvider));
+        }
+
         if (string.IsNullOrEmpty(KeyPrefix))
         {
             throw new ArgumentException("The key prefix must not be empty.", nameof(KeyPrefix));
@@ -114,6 +140,8 @@ public sealed class DistributedSingleFlightOptions
             RunLocallyOnRemoteFailure = RunLocallyOnRemoteFailure,
             JsonSerializerOptions = JsonSerializerOptions,
             LoggerFactory = LoggerFactory,
+            Deadline = Deadline,
+            TimeProvider = TimeProvider,
         };
     }
 }

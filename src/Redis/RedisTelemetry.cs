@@ -17,13 +17,14 @@ internal static class RedisTelemetry
     /// </summary>
     internal static readonly Counter<long> Flights = Meter.CreateCounter<long>(
         "singleflight.redis.flights", "{flight}",
-        "Local flights of a distributed group, by outcome: led, received, received_fault, local_fallback, wait_timeout.");
+        "Local flights of a distributed group, by outcome: led, received, received_fault, local_fallback, wait_timeout, deadline_exceeded (a leader whose work outlived the deadline released the key).");
 
     internal const string Led = "led";
     internal const string Received = "received";
     internal const string ReceivedFault = "received_fault";
     internal const string LocalFallback = "local_fallback";
     internal const string WaitTimeout = "wait_timeout";
+    internal const string DeadlineExceeded = "deadline_exceeded";
 
     /// <summary>The reason of a <c>local_fallback</c> while <see cref="DistributedSingleFlight.Default"/> is not set.</summary>
     internal const string NotConfigured = "not_configured";

@@ -13,7 +13,10 @@ namespace SingleFlight;
 /// with <c>Core</c> inserted before a trailing <c>Async</c> (<c>GetUserAsync</c> → <c>GetUserCoreAsync</c>),
 /// otherwise with <c>Core</c> appended (<c>GetUser</c> → <c>GetUserCore</c>).
 /// </para>
-/// <para>Nothing is cached: once a flight ends, the next call runs the core method again.</para>
+/// <para>
+/// Nothing is cached: once a flight ends, the next call runs the core method again — unless
+/// <see cref="ShareForMilliseconds"/> opens a short window in which a successful flight's value is handed to new callers.
+/// </para>
 /// </remarks>
 /// <example>
 /// <code>
@@ -61,6 +64,28 @@ public sealed class SingleFlightAttribute : Attribute
     /// flights on: keep it the same in every process, and set <see cref="OperationName"/> before renaming the method.
     /// </remarks>
     public bool Distributed { get; set; }
+
+    /// <summary>
+    /// The longest a flight may run, in milliseconds (the group's <see cref="SingleFlightGroup{TKey, TValue}.Deadline"/>).
+    /// When it passes, the flight is detached (the next call starts a new one), every caller still waiting receives a
+    /// <see cref="SingleFlightDeadlineExceededException"/>, and the core's <see cref="System.Threading.CancellationToken"/>
+    /// is cancelled. Leave it out (0) for no deadline; a value of zero or less written here is reported as SF0003. With
+    /// <see cref="Distributed"/>, the Redis leader also stops renewing its lease and releases the key at the deadline.
+    /// </summary>
+    /// <remarks>
+    /// Measured on <see cref="System.TimeProvider.System"/>: the generated group is a private field, and its
+    /// <see cref="SingleFlightGroup{TKey, TValue}.TimeProvider"/> can be replaced by tests (see docs/semantics.md).
+    /// </remarks>
+    public int DeadlineMilliseconds { get; set; }
+
+    /// <summary>
+    /// How long, in milliseconds, a successful flight's value is handed to new callers for the same key without running
+    /// the core again (the group's <see cref="SingleFlightGroup{TKey, TValue}.ShareFor"/>). Failures are never kept, and
+    /// the value leaves the group when the window ends. Leave it out (0) to keep nothing: a call that starts after a
+    /// flight ended runs the core again. A value of zero or less written here is reported as SF0003, and so is a window
+    /// on a <see cref="Distributed"/> method.
+    /// </summary>
+    public int ShareForMilliseconds { get; set; }
 }
 
 /// <summary>Which callers of a <see cref="SingleFlightAttribute"/> method can share a flight.</summary>

@@ -41,6 +41,12 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
                     return Wait(existing, cancellationToken, led: false);
                 }
 
+                // A value kept for the share window: out of line, so that groups without one keep this method as it was.
+                if (existing.IsKept)
+                {
+                    return ReuseOrStart(existing, key, state, work, cancellationToken, out shared);
+                }
+
                 // The flight ended (or every caller left it) and is on its way out of the map: help it out,
                 // then start a new one.
                 RemoveIfPresent(existing);
@@ -51,12 +57,43 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
         }
     }
 
+    /// <summary>
+    /// A caller found an entry kept for the share window: takes its value if the window is still open; otherwise helps
+    /// the entry out of the map and starts over.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private ValueTask<TValue> ReuseOrStart<TState>(
+        Flight kept,
+        TKey key,
+        TState state,
+        Func<TState, CancellationToken, ValueTask<TValue>> work,
+        CancellationToken cancellationToken,
+        out bool shared)
+    {
+        if (kept.TryTakeKept(out var value))
+        {
+            shared = true;
+            SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Reused);
+            return new ValueTask<TValue>(value);
+        }
+
+        RemoveIfPresent(kept);
+        return Start(key, state, work, cancellationToken, out shared);
+    }
+
     private ValueTask<TValue> Lead<TState>(
         Flight flight,
         TState state,
         Func<TState, CancellationToken, ValueTask<TValue>> work,
         CancellationToken cancellationToken)
     {
+        // A deadline or a share window takes the other path: without them, this is the leader as it was before them.
+        var lifetime = _lifetime;
+        if (lifetime is not null)
+        {
+            return LeadWithLifetime(flight, state, work, cancellationToken, lifetime);
+        }
+
         var observation = SingleFlightTelemetry.FlightObserved ? FlightObservation.Begin(Name) : default;
         flight.Span = observation.Activity;
 
@@ -95,6 +132,59 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
         return Wait(flight, cancellationToken, led: true);
     }
 
+    /// <summary><see cref="Lead"/> for a group with a deadline or a share window (rules 10 and 11).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private ValueTask<TValue> LeadWithLifetime<TState>(
+        Flight flight,
+        TState state,
+        Func<TState, CancellationToken, ValueTask<TValue>> work,
+        CancellationToken cancellationToken,
+        Lifetime lifetime)
+    {
+        var observation = SingleFlightTelemetry.FlightObserved ? FlightObservation.Begin(Name) : default;
+        flight.Span = observation.Activity;
+        var lifespan = flight.StartLifetime(this, lifetime, withToken: true);
+
+        ValueTask<TValue> pending;
+        var outer = ReentrancyGuard.Enter(flight);
+        try
+        {
+            pending = work(state, flight.WorkToken);
+        }
+        catch (Exception ex)
+        {
+            // A synchronous throw is the same failure as an asynchronous one: shared, then forgotten.
+            pending = new ValueTask<TValue>(Task.FromException<TValue>(ex));
+        }
+        finally
+        {
+            ReentrancyGuard.Exit(outer);
+            observation.WorkInvoked();
+        }
+
+        if (pending.IsCompletedSuccessfully)
+        {
+            var result = pending.Result;
+            observation.End(null);
+            if (!flight.Succeed(this, result, lifespan))
+            {
+                // The deadline passed while the work ran synchronously: the completion holds its exception.
+                return Wait(flight, cancellationToken, led: true);
+            }
+
+            SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Led);
+            return new ValueTask<TValue>(result);
+        }
+
+        // The leader waits on the flight's completion like a joiner, whether or not its token can cancel: every
+        // caller then observes one task's outcome (rule 9). Awaiting the work in an async helper and returning the
+        // helper's task would not do: an async method that ends with an OperationCanceledException the work threw
+        // on its own completes as Canceled, while the completion (and so every joiner) is Faulted with it.
+        flight.ExpectWaiters();
+        _ = CompleteAsync(this, flight, pending, observation);
+        return Wait(flight, cancellationToken, led: true);
+    }
+
     // Awaits the work and publishes its outcome to the flight's completion. Nobody awaits the helper itself: callers
     // only ever see the completion's task, so no misuse of a caller's ValueTask can touch the helper's state.
     private static async ValueTask CompleteAsync(
@@ -112,12 +202,27 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
         {
             // Every caller, the leader included, receives the exception through the flight's completion.
             observation.End(ex);
-            flight.Fail(owner, ex);
+            if (flight.Lifespan is { } failed)
+            {
+                flight.Fail(owner, ex, failed);
+            }
+            else
+            {
+                flight.Fail(owner, ex);
+            }
+
             return;
         }
 
         observation.End(null);
-        flight.Succeed(owner, result);
+        if (flight.Lifespan is { } lifespan)
+        {
+            flight.Succeed(owner, result, lifespan);
+        }
+        else
+        {
+            flight.Succeed(owner, result);
+        }
     }
 
     private ValueTask<TValue> Wait(Flight flight, CancellationToken cancellationToken, bool led)

@@ -61,8 +61,19 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
                     return WaitBlocking(existing);
                 }
 
+                if (existing.IsKept)
+                {
+                    return ReuseOrDo(existing, key, state, work);
+                }
+
                 RemoveIfPresent(existing);
                 continue;
+            }
+
+            var lifetime = _lifetime;
+            if (lifetime is not null)
+            {
+                return LeadBlocking(flight, state, work, lifetime);
             }
 
             TValue result;
@@ -90,6 +101,69 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
             SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Led);
             return result;
         }
+    }
+
+    /// <summary>A blocking caller found an entry kept for the share window: its value while the window is open, else a new call.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private TValue ReuseOrDo<TState>(Flight kept, TKey key, TState state, Func<TState, TValue> work)
+    {
+        if (kept.TryTakeKept(out var value))
+        {
+            SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Reused);
+            return value;
+        }
+
+        RemoveIfPresent(kept);
+        return Do(key, state, work);
+    }
+
+    /// <summary>
+    /// A blocking leader in a group with a deadline or a share window. Its thread cannot be interrupted: when the
+    /// deadline passes, its joiners are released with the deadline's exception, and it receives the same exception once
+    /// its work returns (one flight, one outcome).
+    /// </summary>
+    private TValue LeadBlocking<TState>(Flight flight, TState state, Func<TState, TValue> work, Lifetime lifetime)
+    {
+        TValue result;
+        var observation = SingleFlightTelemetry.FlightObserved ? FlightObservation.Begin(Name) : default;
+        flight.Span = observation.Activity;
+        var lifespan = flight.StartLifetime(this, lifetime, withToken: false);
+        var outer = ReentrancyGuard.Enter(flight);
+        try
+        {
+            result = work(state);
+        }
+        catch (Exception ex)
+        {
+            observation.End(ex);
+            if (flight.Fail(this, ex, lifespan))
+            {
+                SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Faulted, ex);
+                throw;
+            }
+
+            return DeadlineExceededBlocking(flight);
+        }
+        finally
+        {
+            ReentrancyGuard.Exit(outer);
+        }
+
+        observation.End(null);
+        if (flight.Succeed(this, result, lifespan))
+        {
+            SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Led);
+            return result;
+        }
+
+        return DeadlineExceededBlocking(flight);
+    }
+
+    /// <summary>The deadline passed before the blocking leader's work returned: the same exception object as every joiner's.</summary>
+    private TValue DeadlineExceededBlocking(Flight flight)
+    {
+        SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.DeadlineExceeded);
+        return flight.GetCompletion().Task.GetAwaiter().GetResult();
     }
 
     private TValue WaitBlocking(Flight flight)

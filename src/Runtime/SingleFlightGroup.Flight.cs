@@ -7,11 +7,12 @@ namespace SingleFlight;
 public sealed partial class SingleFlightGroup<TKey, TValue>
 {
     /// <summary>One execution of the work for one key, and the callers waiting for it.</summary>
-    private sealed class Flight
+    private sealed partial class Flight
     {
-        // _state packs: the number of callers who may still cancel (low bits) and three flags.
+        // _state packs: the number of callers who may still cancel (low bits) and four flags.
         // A flight is abandoned when that count drops to zero while no caller that cannot cancel takes part.
-        private const int CountMask = (1 << 28) - 1;
+        private const int CountMask = (1 << 27) - 1;
+        private const int Kept = 1 << 27;     // completed with a value that stays in the map for the share window
         private const int Pinned = 1 << 28;   // a caller that cannot cancel takes part: never abandoned
         private const int Waited = 1 << 29;   // someone waits on the completion: the result must be published
         private const int Closed = 1 << 30;   // completed or abandoned: admits no more callers
@@ -22,7 +23,8 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
 
         // No reference to the group (the callers pass it in) and the span kept on the completion: the
         // uncontended call's only allocation, this object, stays at 56 bytes for a small key.
-        private readonly CancellationTokenSource? _cancellation;
+        // Not readonly: a flight with a deadline creates it in StartLifetime, before its work starts.
+        private CancellationTokenSource? _cancellation;
         private Completion? _completion;
         private int _state;
 
@@ -136,6 +138,8 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
 
                 if (abandoned)
                 {
+                    Volatile.Read(ref _completion)?.Lifespan?.Stop();
+
                     // Out of the map first, so that a caller arriving now starts a fresh flight instead of
                     // finding one whose work is being cancelled.
                     owner.RemoveIfPresent(this);

@@ -248,14 +248,18 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
         // multiples of a power of two) still spread.
         internal int IndexOf(int hash) => (int)(((uint)hash * 2654435769u) >> _shift);
 
-        internal int Count()
+        /// <summary>The number of entries; without <paramref name="includeKept"/>, of running flights only.</summary>
+        internal int Count(bool includeKept = true)
         {
             var count = 0;
             foreach (var head in Buckets)
             {
                 for (var flight = head; flight is not null && !ReferenceEquals(flight, s_moved); flight = Volatile.Read(ref flight.Next))
                 {
-                    count++;
+                    if (includeKept || !flight.IsKept)
+                    {
+                        count++;
+                    }
                 }
             }
 

@@ -16,8 +16,28 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
         // Marks a list whose waiters have been released: a waiter that finds it completes from the task.
         private static readonly CancellableWaiter s_released = CancellableWaiter.CreateSentinel();
 
+        // The flight's span when it is traced (an Activity), or, for a group with lifetime options, the flight's
+        // Lifespan (which holds the span too): one field for both, so that flights without options pay nothing more.
+        private object? _extra;
+
         /// <summary>The flight's span when it is traced (see Flight.Span).</summary>
-        internal Activity? Span { get; set; }
+        internal Activity? Span
+        {
+            get
+            {
+                var extra = Volatile.Read(ref _extra);
+                return extra as Activity ?? (extra as Lifespan)?.Span;
+            }
+
+            set => Volatile.Write(ref _extra, value);
+        }
+
+        /// <summary>The flight's deadline and share window, for a group with lifetime options; otherwise null.</summary>
+        internal Lifespan? Lifespan
+        {
+            get => Volatile.Read(ref _extra) as Lifespan;
+            set => Volatile.Write(ref _extra, value);
+        }
 
         // A lock-free stack of waiters (CancellableWaiter.Next). Pushed by joiners; taken whole, once, by
         // ReleaseWaiters after the task has completed.

@@ -8,7 +8,8 @@ namespace SingleFlight;
 /// <summary>
 /// Collapses concurrent calls with equal keys into one execution: the first caller (the leader) runs the
 /// work; callers that arrive while it is in flight (joiners) receive the same result. Nothing is cached:
-/// once a flight ends, the next call for its key runs the work again.
+/// once a flight ends, the next call for its key runs the work again (unless <see cref="ShareFor"/> keeps a successful
+/// flight's value for a short window). <see cref="Deadline"/> bounds how long a flight may run.
 /// </summary>
 /// <typeparam name="TKey">The key type. It must have value equality (or a comparer that gives it one).</typeparam>
 /// <typeparam name="TValue">The type of the value the work produces.</typeparam>
@@ -53,7 +54,8 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
     public string? Name { get; set; }
 
     /// <summary>
-    /// The number of flights running now. Zero when the group is idle.
+    /// The number of flights running now. Zero when the group is idle. Values kept for <see cref="ShareFor"/> are not
+    /// flights and are not counted.
     /// </summary>
     /// <remarks>A snapshot for diagnostics: reading it briefly locks the whole group.</remarks>
     public int InFlightCount
@@ -62,7 +64,7 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
         {
             lock (_slowLock)
             {
-                return _table.Count();
+                return _table.Count(includeKept: false);
             }
         }
     }
@@ -155,10 +157,11 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
 
     /// <summary>
     /// Detaches the flight running for <paramref name="key"/>, if any, so that the next call for that key starts
-    /// a new flight. Callers already waiting for the detached flight still receive its result.
+    /// a new flight. Callers already waiting for the detached flight still receive its result. A value kept for
+    /// <see cref="ShareFor"/> is dropped the same way.
     /// </summary>
     /// <param name="key">The key.</param>
-    /// <returns><see langword="true"/> if a flight was running for <paramref name="key"/>.</returns>
+    /// <returns><see langword="true"/> if a flight was running (or a value was kept) for <paramref name="key"/>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="key"/> is null.</exception>
     public bool Forget(TKey key)
     {

@@ -22,7 +22,10 @@ public static class SingleFlightTelemetry
     /// <summary>Tag: the operation, <see cref="SingleFlightGroup{TKey, TValue}.Name"/> (never the key).</summary>
     public const string OperationTag = "singleflight.operation";
 
-    /// <summary>Tag: how a call ended — <c>led</c>, <c>joined</c>, <c>faulted</c> or <c>cancelled</c>.</summary>
+    /// <summary>
+    /// Tag: how a call ended — <c>led</c>, <c>joined</c>, <c>faulted</c>, <c>cancelled</c>, <c>deadline_exceeded</c> (its
+    /// flight outlived the group's deadline) or <c>reused</c> (it took a value kept for the group's share window).
+    /// </summary>
     public const string OutcomeTag = "singleflight.outcome";
 
     /// <summary>Tag (OpenTelemetry convention): the full name of the exception type of a faulted call or flight.</summary>
@@ -39,7 +42,7 @@ public static class SingleFlightTelemetry
 
     /// <summary><c>singleflight.calls</c>: one per call, tagged with its outcome.</summary>
     internal static readonly Counter<long> Calls = Meter.CreateCounter<long>(
-        "singleflight.calls", "{call}", "Calls through a single-flight group, by outcome: led (ran the work), joined (shared another caller's flight), faulted, cancelled.");
+        "singleflight.calls", "{call}", "Calls through a single-flight group, by outcome: led (ran the work), joined (shared another caller's flight), faulted, cancelled, deadline_exceeded, reused (took a value kept for the share window).");
 
     /// <summary><c>singleflight.flight.duration</c>: how long each execution of the work took.</summary>
     internal static readonly Histogram<double> FlightDuration = Meter.CreateHistogram<double>(
@@ -57,6 +60,8 @@ public static class SingleFlightTelemetry
     internal const string Joined = "joined";
     internal const string Faulted = "faulted";
     internal const string Cancelled = "cancelled";
+    internal const string DeadlineExceeded = "deadline_exceeded";
+    internal const string Reused = "reused";
 
     /// <summary>Whether anything listens to a flight's start (metrics or traces).</summary>
     internal static bool FlightObserved => ActiveFlights.Enabled || FlightDuration.Enabled || Calls.Enabled || ActivitySource.HasListeners();
@@ -101,7 +106,9 @@ public static class SingleFlightTelemetry
 
     /// <summary>A caller whose own token was cancelled was cancelled; any other exception is the flight's fault.</summary>
     internal static string OutcomeOf(Exception error, System.Threading.CancellationToken callerToken)
-        => error is OperationCanceledException && callerToken.IsCancellationRequested ? Cancelled : Faulted;
+        => error is OperationCanceledException && callerToken.IsCancellationRequested ? Cancelled
+            : error is SingleFlightDeadlineExceededException ? DeadlineExceeded
+            : Faulted;
 
     internal static KeyValuePair<string, object?> ErrorType(Exception error) => new(ErrorTypeTag, error.GetType().FullName);
 }

@@ -298,6 +298,20 @@ public sealed class DistributedDiagnosticTests
             $"'{method}' shares the distributed operation name '{operation}' with '{other}': processes share flights by operation name, so the two methods would receive each other's results. Give one of them its own OperationName.");
 
     [Fact]
+    public Task SF0003_for_a_share_window_on_a_distributed_method_and_nothing_for_a_deadline() => AnalyzerTest.VerifyDistributedAsync(
+        InClass("""
+            [SingleFlight(Distributed = true, ShareForMilliseconds = {|#0:1000|})]
+            public partial Task<int> GetAsync(int id);
+            private Task<int> GetCoreAsync(int id) => Task.FromResult(id);
+
+            [SingleFlight(Distributed = true, DeadlineMilliseconds = 30000, OperationName = "with-deadline")]
+            public partial Task<int> CountAsync(int id);
+            private Task<int> CountCoreAsync(int id) => Task.FromResult(id);
+            """),
+        new DiagnosticResult("SF0003", DiagnosticSeverity.Error).WithLocation(0).WithMessage(
+            "ShareForMilliseconds is not supported on 'GetAsync' with Distributed = true: a value kept by one process would not be handed to callers in the others. Remove ShareForMilliseconds, or Distributed."));
+
+    [Fact]
     public Task SF0010_for_two_distributed_methods_of_a_type_with_one_operation_name() => AnalyzerTest.VerifyDistributedAsync(
         InClass("""
             // Overloads with the default name Users.C.GetAsync.

@@ -303,6 +303,43 @@ public sealed class ShapeDiagnosticTests
             """));
 
     [Fact]
+    public Task SF0003_deadline_of_zero_or_less() => AnalyzerTest.VerifyAsync(
+        InClass("""
+            [SingleFlight(DeadlineMilliseconds = {|#0:0|})]
+            public partial Task<int> GetAsync(int id);
+            private Task<int> GetCoreAsync(int id) => Task.FromResult(id);
+            [SingleFlight(KeyFrom = "id", DeadlineMilliseconds = {|#1:-5000|})]
+            public partial int Get(int id);
+            private int GetCore(int id) => id;
+            """),
+        new DiagnosticResult("SF0003", DiagnosticSeverity.Error).WithLocation(0).WithMessage(
+            "DeadlineMilliseconds of 'GetAsync' is 0: a deadline is a positive number of milliseconds. Leave the argument out for no deadline."),
+        new DiagnosticResult("SF0003", DiagnosticSeverity.Error).WithLocation(1).WithMessage(
+            "DeadlineMilliseconds of 'Get' is -5000: a deadline is a positive number of milliseconds. Leave the argument out for no deadline."));
+
+    [Fact]
+    public Task SF0003_share_window_of_zero_or_less() => AnalyzerTest.VerifyAsync(
+        InClass("""
+            private const int Window = -1;
+            [SingleFlight(DeadlineMilliseconds = 1000, ShareForMilliseconds = {|#0:Window|})]
+            public partial Task<int> GetAsync(int id);
+            private Task<int> GetCoreAsync(int id) => Task.FromResult(id);
+            """),
+        new DiagnosticResult("SF0003", DiagnosticSeverity.Error).WithLocation(0).WithMessage(
+            "ShareForMilliseconds of 'GetAsync' is -1: a share window is a positive number of milliseconds. Leave the argument out to keep nothing once a flight ends."));
+
+    [Fact]
+    public Task Positive_lifetime_options_are_accepted() => AnalyzerTest.VerifyAsync(
+        InClass("""
+            [SingleFlight(DeadlineMilliseconds = int.MaxValue, ShareForMilliseconds = 1)]
+            public partial Task<int> GetAsync(int id);
+            private Task<int> GetCoreAsync(int id) => Task.FromResult(id);
+            [SingleFlight(ShareForMilliseconds = 500, Scope = SingleFlightScope.Instance)]
+            public partial void Touch(int id);
+            private void TouchCore(int id) { }
+            """));
+
+    [Fact]
     public Task Compiler_errors_are_left_to_the_compiler() => AnalyzerTest.VerifyAsync(
         InClass("""
             [SingleFlight]

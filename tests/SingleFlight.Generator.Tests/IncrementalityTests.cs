@@ -173,6 +173,29 @@ public sealed class IncrementalityTests
         Assert.True(TestCompiler.Problems(second.Output).IsEmpty, TestCompiler.Format(TestCompiler.Problems(second.Output)));
     }
 
+    [Fact]
+    public void Option_edit_regenerates_only_that_method_and_a_repeat_run_is_cached()
+    {
+        var compilation = TestCompiler.Create(Annotated, Other);
+        var first = TestCompiler.Run(compilation);
+
+        var tree = compilation.SyntaxTrees.First();
+        var text = tree.ToString().Replace("[SingleFlight(KeyFrom = \"id\")]", "[SingleFlight(KeyFrom = \"id\", DeadlineMilliseconds = 750, ShareForMilliseconds = 50)]", StringComparison.Ordinal);
+        var edited = compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(text, TestCompiler.ParseOptions, tree.FilePath));
+        var second = TestCompiler.Run(edited, first.Driver);
+
+        var regenerated = second.Sources.Single(static s => s.HintName.Contains("GetUserAsync", StringComparison.Ordinal)).SourceText.ToString();
+        Assert.Contains("Deadline = global::System.TimeSpan.FromMilliseconds(750), ShareFor = global::System.TimeSpan.FromMilliseconds(50)", regenerated, StringComparison.Ordinal);
+        var untouched = second.Sources.Single(static s => s.HintName.Contains("GetName", StringComparison.Ordinal)).SourceText.ToString();
+        Assert.DoesNotContain("Deadline", untouched, StringComparison.Ordinal);
+        Assert.True(TestCompiler.Problems(second.Output).IsEmpty, TestCompiler.Format(TestCompiler.Problems(second.Output)));
+
+        // The same compilation again: nothing regenerates.
+        var third = TestCompiler.Run(edited.AddSyntaxTrees(CSharpSyntaxTree.ParseText("namespace Demo; public class Extra { }", TestCompiler.ParseOptions, "Extra.cs")), second.Driver);
+        var outputs = third.Result.Results.Single().TrackedSteps.Where(static s => s.Key == TrackingNames.Models).SelectMany(static s => s.Value).SelectMany(static s => s.Outputs);
+        Assert.All(outputs, static o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
+    }
+
     private static Compilation Apply(CSharpCompilation compilation, string edit)
     {
         var annotated = compilation.SyntaxTrees[0];

@@ -149,6 +149,26 @@ public sealed class RefusedShapeStubTests
             """
         },
         {
+            "deadline of zero milliseconds",
+            """
+            public partial class C
+            {
+                [SingleFlight(DeadlineMilliseconds = 0)] public partial Task<int> GetAsync(int id);
+                private Task<int> GetCoreAsync(int id) => Task.FromResult(id);
+            }
+            """
+        },
+        {
+            "negative share window on a blocking method",
+            """
+            public partial class C
+            {
+                [SingleFlight(ShareForMilliseconds = -250)] public partial int Get(int id);
+                private int GetCore(int id) => id;
+            }
+            """
+        },
+        {
             "ref pointer parameter",
             """
             public unsafe partial class C

@@ -219,6 +219,52 @@ public sealed class SnapshotTests
             }
             """,
 
+        ["LifetimeOptions"] = """
+            using System.Threading;
+            using System.Threading.Tasks;
+            using SingleFlight;
+
+            namespace Demo;
+
+            public sealed partial class Quotes
+            {
+                [SingleFlight(DeadlineMilliseconds = 5000, ShareForMilliseconds = 250)]
+                public partial Task<decimal> GetQuoteAsync(string symbol, CancellationToken cancellationToken = default);
+
+                private Task<decimal> GetQuoteCoreAsync(string symbol, CancellationToken cancellationToken) => Task.FromResult(1m);
+            }
+            """,
+
+        ["ShareWindowBlockingInstance"] = """
+            using SingleFlight;
+
+            namespace Demo;
+
+            public sealed partial class Markets
+            {
+                [SingleFlight(ShareForMilliseconds = 1000, Scope = SingleFlightScope.Instance)]
+                public partial int CountOpen(string market);
+
+                private int CountOpenCore(string market) => market.Length;
+            }
+            """,
+
+        ["DistributedDeadline"] = """
+            using System.Threading;
+            using System.Threading.Tasks;
+            using SingleFlight;
+
+            namespace Demo;
+
+            public static partial class Inventory
+            {
+                [SingleFlight(Distributed = true, DeadlineMilliseconds = 30000)]
+                public static partial Task<int> CountAsync(string sku, CancellationToken cancellationToken = default);
+
+                private static Task<int> CountCoreAsync(string sku, CancellationToken cancellationToken) => Task.FromResult(sku.Length);
+            }
+            """,
+
         ["DistributedReflectionJson"] = """
             using System.Collections.Generic;
             using System.Threading.Tasks;

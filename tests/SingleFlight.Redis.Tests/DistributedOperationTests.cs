@@ -67,6 +67,25 @@ public sealed class DistributedOperationTests : IDisposable
     }
 
     [RedisFact]
+    public async Task An_operations_deadline_reaches_the_group_it_binds_to_and_its_in_process_fallback()
+    {
+        var operation = NewOperation();
+        var flights = new DistributedSingleFlightOperation<int, string>(operation, TestJson.Default.String) { Deadline = TimeSpan.FromSeconds(3) };
+        Assert.Equal(TimeSpan.FromSeconds(3), flights.Deadline);
+        Assert.Throws<ArgumentOutOfRangeException>(() => flights.Deadline = TimeSpan.Zero);
+
+        var registry = Process();
+        DistributedSingleFlight.Default = registry;
+        Assert.Equal("one", await Bounded.Wait(flights.DoAsync(1, _ => new ValueTask<string>("one"))));
+        Assert.Equal(TimeSpan.FromSeconds(3), registry.GetGroup<int, string>(operation, TestJson.Default.String).Deadline);
+
+        // Without a deadline of its own, the group keeps the registry's option (none here).
+        var plain = NewOperation();
+        Assert.Equal("two", await Bounded.Wait(new DistributedSingleFlightOperation<int, string>(plain, TestJson.Default.String).DoAsync(2, _ => new ValueTask<string>("two"))));
+        Assert.Null(registry.GetGroup<int, string>(plain, TestJson.Default.String).Deadline);
+    }
+
+    [RedisFact]
     public async Task With_a_default_registry_the_operation_shares_flights_with_other_processes()
     {
         var operation = NewOperation();

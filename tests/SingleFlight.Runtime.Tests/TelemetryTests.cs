@@ -104,6 +104,31 @@ public sealed class TelemetryTests
     }
 
     [Fact]
+    public async Task Deadlines_and_values_taken_from_the_share_window_are_counted_under_their_outcomes()
+    {
+        using var measurements = new Measurements("lifetime");
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var group = new SingleFlightGroup<int, int> { Name = "lifetime", TimeProvider = clock, Deadline = TimeSpan.FromSeconds(1), ShareFor = TimeSpan.FromSeconds(1) };
+        var hung = new GatedWork<int>();
+
+        var leader = group.DoAsync(1, hung.RunAsync).AsTask();
+        var joiner = group.DoAsync(1, hung.RunAsync).AsTask();
+        await Bounded.Wait(hung.Started);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await Assert.ThrowsAsync<SingleFlightDeadlineExceededException>(() => Bounded.Wait(leader));
+        await Assert.ThrowsAsync<SingleFlightDeadlineExceededException>(() => Bounded.Wait(joiner));
+        Assert.Equal(2, measurements.Calls("deadline_exceeded"));
+        Assert.Equal(0, measurements.Calls("faulted"));
+
+        Assert.Equal(5, await Bounded.Wait(group.DoAsync(2, _ => new ValueTask<int>(5))));
+        Assert.Equal(5, await Bounded.Wait(group.DoAsync(2, _ => new ValueTask<int>(6))));
+        Assert.Equal(5, group.Do(2, () => 7));
+        Assert.Equal(1, measurements.Calls("led"));
+        Assert.Equal(2, measurements.Calls("reused"));
+        hung.Gate.SetResult(0);
+    }
+
+    [Fact]
     public async Task Faults_and_cancellations_are_counted_under_their_outcomes()
     {
         using var measurements = new Measurements("failing");

@@ -288,6 +288,33 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error,
         ShapeDescription);
 
+    /// <summary>{0}: the method name; {1}: the value written.</summary>
+    public static readonly DiagnosticDescriptor NonPositiveDeadline = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "DeadlineMilliseconds of '{0}' is {1}: a deadline is a positive number of milliseconds. Leave the argument out for no deadline.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    /// <summary>{0}: the method name; {1}: the value written.</summary>
+    public static readonly DiagnosticDescriptor NonPositiveShareWindow = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "ShareForMilliseconds of '{0}' is {1}: a share window is a positive number of milliseconds. Leave the argument out to keep nothing once a flight ends.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    /// <summary>{0}: the method name.</summary>
+    public static readonly DiagnosticDescriptor ShareWindowOnDistributed = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "ShareForMilliseconds is not supported on '{0}' with Distributed = true: a value kept by one process would not be handed to callers in the others. Remove ShareForMilliseconds, or Distributed.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
     /// <summary>{0}: "local function 'name'" or "a lambda".</summary>
     public static readonly DiagnosticDescriptor NotAMethod = Create(
         UnsupportedShapeId,

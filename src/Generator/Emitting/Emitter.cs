@@ -247,9 +247,32 @@ internal static class Emitter
     /// <summary>Whether the work runs in a DI scope of its own (the core has <c>[FromFlightScope]</c> parameters).</summary>
     private static bool IsScoped(in MethodModel model) => model.Core.FlightServices.Count > 0 && model.Core.ScopeFactory is not null;
 
-    /// <summary>The group's initializer: named after the operation, for its metrics and spans.</summary>
+    /// <summary>
+    /// The group's initializer: named after the operation, for its metrics and spans, with the attribute's deadline and
+    /// share window when they are set (nothing else otherwise, so a group without them is created as before).
+    /// </summary>
     private static string NewGroup(in MethodModel model)
-        => "new() { Name = " + Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(model.Group.OperationName, quote: true) + " }";
+        => "new() { Name = " + Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(model.Group.OperationName, quote: true) + LifetimeInitializers(model) + " }";
+
+    /// <summary><c>, Deadline = ...</c> and <c>, ShareFor = ...</c> for the options the attribute sets.</summary>
+    private static string LifetimeInitializers(in MethodModel model)
+    {
+        var text = string.Empty;
+        if (model.Group.DeadlineMilliseconds > 0)
+        {
+            text += ", Deadline = " + Milliseconds(model.Group.DeadlineMilliseconds);
+        }
+
+        if (model.Group.ShareForMilliseconds > 0)
+        {
+            text += ", ShareFor = " + Milliseconds(model.Group.ShareForMilliseconds);
+        }
+
+        return text;
+    }
+
+    private static string Milliseconds(int value)
+        => "global::System.TimeSpan.FromMilliseconds(" + value.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";
 
     /// <summary>
     /// The distributed operation's initializer: named after the operation (what processes share flights on), with the
@@ -258,19 +281,21 @@ internal static class Emitter
     /// </summary>
     private static string NewDistributedOperation(in MethodModel model)
     {
+        // The deadline applies to the in-process flight and to the Redis leader's lease (a share window is refused by SF0003).
+        var deadline = model.Group.DeadlineMilliseconds > 0 ? " { Deadline = " + Milliseconds(model.Group.DeadlineMilliseconds) + " }" : string.Empty;
         var name = Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(model.Group.OperationName, quote: true);
         if (model.Group.Distributed is not { JsonValueType: { } jsonValueType } distributed)
         {
-            return "new(" + name + ", global::SingleFlight.Redis.DistributedSingleFlight.UnitJsonTypeInfo)";
+            return "new(" + name + ", global::SingleFlight.Redis.DistributedSingleFlight.UnitJsonTypeInfo)" + deadline;
         }
 
         if (distributed.JsonContext is { } jsonContext)
         {
             return "new(" + name + ", (global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<" + model.Group.FlightValueType + ">)"
-                + jsonContext + ".Default.GetTypeInfo(typeof(" + jsonValueType + "))!)";
+                + jsonContext + ".Default.GetTypeInfo(typeof(" + jsonValueType + "))!)" + deadline;
         }
 
-        return "new(" + name + ")";
+        return "new(" + name + ")" + deadline;
     }
 
     private static void WriteMethod(IndentedWriter w, in MethodModel model, string generatedCode, string groupAccess)

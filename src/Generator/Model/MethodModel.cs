@@ -76,13 +76,17 @@ internal readonly record struct KeyModel(string Type, string Expression, string?
 /// <param name="HolderClassName">For a generic method, the nested generic class that holds the group; null otherwise.</param>
 /// <param name="Distributed">For <c>Distributed = true</c> (and nothing reported against it), how the result crosses
 /// processes; null for an in-process group.</param>
+/// <param name="DeadlineMilliseconds">The attribute's <c>DeadlineMilliseconds</c>; 0 for no deadline.</param>
+/// <param name="ShareForMilliseconds">The attribute's <c>ShareForMilliseconds</c>; 0 for no share window.</param>
 internal readonly record struct GroupModel(
     string FieldName,
     SingleFlightScopeKind Scope,
     string OperationName,
     string FlightValueType,
     string? HolderClassName,
-    DistributedModel? Distributed);
+    DistributedModel? Distributed,
+    int DeadlineMilliseconds = 0,
+    int ShareForMilliseconds = 0);
 
 /// <summary>A distributed method's result contract.</summary>
 /// <param name="JsonValueType">The flight's value type as <c>typeof</c> and <c>[JsonSerializable]</c> spell it (fully

@@ -1,12 +1,13 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using SingleFlight.Generator.Diagnostics;
 
 namespace SingleFlight.Generator.Parsing;
 
 /// <summary>
 /// The named arguments of one <c>[SingleFlight]</c> attribute, read once. Null from <see cref="Read"/> when an argument
-/// has an error, is of the wrong kind, or <c>Scope</c> is not a defined value.
+/// has an error, is of the wrong kind, or has a value SF0003 refuses (see <see cref="ArgumentProblem"/>).
 /// </summary>
 /// <param name="Data">The attribute.</param>
 /// <param name="Syntax">The attribute in source, when it is.</param>
@@ -14,13 +15,17 @@ namespace SingleFlight.Generator.Parsing;
 /// <param name="Scope"><c>Scope</c>.</param>
 /// <param name="Distributed"><c>Distributed</c>.</param>
 /// <param name="OperationName"><c>OperationName</c> as written, when set.</param>
+/// <param name="DeadlineMilliseconds"><c>DeadlineMilliseconds</c>: positive, or 0 when not set.</param>
+/// <param name="ShareForMilliseconds"><c>ShareForMilliseconds</c>: positive, or 0 when not set.</param>
 internal sealed record AttributeArguments(
     AttributeData Data,
     AttributeSyntax? Syntax,
     KeyFromValue? KeyFrom,
     SingleFlightScopeKind Scope,
     bool Distributed,
-    string? OperationName)
+    string? OperationName,
+    int DeadlineMilliseconds,
+    int ShareForMilliseconds)
 {
     /// <summary>The <c>[SingleFlight]</c> attribute of <paramref name="method"/>, or null.</summary>
     public static AttributeData? Find(IMethodSymbol method)
@@ -43,15 +48,16 @@ internal sealed record AttributeArguments(
 
     /// <summary>
     /// Reads the attribute of <paramref name="method"/>; null when it is missing or its arguments are not valid. With
-    /// <paramref name="undefinedScope"/>, the one argument problem the compiler accepts: <c>Scope</c> cast from an
-    /// undefined value, when that is the attribute's only problem.
+    /// <paramref name="problem"/>, the argument problem that the compiler accepts and SF0003 reports, when that is the
+    /// attribute's only problem: <c>Scope</c> cast from an undefined value, an option of zero or fewer milliseconds, or a
+    /// share window on a distributed method.
     /// </summary>
     /// <param name="method">The annotated method.</param>
     /// <param name="options">The parse options <c>KeyFrom</c> is parsed with (when it is used).</param>
-    /// <param name="undefinedScope">The undefined <c>Scope</c> value that made the arguments invalid, or null.</param>
-    public static AttributeArguments? Read(IMethodSymbol method, ParseOptions? options, out int? undefinedScope)
+    /// <param name="problem">The problem that made the arguments invalid, or null.</param>
+    public static AttributeArguments? Read(IMethodSymbol method, ParseOptions? options, out ArgumentProblem? problem)
     {
-        undefinedScope = null;
+        problem = null;
         if (Find(method) is not { ConstructorArguments.Length: 0 } data)
         {
             return null;
@@ -62,7 +68,9 @@ internal sealed record AttributeArguments(
         var scope = SingleFlightScopeKind.Type;
         var distributed = false;
         string? operationName = null;
-        int? undefined = null;
+        var deadline = 0;
+        var shareFor = 0;
+        ArgumentProblem? found = null;
         var valid = true;
         foreach (var pair in data.NamedArguments)
         {
@@ -83,7 +91,7 @@ internal sealed record AttributeArguments(
                     scope = (SingleFlightScopeKind)(int)value.Value!;
                     break;
                 case "Scope" when value.Value is int other:
-                    undefined = other;
+                    found ??= new ArgumentProblem(DiagnosticDescriptors.UndefinedScope, "Scope", other, Stub: false);
                     break;
                 case "Distributed" when value.Value is bool flag:
                     distributed = flag;
@@ -91,18 +99,47 @@ internal sealed record AttributeArguments(
                 case "OperationName" when value.Value is null or string:
                     operationName = (string?)value.Value;
                     break;
+                case "DeadlineMilliseconds" when value.Value is int milliseconds:
+                    deadline = milliseconds;
+                    if (milliseconds <= 0)
+                    {
+                        found ??= new ArgumentProblem(DiagnosticDescriptors.NonPositiveDeadline, "DeadlineMilliseconds", milliseconds, Stub: true);
+                    }
+
+                    break;
+                case "ShareForMilliseconds" when value.Value is int milliseconds:
+                    shareFor = milliseconds;
+                    if (milliseconds <= 0)
+                    {
+                        found ??= new ArgumentProblem(DiagnosticDescriptors.NonPositiveShareWindow, "ShareForMilliseconds", milliseconds, Stub: true);
+                    }
+
+                    break;
                 default:
                     valid = false;
                     break;
             }
         }
 
-        if (!valid || undefined is not null)
+        if (valid && found is null && distributed && shareFor > 0)
         {
-            undefinedScope = valid ? undefined : null;
+            found = new ArgumentProblem(DiagnosticDescriptors.ShareWindowOnDistributed, "ShareForMilliseconds", null, Stub: true);
+        }
+
+        if (!valid || found is not null)
+        {
+            problem = valid ? found : null;
             return null;
         }
 
-        return new AttributeArguments(data, syntax, keyFrom, scope, distributed, operationName);
+        return new AttributeArguments(data, syntax, keyFrom, scope, distributed, operationName, deadline, shareFor);
     }
 }
+
+/// <summary>An argument of <c>[SingleFlight]</c> that the compiler accepts but the generator refuses (SF0003).</summary>
+/// <param name="Descriptor">What to report.</param>
+/// <param name="Argument">The named argument, where the diagnostic goes.</param>
+/// <param name="Value">The value to show in the message after the method's name, or null when the message has none.</param>
+/// <param name="Stub">Whether the generator still writes a stub that throws (the checks that make a repeated signature
+/// safe run after the arguments; an undefined <c>Scope</c> is refused before them).</param>
+internal sealed record ArgumentProblem(DiagnosticDescriptor Descriptor, string Argument, object? Value, bool Stub);

@@ -164,11 +164,22 @@ internal static partial class MethodParser
         return false;
     }
 
-    /// <summary>SF0003: <c>Scope</c> cast from an undefined value (the one argument problem the compiler accepts).</summary>
-    private static void ReportUndefinedScope(Context context, int scope)
+    /// <summary>
+    /// SF0003 for an argument the compiler accepts: <c>Scope</c> cast from an undefined value, an option of zero or
+    /// fewer milliseconds, a share window on a distributed method. On the argument's value.
+    /// </summary>
+    private static void ReportArgumentProblem(Context context, ArgumentProblem problem)
     {
         var argument = (AttributeArguments.Find(context.Method)?.ApplicationSyntaxReference?.GetSyntax() as AttributeSyntax)?.ArgumentList?.Arguments
-            .FirstOrDefault(static a => a.NameEquals?.Name.Identifier.ValueText == "Scope");
-        context.Report(DiagnosticDescriptors.UndefinedScope, argument?.Expression.GetLocation() ?? context.NameLocation, context.Name, scope);
+            .FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == problem.Argument);
+        var location = argument?.Expression.GetLocation() ?? context.NameLocation;
+        if (problem.Value is null)
+        {
+            context.Report(problem.Descriptor, location, context.Name);
+        }
+        else
+        {
+            context.Report(problem.Descriptor, location, context.Name, problem.Value);
+        }
     }
 }

@@ -70,12 +70,12 @@ internal static partial class MethodParser
 
     private static ParsedMethod? Run(Context context, SemanticModel semanticModel, bool ignoreGeneratedImplementation, CancellationToken ct)
     {
-        var attribute = AttributeArguments.Read(context.Method, context.Declaration.SyntaxTree.Options, out var undefinedScope);
+        var attribute = AttributeArguments.Read(context.Method, context.Declaration.SyntaxTree.Options, out var problem);
         if (attribute is null)
         {
-            if (undefinedScope is { } scope)
+            if (problem is not null)
             {
-                ReportUndefinedScope(context, scope);
+                ReportArgumentProblem(context, problem);
             }
 
             return null;

@@ -45,14 +45,14 @@ internal static partial class ModelBuilder
     /// <summary>
     /// Whether a generated part can implement a declaration that SF0003 refused: not an explicit interface implementation
     /// (the compiler reports CS0754 itself), not in a type the generator cannot extend, not <c>__arglist</c>, not with an
-    /// undefined <c>Scope</c>. Refused signatures (ref structs, pointers, a <c>ref</c> return, <c>allows ref struct</c>)
+    /// undefined <c>Scope</c> (an option value SF0003 refuses still gets its stub). Refused signatures (ref structs, pointers, a <c>ref</c> return, <c>allows ref struct</c>)
     /// get a stub that repeats them (<see cref="StubModel"/>).
     /// </summary>
     private static bool CanImplement(IMethodSymbol method, MethodDeclarationSyntax declaration)
     {
         if (method.IsVararg
             || declaration.ExplicitInterfaceSpecifier is not null || !method.ExplicitInterfaceImplementations.IsEmpty
-            || AttributeArguments.Read(method, declaration.SyntaxTree.Options) is null)
+            || (AttributeArguments.Read(method, declaration.SyntaxTree.Options, out var problem) is null && problem is not { Stub: true }))
         {
             return false;
         }

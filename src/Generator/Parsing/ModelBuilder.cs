@@ -150,7 +150,9 @@ internal static partial class ModelBuilder
                 HolderClassName: method.IsGenericMethod ? "__SingleFlightGroupHolder_" + method.Name + "_" + hash : null,
                 Distributed: parsed is { IsDistributed: true }
                     ? new DistributedModel(parsed.FlightValueType?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), JsonContext: null)
-                    : null),
+                    : null,
+                DeadlineMilliseconds: parsed?.Attribute.DeadlineMilliseconds ?? 0,
+                ShareForMilliseconds: parsed?.Attribute.ShareForMilliseconds ?? 0),
             Core: new CoreModel(
                 MethodName: Symbols.EscapeIdentifier(MethodParser.GetCoreMethodName(method.Name)),
                 IsStatic: parsed?.CoreMethod.IsStatic ?? method.IsStatic,

@@ -1,0 +1,22 @@
+// A frozen copy of src/Runtime as it was on main before issue 17 (the deadline and the share window): the group's hot
+// path, its telemetry hooks and helpers, renamed. It runs side by side with the current runtime in the same
+// BenchmarkDotNet run (scenario (a)), so "without the options, nothing got slower" is measured under one machine load.
+// Not maintained: benchmark use only.
+using System;
+using System.Diagnostics.CodeAnalysis;
+
+namespace SingleFlight.Benchmarks.Contenders.BeforeLifetime;
+
+internal static class ThrowHelper
+{
+    internal static void ThrowIfNull([NotNull] object? argument, string paramName)
+    {
+        if (argument is null)
+        {
+            Throw(paramName);
+        }
+    }
+
+    [DoesNotReturn]
+    private static void Throw(string paramName) => throw new ArgumentNullException(paramName);
+}
