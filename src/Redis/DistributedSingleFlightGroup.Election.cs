@@ -71,6 +71,11 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
                 break;
             }
 
+            // Answered: a later election of this flight (after a leader gave up) gets a budget of its own, as every
+            // command sent through SendAsync does.
+            busySince = null;
+            retryDelay = FirstRetryDelay;
+
             if (holder == myToken)
             {
                 if (flightToken.IsCancellationRequested)
