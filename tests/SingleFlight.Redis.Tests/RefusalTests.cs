@@ -77,4 +77,28 @@ public sealed class RefusalTests : IDisposable
         Assert.Equal(0, metric.Count(RedisTelemetry.LocalFallback));
         Assert.Equal(1, metric.Count(RedisTelemetry.Led));
     }
+
+    [RedisFact]
+    public async Task A_call_that_starts_after_a_flight_whose_completion_the_cluster_refused_runs_the_work_again()
+    {
+        var operation = "test-" + Guid.NewGuid().ToString("N");
+        var (connection, rules) = RefusingConnection.Wrap(Connect());
+        var group = new DistributedSingleFlightGroup<int, string>(connection, operation, TestJson.Default.String, Options());
+        _owned.Add(group);
+
+        // The first flight's callers have its outcome as soon as its completion is sent; its reply is held back.
+        var completion = rules.Hold(RefusingConnection.Completion);
+        Assert.Equal("first", await Bounded.Wait(group.DoAsync(1, static _ => new ValueTask<string>("first"))));
+
+        // A call that starts after that: its election is sent after the completion, which the cluster then refuses, so
+        // the election found the first flight's lock still there.
+        var answered = rules.Answered(RefusingConnection.Election);
+        var second = group.DoAsync(1, static _ => new ValueTask<string>("second")).AsTask();
+        await Bounded.Wait(answered);
+        completion.SetException(RefusingDatabase.ClusterDown());
+
+        // The completion is sent again and runs; the later call still gets a flight of its own (semantics.md rule 2: no
+        // caching), not the outcome of the flight that ended before it started.
+        Assert.Equal("second", await Bounded.Wait(second));
+    }
 }

@@ -58,6 +58,53 @@ internal class RefusingDatabase : DispatchProxy
     {
         private readonly ConcurrentDictionary<string, int> _pending = new(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<string, int> _refused = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, TaskCompletionSource<RedisResult>> _held = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, TaskCompletionSource> _answered = new(StringComparer.Ordinal);
+
+        /// <summary>
+        /// The next script containing <paramref name="marker"/> is not sent: it gets the returned source's task, which the
+        /// test completes or faults (a reply that comes when the test says).
+        /// </summary>
+        public TaskCompletionSource<RedisResult> Hold(string marker)
+        {
+            var held = new TaskCompletionSource<RedisResult>();
+            Assert.True(_held.TryAdd(marker, held));
+            return held;
+        }
+
+        /// <summary>Completes when the next script containing <paramref name="marker"/> has been sent and answered.</summary>
+        public Task Answered(string marker)
+        {
+            var answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Assert.True(_answered.TryAdd(marker, answered));
+            return answered.Task;
+        }
+
+        internal Task<RedisResult>? TakeHeld(string script)
+        {
+            foreach (var (marker, _) in _held)
+            {
+                if (script.Contains(marker, StringComparison.Ordinal) && _held.TryRemove(marker, out var held))
+                {
+                    return held.Task;
+                }
+            }
+
+            return null;
+        }
+
+        internal Task<RedisResult> Watch(string script, Task<RedisResult> sent)
+        {
+            foreach (var (marker, _) in _answered)
+            {
+                if (script.Contains(marker, StringComparison.Ordinal) && _answered.TryRemove(marker, out var answered))
+                {
+                    sent.ContinueWith(_ => answered.TrySetResult(), TaskScheduler.Default);
+                }
+            }
+
+            return sent;
+        }
 
         /// <summary>Refuse the next <paramref name="count"/> scripts whose text contains <paramref name="marker"/>.</summary>
         public void Refuse(string marker, int count) => _pending.AddOrUpdate(marker, count, (_, n) => n + count);
@@ -85,6 +132,10 @@ internal class RefusingDatabase : DispatchProxy
         }
     }
 
+    /// <summary>What a Redis Cluster answers for a slot without a primary.</summary>
+    public static RedisServerException ClusterDown()
+        => new(RedisErrorKind.ClusterDown, CommandFlags.None, "CLUSTERDOWN The cluster is down (refused by the test)");
+
     public static IDatabase Wrap(IDatabase inner, Rules rules)
     {
         var proxy = Create<IDatabase, RefusingDatabase>();
@@ -98,12 +149,20 @@ internal class RefusingDatabase : DispatchProxy
     {
         if (targetMethod!.Name == nameof(IDatabase.ScriptEvaluateAsync) && args is [string script, ..] && _rules.TakeRefusal(script))
         {
-            return Task.FromException<RedisResult>(new RedisServerException(RedisErrorKind.ClusterDown, CommandFlags.None, "CLUSTERDOWN The cluster is down (refused by the test)"));
+            return Task.FromException<RedisResult>(ClusterDown());
+        }
+
+        if (targetMethod.Name == nameof(IDatabase.ScriptEvaluateAsync) && args is [string held, ..] && _rules.TakeHeld(held) is { } reply)
+        {
+            return reply;
         }
 
         try
         {
-            return targetMethod.Invoke(_inner, args);
+            var result = targetMethod.Invoke(_inner, args);
+            return targetMethod.Name == nameof(IDatabase.ScriptEvaluateAsync) && args is [string watched, ..] && result is Task<RedisResult> sent
+                ? _rules.Watch(watched, sent)
+                : result;
         }
         catch (TargetInvocationException ex) when (ex.InnerException is not null)
         {
