@@ -100,6 +100,10 @@ public sealed class CompletionTests : IDisposable
         Assert.Equal("from A", await Bounded.Wait(leader));
         Assert.Equal(1, work.Executions);
 
+        // B read the outcome from the announcement and polls no more, so nothing of B withdraws its interest: the
+        // completion that announced it took the flight's waiters key along (rather than leave it for ten minutes).
+        Assert.Empty(server.Keys(pattern: "*" + operation + "*waiters:*"));
+
         // The announcement carries the outcome after the leader's token, so the follower needs no poll to read it.
         await Bounded.Until(() => !messages.IsEmpty, "the announcement reached the listener too");
         var announcement = Assert.Single(messages);
