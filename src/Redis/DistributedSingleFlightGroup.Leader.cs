@@ -164,6 +164,8 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
     /// </summary>
     private sealed class SentCompletion(DistributedSingleFlightGroup<TKey, TValue> group, FlightKeys keys, string token, byte[] payload)
     {
+        // Taken before the script is sent: an election sent before it found the flight running, and may follow it.
+        private readonly long _sentAt = Stopwatch.GetTimestamp();
         private bool _resent;
         private bool _settled;
         private long _settledAt;
@@ -204,10 +206,16 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
 
         /// <summary>
         /// Whether an election sent at <paramref name="electedAt"/> that found this flight's token in the lock may have
-        /// run before the completion: always while the completion has not settled; after, only if it was sent before.
+        /// run before the completion although it was sent after it: one sent before the completion found the flight
+        /// running and joins it rightly; one sent after the completion settled found the lock as the completion left it.
         /// </summary>
         public bool MayHaveOvertaken(long electedAt)
         {
+            if (electedAt < _sentAt)
+            {
+                return false;
+            }
+
             lock (this)
             {
                 return !_settled || electedAt <= _settledAt;
