@@ -132,4 +132,23 @@ public sealed class CompletionTests : IDisposable
         await Bounded.Until(() => !messages.IsEmpty, "the announcement reached the listener");
         Assert.Equal(32, Assert.Single(messages).Length);
     }
+
+    [RedisFact]
+    public async Task A_completion_sent_just_before_the_leaders_connection_is_disposed_still_runs()
+    {
+        var operation = "test-" + Guid.NewGuid().ToString("N");
+        var observer = Connect();
+
+        // The leader's callers have the outcome once the completion is sent; the process then shuts down at once.
+        var connection = _server.Connect();
+        var group = new DistributedSingleFlightGroup<int, string>(connection, operation, TestJson.Default.String, Options(TimeSpan.FromMilliseconds(100)));
+        Assert.Equal("one", await Bounded.Wait(group.DoAsync(1, static _ => new ValueTask<string>("one"))));
+        group.Dispose();
+        connection.Dispose();
+
+        // Disposing the connection lets the commands already sent finish: the key is free and the outcome written.
+        var server = observer.GetServer(observer.GetEndPoints()[0]);
+        Assert.Empty(server.Keys(pattern: "*" + operation + "*:lock"));
+        Assert.Single(server.Keys(pattern: "*" + operation + "*:result:*"));
+    }
 }
