@@ -151,4 +151,33 @@ public sealed class CompletionTests : IDisposable
         Assert.Empty(server.Keys(pattern: "*" + operation + "*:lock"));
         Assert.Single(server.Keys(pattern: "*" + operation + "*:result:*"));
     }
+
+    [RedisFact]
+    public async Task With_a_channel_prefix_on_the_connections_the_announcement_still_wakes_the_follower()
+    {
+        var operation = "test-" + Guid.NewGuid().ToString("N");
+        ConnectionMultiplexer Prefixed()
+        {
+            var options = TestConnection.Options(_server.Port);
+            options.ChannelPrefix = RedisChannel.Literal("tenant-7:");
+            var connection = ConnectionMultiplexer.Connect(options);
+            _owned.Add(connection);
+            return connection;
+        }
+
+        var a = Group(Prefixed(), operation, TimeSpan.FromMilliseconds(100));
+        var connectionB = Prefixed();
+        var b = Group(connectionB, operation, TimeSpan.FromMinutes(5));
+        var work = new GatedWork<string>();
+        var leader = a.DoAsync(1, work.RunAsync).AsTask();
+        await Bounded.Wait(work.Started);
+        var follower = b.DoAsync(1, static _ => new ValueTask<string>("ran in B")).AsTask();
+        var server = connectionB.GetServer(connectionB.GetEndPoints()[0]);
+        await Bounded.Until(() => server.Keys(pattern: "*" + operation + "*waiters:*").Any(), "B registered its interest");
+
+        // B polls again only in five minutes: the announcement must reach its subscription, which the prefix renames.
+        work.Gate.SetResult("from A");
+        Assert.Equal("from A", await Bounded.Wait(follower));
+        Assert.Equal("from A", await Bounded.Wait(leader));
+    }
 }
