@@ -98,7 +98,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
                 break;
             }
 
-            if (!_unconfirmed.IsEmpty && _unconfirmed.TryGetValue(holder, out var unconfirmed) && unconfirmed.MayHaveOvertaken(electedAt))
+            if (_unconfirmed.TryGetValue(holder, out var unconfirmed) && unconfirmed.MayHaveOvertaken(electedAt))
             {
                 // The lock names a flight of this process whose callers already have its outcome: its completion had not
                 // run when this election did (a cluster refused it, and it is sent again). Following it would give this
