@@ -37,6 +37,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
             }
 
             string holder;
+            long electedAt;
             Task<RedisResult>? electing = null;
             try
             {
@@ -46,6 +47,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
                 // so the flight must see its answer and release a key it won. RedisTimeout bounds the wait. A cluster that
                 // cannot serve it yet (CLUSTERDOWN during a failover) is asked again below, within that bound; the first
                 // attempt is sent directly, so an election that is not refused costs no retry machinery.
+                electedAt = Stopwatch.GetTimestamp();
                 electing = FlightScripts.Acquire(_redis.GetDatabase(), keys, myToken, _options.LeaseDuration);
                 holder = FlightScripts.HolderOf(await electing.WaitAsync(_options.RedisTimeout, CancellationToken.None).ConfigureAwait(false), myToken);
             }
@@ -74,6 +76,11 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
                 break;
             }
 
+            // Answered: a later election of this flight (after a leader gave up) gets a budget of its own, as every
+            // command sent through SendAsync does.
+            busySince = null;
+            retryDelay = FirstRetryDelay;
+
             if (holder == myToken)
             {
                 if (flightToken.IsCancellationRequested)
@@ -92,6 +99,15 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
                 // not understand. Answer locally rather than loop on Redis.
                 _health.Fallback("unexpected-reply");
                 break;
+            }
+
+            if (_unconfirmed.TryGetValue(holder, out var unconfirmed) && unconfirmed.MayHaveOvertaken(electedAt))
+            {
+                // The lock names a flight of this process whose callers already have its outcome: its completion had not
+                // run when this election did (a cluster refused it, and it is sent again). Following it would give this
+                // later call that outcome (no caching, rule 2 of semantics.md): wait until it has run, and elect again.
+                await unconfirmed.SettledAsync().WaitAsync(Timeout.InfiniteTimeSpan, flightToken).ConfigureAwait(false);
+                continue;
             }
 
             PollOutcome outcome;

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -11,6 +13,10 @@ namespace SingleFlight.Redis;
 
 public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
 {
+    // The completions this process sent whose reply has not said yet that they ran, by the leader's token; and those
+    // sent again after a cluster refused them, until their outcome expires.
+    private readonly ConcurrentDictionary<string, SentCompletion> _unconfirmed = new(StringComparer.Ordinal);
+
     private async ValueTask<TValue> LeadAsync<TState>(
         FlightKeys keys,
         string myToken,
@@ -133,7 +139,8 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
 
         // Sent, not awaited: the callers have their outcome now, one round trip before Redis confirms it. Nothing this
         // process sends later can overtake it (a connection carries commands in order, and every key of the flight is
-        // on one connection), so a new flight for the key elects after this one released it.
+        // on one connection), so a new flight for the key elects after this one released it. A completion a cluster
+        // refused is sent again later; a new flight whose election it let through sees the token and waits for it.
         var sent = SendCompletion(keys, myToken, payload);
         RedisTelemetry.Record(Name, RedisTelemetry.Led, unshareable ?? (sent is null ? null : "publish:" + sent));
         if (sent is not null)
@@ -169,11 +176,16 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
     /// </summary>
     private string? SendCompletion(FlightKeys keys, string myToken, byte[] payload)
     {
+        // Known until its reply says it ran: an election of this process that comes back with this token must not follow
+        // the flight it names, whose callers are gone (see RunAsync).
+        var sent = new SentCompletion(this, keys, myToken, payload);
+        _unconfirmed[myToken] = sent;
         Task<RedisResult> completing;
         try
         {
             if (!_redis.IsConnected)
             {
+                _unconfirmed.TryRemove(myToken, out _);
                 return "disconnected";
             }
 
@@ -181,10 +193,10 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
+            _unconfirmed.TryRemove(myToken, out _);
             return RedisTelemetry.ReasonOf(ex);
         }
 
-        var sent = new SentCompletion(this, keys, myToken, payload);
         if (completing.IsCompleted)
         {
             sent.Observe(completing);
@@ -202,13 +214,24 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
         return null;
     }
 
-    /// <summary>A completion on its way: what the reply is checked against, and what is sent again if a cluster refused it.</summary>
+    /// <summary>
+    /// A completion on its way: what the reply is checked against, what is sent again if a cluster refused it, and, for
+    /// an election of this process that found its token in the lock, whether that election may have run before it.
+    /// </summary>
     private sealed class SentCompletion(DistributedSingleFlightGroup<TKey, TValue> group, FlightKeys keys, string token, byte[] payload)
     {
+        // Taken before the script is sent: an election sent before it found the flight running, and may follow it.
+        private readonly long _sentAt = Stopwatch.GetTimestamp();
+        private bool _resent;
+        private bool _settled;
+        private long _settledAt;
+        private TaskCompletionSource? _waiter;
+
         public void Observe(Task<RedisResult> completing)
         {
             if (completing.Status == TaskStatus.RanToCompletion)
             {
+                Settle();
                 group._health.Healthy();
                 return;
             }
@@ -218,29 +241,97 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
             {
                 // The script did not run (a slot migration or a failover under way): send it again, within RedisTimeout.
                 // Until it runs, the lock stays held and the followers keep waiting for this flight's outcome.
+                lock (this)
+                {
+                    _resent = true;
+                }
+
                 _ = group.TryRedisAsync(db => FlightScripts.Complete(db, keys, token, payload, group._options.ResultTimeToLive, group._channelName))
                     .ContinueWith(
-                        static (t, s) =>
-                        {
-                            var g = (DistributedSingleFlightGroup<TKey, TValue>)s!;
-                            if (t.Result is { } reason)
-                            {
-                                g._health.Degraded("publish:" + reason);
-                            }
-                            else
-                            {
-                                g._health.Healthy();
-                            }
-                        },
-                        group,
+                        static (t, s) => ((SentCompletion)s!).Resent(t.Result),
+                        this,
                         CancellationToken.None,
                         TaskContinuationOptions.ExecuteSynchronously,
                         TaskScheduler.Default);
                 return;
             }
 
+            Settle();
             group._health.Degraded("publish:" + (error is null ? "canceled" : RedisTelemetry.ReasonOf(error)));
         }
+
+        /// <summary>
+        /// Whether an election sent at <paramref name="electedAt"/> that found this flight's token in the lock may have
+        /// run before the completion although it was sent after it: one sent before the completion found the flight
+        /// running and joins it rightly; one sent after the completion settled found the lock as the completion left it.
+        /// </summary>
+        public bool MayHaveOvertaken(long electedAt)
+        {
+            if (electedAt < _sentAt)
+            {
+                return false;
+            }
+
+            lock (this)
+            {
+                return !_settled || electedAt <= _settledAt;
+            }
+        }
+
+        /// <summary>Completes once the completion ran, or failed for good (sent again or not).</summary>
+        public Task SettledAsync()
+        {
+            lock (this)
+            {
+                return _settled ? Task.CompletedTask : (_waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            }
+        }
+
+        private void Settle()
+        {
+            TaskCompletionSource? waiter;
+            bool resent;
+            lock (this)
+            {
+                _settled = true;
+                _settledAt = Stopwatch.GetTimestamp();
+                waiter = _waiter;
+                resent = _resent;
+            }
+
+            waiter?.TrySetResult();
+            if (!resent)
+            {
+                // Sent once: every election sent after it on the connection ran after it, so none can find this token.
+                Forget();
+                return;
+            }
+
+            // Sent again: an election sent before it ran may still come back with this token, and until the outcome
+            // expires, following this flight would hand it that outcome. Forget the token then.
+            _ = Task.Delay(group._options.ResultTimeToLive).ContinueWith(
+                static (_, s) => ((SentCompletion)s!).Forget(),
+                this,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+
+        private void Resent(string? failure)
+        {
+            if (failure is null)
+            {
+                group._health.Healthy();
+            }
+            else
+            {
+                group._health.Degraded("publish:" + failure);
+            }
+
+            Settle();
+        }
+
+        private void Forget() => group._unconfirmed.TryRemove(token, out _);
     }
 
     /// <summary>

@@ -102,7 +102,30 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue> : IDispos
         var operation = "o" + operationName.Length.ToString(CultureInfo.InvariantCulture) + ":" + operationName;
         _keyPrefix = _options.KeyPrefix + ":{" + operation;
         _channel = RedisChannel.Literal(_options.KeyPrefix + ":done:" + operation);
-        _channelName = _options.KeyPrefix + ":done:" + operation;
+        _channelName = ChannelPrefixOf(redis) + _options.KeyPrefix + ":done:" + operation;
+    }
+
+    /// <summary>
+    /// What the multiplexer puts before every channel it subscribes to (<see cref="ConfigurationOptions.ChannelPrefix"/>).
+    /// The scripts publish by name, past the multiplexer, so they must put it there themselves or no subscription hears them.
+    /// </summary>
+    private static string ChannelPrefixOf(IConnectionMultiplexer redis)
+    {
+        var configuration = redis.Configuration;
+        if (string.IsNullOrEmpty(configuration))
+        {
+            return string.Empty;
+        }
+
+        try
+        {
+            var prefix = ConfigurationOptions.Parse(configuration, ignoreUnknown: true).ChannelPrefix;
+            return prefix is { IsNullOrEmpty: false } named ? named.ToString() : string.Empty;
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or RedisException)
+        {
+            return string.Empty;
+        }
     }
 
     /// <summary>Creates a group whose results cross processes as JSON with the given serializer options.</summary>

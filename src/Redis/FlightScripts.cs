@@ -31,6 +31,7 @@ internal static class FlightScripts
     // announcement; a follower whose poll comes after this script finds the result instead. So when no follower
     // exists, no message goes to every subscribed process. The message is the token followed by the outcome when
     // the outcome is at most ARGV[5] bytes, so a follower has it without another round trip; else the token alone.
+    // The interest has served its purpose then: a follower woken with the outcome never polls again to withdraw it.
     private const string CompleteScript = """
         redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
         if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
@@ -40,6 +41,7 @@ internal static class FlightScripts
           else
             redis.call('PUBLISH', ARGV[4], ARGV[1])
           end
+          redis.call('DEL', KEYS[3])
         end
         return 1
         """;

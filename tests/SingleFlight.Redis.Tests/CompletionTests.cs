@@ -100,6 +100,10 @@ public sealed class CompletionTests : IDisposable
         Assert.Equal("from A", await Bounded.Wait(leader));
         Assert.Equal(1, work.Executions);
 
+        // B read the outcome from the announcement and polls no more, so nothing of B withdraws its interest: the
+        // completion that announced it took the flight's waiters key along (rather than leave it for ten minutes).
+        Assert.Empty(server.Keys(pattern: "*" + operation + "*waiters:*"));
+
         // The announcement carries the outcome after the leader's token, so the follower needs no poll to read it.
         await Bounded.Until(() => !messages.IsEmpty, "the announcement reached the listener too");
         var announcement = Assert.Single(messages);
@@ -127,5 +131,53 @@ public sealed class CompletionTests : IDisposable
         Assert.Equal(large, await Bounded.Wait(leader));
         await Bounded.Until(() => !messages.IsEmpty, "the announcement reached the listener");
         Assert.Equal(32, Assert.Single(messages).Length);
+    }
+
+    [RedisFact]
+    public async Task A_completion_sent_just_before_the_leaders_connection_is_disposed_still_runs()
+    {
+        var operation = "test-" + Guid.NewGuid().ToString("N");
+        var observer = Connect();
+
+        // The leader's callers have the outcome once the completion is sent; the process then shuts down at once.
+        var connection = _server.Connect();
+        var group = new DistributedSingleFlightGroup<int, string>(connection, operation, TestJson.Default.String, Options(TimeSpan.FromMilliseconds(100)));
+        Assert.Equal("one", await Bounded.Wait(group.DoAsync(1, static _ => new ValueTask<string>("one"))));
+        group.Dispose();
+        connection.Dispose();
+
+        // Disposing the connection lets the commands already sent finish: the key is free and the outcome written.
+        var server = observer.GetServer(observer.GetEndPoints()[0]);
+        Assert.Empty(server.Keys(pattern: "*" + operation + "*:lock"));
+        Assert.Single(server.Keys(pattern: "*" + operation + "*:result:*"));
+    }
+
+    [RedisFact]
+    public async Task With_a_channel_prefix_on_the_connections_the_announcement_still_wakes_the_follower()
+    {
+        var operation = "test-" + Guid.NewGuid().ToString("N");
+        ConnectionMultiplexer Prefixed()
+        {
+            var options = TestConnection.Options(_server.Port);
+            options.ChannelPrefix = RedisChannel.Literal("tenant-7:");
+            var connection = ConnectionMultiplexer.Connect(options);
+            _owned.Add(connection);
+            return connection;
+        }
+
+        var a = Group(Prefixed(), operation, TimeSpan.FromMilliseconds(100));
+        var connectionB = Prefixed();
+        var b = Group(connectionB, operation, TimeSpan.FromMinutes(5));
+        var work = new GatedWork<string>();
+        var leader = a.DoAsync(1, work.RunAsync).AsTask();
+        await Bounded.Wait(work.Started);
+        var follower = b.DoAsync(1, static _ => new ValueTask<string>("ran in B")).AsTask();
+        var server = connectionB.GetServer(connectionB.GetEndPoints()[0]);
+        await Bounded.Until(() => server.Keys(pattern: "*" + operation + "*waiters:*").Any(), "B registered its interest");
+
+        // B polls again only in five minutes: the announcement must reach its subscription, which the prefix renames.
+        work.Gate.SetResult("from A");
+        Assert.Equal("from A", await Bounded.Wait(follower));
+        Assert.Equal("from A", await Bounded.Wait(leader));
     }
 }
