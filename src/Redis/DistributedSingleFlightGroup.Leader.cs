@@ -178,7 +178,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
     {
         // Known until its reply says it ran: an election of this process that comes back with this token must not follow
         // the flight it names, whose callers are gone (see RunAsync).
-        var sent = new SentCompletion(this, keys, myToken, payload);
+        var sent = new SentCompletion(this, keys, myToken);
         _unconfirmed[myToken] = sent;
         Task<RedisResult> completing;
         try
@@ -218,7 +218,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
     /// A completion on its way: what the reply is checked against, what is sent again if a cluster refused it, and, for
     /// an election of this process that found its token in the lock, whether that election may have run before it.
     /// </summary>
-    private sealed class SentCompletion(DistributedSingleFlightGroup<TKey, TValue> group, FlightKeys keys, string token, byte[] payload)
+    private sealed class SentCompletion(DistributedSingleFlightGroup<TKey, TValue> group, FlightKeys keys, string token)
     {
         // Taken before the script is sent: an election sent before it found the flight running, and may follow it.
         private readonly long _sentAt = Stopwatch.GetTimestamp();
@@ -239,14 +239,17 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
             var error = completing.Exception?.InnerException;
             if (error is RedisServerException refused && IsClusterBusy(refused))
             {
-                // The script did not run (a slot migration or a failover under way): send it again, within RedisTimeout.
-                // Until it runs, the lock stays held and the followers keep waiting for this flight's outcome.
+                // The script did not run (a slot migration or a failover under way). The callers here have the outcome,
+                // so the flight has ended: sending the outcome again would hand it, seconds later, to calls in other
+                // processes that started after it ended (rule 2). Release the key without it instead (within
+                // RedisTimeout): processes that waited for this flight elect again and run the work, a duplicate
+                // execution a failover may cost, never a stale value.
                 lock (this)
                 {
                     _resent = true;
                 }
 
-                _ = group.TryRedisAsync(db => FlightScripts.Complete(db, keys, token, payload, group._options.ResultTimeToLive, group._channelName))
+                _ = group.TryRedisAsync(db => FlightScripts.Abandon(db, keys, token, group._channelName))
                     .ContinueWith(
                         static (t, s) => ((SentCompletion)s!).Resent(t.Result),
                         this,
@@ -307,8 +310,9 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
                 return;
             }
 
-            // Sent again: an election sent before it ran may still come back with this token, and until the outcome
-            // expires, following this flight would hand it that outcome. Forget the token then.
+            // Refused, then released without its outcome: an election sent before the release ran may still come back
+            // with this token; it elects again rather than follow a flight that has ended. Forget the token after the
+            // outcome's lifetime, long after any such election.
             _ = Task.Delay(group._options.ResultTimeToLive).ContinueWith(
                 static (_, s) => ((SentCompletion)s!).Forget(),
                 this,

@@ -77,7 +77,7 @@ public sealed class ClusterFaultTests(RedisClusterFixture fixture, ITestOutputHe
     private int SlotOf(int key) => HashSlot.Of(HashSlot.StemOf(_prefix, Operation, key));
 
     [RedisFact]
-    public async Task A_flight_whose_slot_migrates_while_it_completes_runs_once_and_reaches_the_follower()
+    public async Task A_flight_whose_slot_migrates_while_it_completes_loses_no_call_and_its_follower_never_gets_a_stale_value()
     {
         const int key = 1;
         var slot = SlotOf(key);
@@ -112,7 +112,11 @@ public sealed class ClusterFaultTests(RedisClusterFixture fixture, ITestOutputHe
         Assert.True(TryAgainCount() > tryAgainBefore, "a primary refused a script whose keys the migration split, at least once");
         Assert.Equal("migrated", await Bounded.Wait(leader));
         Assert.Equal("migrated", await Bounded.Wait(follower));
-        Assert.Equal(1, work.Executions);
+
+        // A refused completion is not sent again with its outcome (A's callers had it: the flight has ended, and an
+        // outcome written later could reach calls that started after that); the key is released instead, so B may run
+        // the work itself: at most one duplicate execution, never a stale value (docs/distributed.md, step 3).
+        Assert.InRange(work.Executions, 1, 2);
         Assert.Equal(target.Id, _cluster.PrimaryOf(slot).Id);
     }
 

@@ -101,4 +101,28 @@ public sealed class RefusalTests : IDisposable
         // caching), not the outcome of the flight that ended before it started.
         Assert.Equal("second", await Bounded.Wait(second));
     }
+
+    [RedisFact]
+    public async Task A_refused_completion_is_not_sent_again_with_its_outcome_to_a_process_that_came_after_the_flight_ended()
+    {
+        var operation = "test-" + Guid.NewGuid().ToString("N");
+        var (connectionA, rules) = RefusingConnection.Wrap(Connect());
+        var a = new DistributedSingleFlightGroup<int, string>(connectionA, operation, TestJson.Default.String, Options());
+        var b = new DistributedSingleFlightGroup<int, string>(Connect(), operation, TestJson.Default.String, Options());
+        _owned.Add(a);
+        _owned.Add(b);
+
+        // A's flight ends for A's callers as soon as its completion is sent; the completion's reply is held back.
+        var completion = rules.Hold(RefusingConnection.Completion);
+        Assert.Equal("first", await Bounded.Wait(a.DoAsync(1, static _ => new ValueTask<string>("first"))));
+
+        // B's call starts after that flight ended, finds its lock still held (the completion has not run) and waits.
+        var second = b.DoAsync(1, static _ => new ValueTask<string>("ran in B")).AsTask();
+        await Bounded.Until(() => b.RemoteWaiterCount == 1, "B waits for A's ended flight");
+
+        // The cluster refuses A's completion. Sending it again would hand B, which came after the flight ended, its
+        // outcome (rule 2: no caching); the key is released instead, and B runs the work.
+        completion.SetException(RefusingDatabase.ClusterDown());
+        Assert.Equal("ran in B", await Bounded.Wait(second));
+    }
 }
