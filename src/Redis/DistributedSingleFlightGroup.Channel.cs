@@ -16,11 +16,15 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
     // completed with the announced outcome or with null when they must poll).
     private readonly ConcurrentDictionary<string, (string Holder, TaskCompletionSource<byte[]?> Signal)> _waiters = new(StringComparer.Ordinal);
     private readonly object _subscriptionGate = new();
+
+    // How many local flights wait for another process's flight now (see OnMessage).
+    private int _waiterCount;
     private Task? _subscription;
 
     private void OnMessage(RedisChannel channel, RedisValue message)
     {
-        if (message.IsNullOrEmpty || _waiters.IsEmpty)
+        // Not _waiters.IsEmpty: on an empty dictionary that takes every one of its locks, for each message.
+        if (message.IsNullOrEmpty || Volatile.Read(ref _waiterCount) == 0)
         {
             return;
         }

@@ -104,6 +104,9 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
             }
         }
 
+        // Counted before it is registered: a message that finds no waiter counted can be dropped, because a waiter
+        // counted after it registers, then polls, and the poll sees what the message announced.
+        Interlocked.Increment(ref _waiterCount);
         try
         {
             while (true)
@@ -150,6 +153,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
         finally
         {
             _waiters.TryRemove(myToken, out _);
+            Interlocked.Decrement(ref _waiterCount);
             if (!done)
             {
                 // Cancelled, timed out or cut off: withdraw the interest now rather than when it lapses, so a leader
