@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using StackExchange.Redis;
@@ -24,7 +25,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
     /// </summary>
     private async Task<RedisResult> SendAsync(Func<IDatabase, Task<RedisResult>> command, CancellationToken cancellationToken)
     {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         var delay = FirstRetryDelay;
         while (true)
         {
@@ -32,13 +33,19 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
             {
                 return await command(_redis.GetDatabase()).ConfigureAwait(false);
             }
-            catch (RedisServerException ex) when (IsClusterBusy(ex) && ElapsedSince(started) + delay < _options.RedisTimeout)
+            catch (RedisServerException ex) when (IsClusterBusy(ex) && MayRetry(started, delay))
             {
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                delay = delay + delay < MaxRetryDelay ? delay + delay : MaxRetryDelay;
+                delay = NextRetryDelay(delay);
             }
         }
     }
+
+    /// <summary>Whether an attempt after a pause of <paramref name="delay"/> still starts within RedisTimeout of <paramref name="since"/>.</summary>
+    private bool MayRetry(long since, TimeSpan delay) => ElapsedSince(since) + delay < _options.RedisTimeout;
+
+    /// <summary>The pause before the attempt after one that followed <paramref name="delay"/>: doubled, up to <see cref="MaxRetryDelay"/>.</summary>
+    private static TimeSpan NextRetryDelay(TimeSpan delay) => delay + delay < MaxRetryDelay ? delay + delay : MaxRetryDelay;
 
     /// <summary>Runs a best-effort command; returns null on success or the failure's reason.</summary>
     private async Task<string?> TryRedisAsync(Func<IDatabase, Task<RedisResult>> command)

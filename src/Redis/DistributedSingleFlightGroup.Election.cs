@@ -64,10 +64,10 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
                 {
                     // The script did not run: send it again after a pause, as SendAsync does for the other scripts.
                     busySince ??= Stopwatch.GetTimestamp();
-                    if (ElapsedSince(busySince.Value) + retryDelay < _options.RedisTimeout)
+                    if (MayRetry(busySince.Value, retryDelay))
                     {
                         await Task.Delay(retryDelay, flightToken).ConfigureAwait(false);
-                        retryDelay = retryDelay + retryDelay < MaxRetryDelay ? retryDelay + retryDelay : MaxRetryDelay;
+                        retryDelay = NextRetryDelay(retryDelay);
                         continue;
                     }
                 }

@@ -13,8 +13,8 @@ namespace SingleFlight.Redis;
 
 public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
 {
-    // The completions this process sent whose reply has not said yet that they ran, by the leader's token; and those
-    // sent again after a cluster refused them, until their outcome expires.
+    // The completions this process sent whose reply has not said yet that they ran, by the leader's token; and those a
+    // cluster refused (their key released without the outcome), until the outcome's lifetime has passed.
     private readonly ConcurrentDictionary<string, SentCompletion> _unconfirmed = new(StringComparer.Ordinal);
 
     private async ValueTask<TValue> LeadAsync<TState>(
@@ -139,8 +139,9 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
 
         // Sent, not awaited: the callers have their outcome now, one round trip before Redis confirms it. Nothing this
         // process sends later can overtake it (a connection carries commands in order, and every key of the flight is
-        // on one connection), so a new flight for the key elects after this one released it. A completion a cluster
-        // refused is sent again later; a new flight whose election it let through sees the token and waits for it.
+        // on one connection), so a new flight for the key elects after this one released it. When a cluster refuses the
+        // completion, the key is released without the outcome; a new flight whose election ran before that sees the
+        // token and waits for the release.
         var sent = SendCompletion(keys, myToken, payload);
         RedisTelemetry.Record(Name, RedisTelemetry.Led, unshareable ?? (sent is null ? null : "publish:" + sent));
         if (sent is not null)
@@ -215,14 +216,14 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
     }
 
     /// <summary>
-    /// A completion on its way: what the reply is checked against, what is sent again if a cluster refused it, and, for
-    /// an election of this process that found its token in the lock, whether that election may have run before it.
+    /// A completion on its way: what the reply is checked against, the release sent instead if a cluster refused it, and,
+    /// for an election of this process that found its token in the lock, whether that election may have run before it.
     /// </summary>
     private sealed class SentCompletion(DistributedSingleFlightGroup<TKey, TValue> group, FlightKeys keys, string token)
     {
         // Taken before the script is sent: an election sent before it found the flight running, and may follow it.
         private readonly long _sentAt = Stopwatch.GetTimestamp();
-        private bool _resent;
+        private bool _refused;
         private bool _settled;
         private long _settledAt;
         private TaskCompletionSource? _waiter;
@@ -246,12 +247,12 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
                 // execution a failover may cost, never a stale value.
                 lock (this)
                 {
-                    _resent = true;
+                    _refused = true;
                 }
 
-                _ = group.TryRedisAsync(db => FlightScripts.Abandon(db, keys, token, group._channelName))
+                _ = group.AbandonAsync(keys, token)
                     .ContinueWith(
-                        static (t, s) => ((SentCompletion)s!).Resent(t.Result),
+                        static (t, s) => ((SentCompletion)s!).Released(t.Result),
                         this,
                         CancellationToken.None,
                         TaskContinuationOptions.ExecuteSynchronously,
@@ -281,7 +282,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
             }
         }
 
-        /// <summary>Completes once the completion ran, or failed for good (sent again or not).</summary>
+        /// <summary>Completes once the completion ran, or failed for good (released in its place or not).</summary>
         public Task SettledAsync()
         {
             lock (this)
@@ -293,17 +294,17 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
         private void Settle()
         {
             TaskCompletionSource? waiter;
-            bool resent;
+            bool refused;
             lock (this)
             {
                 _settled = true;
                 _settledAt = Stopwatch.GetTimestamp();
                 waiter = _waiter;
-                resent = _resent;
+                refused = _refused;
             }
 
             waiter?.TrySetResult();
-            if (!resent)
+            if (!refused)
             {
                 // Sent once: every election sent after it on the connection ran after it, so none can find this token.
                 Forget();
@@ -321,7 +322,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
                 TaskScheduler.Default);
         }
 
-        private void Resent(string? failure)
+        private void Released(string? failure)
         {
             if (failure is null)
             {

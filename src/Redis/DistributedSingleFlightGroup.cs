@@ -101,8 +101,9 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue> : IDispos
         // Length-prefixed like every part of a key, so operation "a" with key "bc" never meets operation "ab" with "c".
         var operation = "o" + operationName.Length.ToString(CultureInfo.InvariantCulture) + ":" + operationName;
         _keyPrefix = _options.KeyPrefix + ":{" + operation;
-        _channel = RedisChannel.Literal(_options.KeyPrefix + ":done:" + operation);
-        _channelName = ChannelPrefixOf(redis) + _options.KeyPrefix + ":done:" + operation;
+        var channel = _options.KeyPrefix + ":done:" + operation;
+        _channel = RedisChannel.Literal(channel);
+        _channelName = ChannelPrefixOf(redis) + channel;
     }
 
     /// <summary>
