@@ -13,6 +13,7 @@ using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
 using SingleFlight.Generator.Analyzers;
 using SingleFlight.Generator.Diagnostics;
+using SingleFlight.Generator.Parsing;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
 namespace SingleFlight.Generator.CodeFixes;
@@ -38,6 +39,8 @@ public sealed class ReadOnlyResultCodeFixProvider : CodeFixProvider
 {
     /// <summary>The equivalence key of the fix.</summary>
     public const string EquivalenceKey = "SF0014.ReadOnlyResult";
+
+    private const string TasksNamespace = "System.Threading.Tasks";
 
     /// <inheritdoc/>
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticDescriptors.UnsafeResultId);
@@ -243,7 +246,7 @@ public sealed class ReadOnlyResultCodeFixProvider : CodeFixProvider
         {
             arguments = [array.RankSpecifiers.Count > 1 ? array.WithRankSpecifiers(List(array.RankSpecifiers.Skip(1))).WithoutTrivia() : array.ElementType.WithoutTrivia()];
         }
-        else if (GenericArguments(node) is { } written
+        else if (ResultRules.TypeArguments(node) is { } written
             && type is INamedTypeSymbol named
             && named.ContainingNamespace.ToDisplayString() is "System" or "System.Collections.Generic" or "System.Collections.ObjectModel"
             && written.Count == definition.Arity)
@@ -310,14 +313,6 @@ public sealed class ReadOnlyResultCodeFixProvider : CodeFixProvider
         }
     }
 
-    private static SeparatedSyntaxList<TypeSyntax>? GenericArguments(TypeSyntax syntax) => syntax switch
-    {
-        GenericNameSyntax generic => generic.TypeArgumentList.Arguments,
-        QualifiedNameSyntax { Right: GenericNameSyntax generic } => generic.TypeArgumentList.Arguments,
-        AliasQualifiedNameSyntax { Name: GenericNameSyntax generic } => generic.TypeArgumentList.Arguments,
-        _ => null,
-    };
-
     /// <summary>
     /// For a core that returns its <c>Task&lt;T&gt;</c>/<c>ValueTask&lt;T&gt;</c> without <c>async</c>: adds to
     /// <paramref name="replacements"/> what each <c>return</c> of a task becomes, and says whether the core must become
@@ -325,7 +320,7 @@ public sealed class ReadOnlyResultCodeFixProvider : CodeFixProvider
     /// </summary>
     private static bool RewriteReturns(MethodDeclarationSyntax core, SemanticModel model, TypeSyntax newReturnType, Dictionary<SyntaxNode, System.Func<SyntaxNode, SyntaxNode>> replacements, CancellationToken ct)
     {
-        if (core.Modifiers.Any(SyntaxKind.AsyncKeyword) || GenericArguments(newReturnType) is not { Count: 1 } wrapped)
+        if (core.Modifiers.Any(SyntaxKind.AsyncKeyword) || ResultRules.TypeArguments(newReturnType) is not { Count: 1 } wrapped)
         {
             return false;
         }
@@ -335,7 +330,7 @@ public sealed class ReadOnlyResultCodeFixProvider : CodeFixProvider
         foreach (var expression in ResultRules.ReturnedExpressions(core))
         {
             if (model.GetTypeInfo(expression, ct).Type is not INamedTypeSymbol { Arity: 1 } task
-                || !(IsNamed(task.OriginalDefinition, "Task") || IsNamed(task.OriginalDefinition, "ValueTask")))
+                || !(task.OriginalDefinition.IsNamed(TasksNamespace, "Task", 1) || task.OriginalDefinition.IsNamed(TasksNamespace, "ValueTask", 1)))
             {
                 continue;
             }
@@ -369,18 +364,15 @@ public sealed class ReadOnlyResultCodeFixProvider : CodeFixProvider
         return true;
     }
 
-    private static bool IsNamed(INamedTypeSymbol type, string name)
-        => type.Name == name && type.ContainingNamespace.ToDisplayString() == "System.Threading.Tasks";
-
     /// <summary><c>Task.FromResult(value)</c>, <c>ValueTask.FromResult(value)</c>, <c>new ValueTask&lt;T&gt;(value)</c> or a target-typed <c>new(value)</c>.</summary>
     private static bool IsFromResult(ExpressionSyntax expression, SemanticModel model, CancellationToken ct) => expression switch
     {
         InvocationExpressionSyntax { ArgumentList.Arguments.Count: 1, Expression: MemberAccessExpressionSyntax or SimpleNameSyntax } invocation
             => model.GetSymbolInfo(invocation, ct).Symbol is IMethodSymbol { Name: "FromResult", IsStatic: true } method
-                && (IsNamed(method.ContainingType, "Task") || IsNamed(method.ContainingType, "ValueTask")),
+                && (method.ContainingType.IsNamed(TasksNamespace, "Task") || method.ContainingType.IsNamed(TasksNamespace, "ValueTask")),
         BaseObjectCreationExpressionSyntax { ArgumentList.Arguments.Count: 1 } creation
             => model.GetSymbolInfo(creation, ct).Symbol is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor
-                && IsNamed(constructor.ContainingType.OriginalDefinition, "ValueTask")
+                && constructor.ContainingType.OriginalDefinition.IsNamed(TasksNamespace, "ValueTask", 1)
                 && constructor.OriginalDefinition.Parameters[0].Type.TypeKind == TypeKind.TypeParameter,
         _ => false,
     };

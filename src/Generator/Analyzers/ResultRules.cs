@@ -215,7 +215,8 @@ internal static class ResultRules
             ? TypeArguments(returnType) is { Count: 1 } arguments ? arguments[0] : null
             : returnType;
 
-    private static SeparatedSyntaxList<TypeSyntax>? TypeArguments(TypeSyntax? syntax) => syntax switch
+    /// <summary>The type arguments of a generic type as written (<c>List&lt;T&gt;</c>, <c>N.List&lt;T&gt;</c>, <c>global::N.List&lt;T&gt;</c>), or null.</summary>
+    internal static SeparatedSyntaxList<TypeSyntax>? TypeArguments(TypeSyntax? syntax) => syntax switch
     {
         GenericNameSyntax generic => generic.TypeArgumentList.Arguments,
         QualifiedNameSyntax { Right: GenericNameSyntax generic } => generic.TypeArgumentList.Arguments,
