@@ -137,12 +137,23 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
             _health.NotShareable(ex);
         }
 
-        // Sent, not awaited: the callers have their outcome now, one round trip before Redis confirms it. Nothing this
-        // process sends later can overtake it (a connection carries commands in order, and every key of the flight is
-        // on one connection), so a new flight for the key elects after this one released it. When a cluster refuses the
-        // completion, the key is released without the outcome; a new flight whose election ran before that sees the
-        // token and waits for the release.
-        var sent = SendCompletion(keys, myToken, payload);
+        // Awaited (bounded by RedisTimeout) before the callers get the outcome: a completion that lands after they had it
+        // could hand it to calls in other processes that started after the flight ended (rule 2). A completion a cluster
+        // refuses releases the key without the outcome instead, in the background; an election of this process that
+        // finds the token in the lock meanwhile waits for that release.
+        var sent = SendCompletion(keys, myToken, payload, out var completing);
+        if (completing is not null)
+        {
+            try
+            {
+                await completing.WaitAsync(_options.RedisTimeout, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Observed by SentCompletion, which logs it and releases a refused one.
+            }
+        }
+
         RedisTelemetry.Record(Name, RedisTelemetry.Led, unshareable ?? (sent is null ? null : "publish:" + sent));
         if (sent is not null)
         {
@@ -171,12 +182,14 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
     }
 
     /// <summary>
-    /// Sends the completion script (outcome written, key released, waiting processes told) without waiting for its
-    /// reply. Returns the reason it could not be sent, or null; a failure that shows only in the reply is logged when
-    /// the reply comes (the flight's <c>led</c> record has been made by then).
+    /// Sends the completion script (outcome written, key released, waiting processes told); <paramref name="sentScript"/>
+    /// is its reply, which the leader awaits. Returns the reason it could not be sent, or null; a failure that shows only
+    /// in the reply is logged by <see cref="SentCompletion"/>, which also releases a refused one.
     /// </summary>
-    private string? SendCompletion(FlightKeys keys, string myToken, byte[] payload)
+    private string? SendCompletion(FlightKeys keys, string myToken, byte[] payload, out Task<RedisResult>? sentScript)
     {
+        sentScript = null;
+
         // Known until its reply says it ran: an election of this process that comes back with this token must not follow
         // the flight it names, whose callers are gone (see RunAsync).
         var sent = new SentCompletion(this, keys, myToken);
@@ -198,6 +211,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
             return RedisTelemetry.ReasonOf(ex);
         }
 
+        sentScript = completing;
         if (completing.IsCompleted)
         {
             sent.Observe(completing);
