@@ -39,6 +39,12 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
             set => Volatile.Write(ref _extra, value);
         }
 
+        /// <summary>
+        /// The work's token source, when it has one: the flight's slot for it is taken by the completion (see Flight._extra).
+        /// Set before the completion is published, or (deadline) by the leader before its work starts.
+        /// </summary>
+        internal CancellationTokenSource? Cancellation;
+
         // A lock-free stack of waiters (CancellableWaiter.Next). Pushed by joiners; taken whole, once, by
         // ReleaseWaiters after the task has completed.
         private CancellableWaiter? _waiters;
