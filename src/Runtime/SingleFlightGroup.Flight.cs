@@ -29,6 +29,11 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
         private object? _extra;
         private int _state;
 
+        // Set by a leader whose work completed synchronously, before it takes the flight out of the map: such a flight
+        // is never Closed (that compare-and-swap is what issue 19 saved); a joiner checks this flag after its join
+        // instead. See SucceedAtOnce. Fits in the object's padding: the flight stays 48 bytes for a small key.
+        private volatile bool _done;
+
         internal Flight(TKey key, int hash, bool cancellable)
         {
             Key = key;
@@ -102,7 +107,11 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
 
                 if (Interlocked.CompareExchange(ref _state, next, state) == state)
                 {
-                    return true;
+                    // The leader of a flight whose work completed at once publishes its result only if it sees Waited,
+                    // which it reads after setting _done (SucceedAtOnce). This compare-and-swap is a full fence, so either
+                    // this read sees _done (the flight is over: the caller looks again and starts a new flight), or the
+                    // leader's read sees Waited and the result reaches the completion this caller waits on.
+                    return !_done;
                 }
 
                 spinner.SpinOnce();
@@ -189,6 +198,32 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
             }
         }
 
+        /// <summary>
+        /// The leader's work completed synchronously with <paramref name="result"/> (no deadline, no share window): ends
+        /// the flight with one compare-and-swap fewer than <see cref="Succeed(SingleFlightGroup{TKey, TValue}, TValue)"/>.
+        /// </summary>
+        /// <remarks>
+        /// Instead of closing the state word (a CAS that every joiner races with), the leader sets <c>_done</c>, takes the
+        /// flight out of the map (a CAS or the slow-path lock: a full fence either way), then reads the state. A joiner
+        /// sets Waited with a CAS (a full fence), then reads <c>_done</c>. Of two threads that each write one location and
+        /// then, after a fence, read the other's, at least one sees the other's write: either the leader sees Waited and
+        /// publishes the result to the completion, or the joiner sees <c>_done</c> and looks again (it never waits on a
+        /// completion nobody will complete). A leader of such a flight can never be abandoned (its own place, a count or
+        /// Pinned, is never released), so nothing else needs Closed here.
+        /// </remarks>
+        internal void SucceedAtOnce(SingleFlightGroup<TKey, TValue> owner, TValue result)
+        {
+            _done = true;
+            owner.RemoveIfPresent(this);
+            if ((Volatile.Read(ref _state) & Waited) != 0)
+            {
+                CloseState();
+                var completion = GetCompletion();
+                completion.TrySetResult(result);
+                completion.ReleaseWaiters();
+            }
+        }
+
         internal void Succeed(SingleFlightGroup<TKey, TValue> owner, TValue result)
         {
             if ((Close(owner) & Waited) != 0)
@@ -237,23 +272,28 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
         /// <summary>Closes the flight to new callers, takes it out of the map, and returns the prior state.</summary>
         private int Close(SingleFlightGroup<TKey, TValue> owner)
         {
-            var spinner = default(SpinWait);
-            int state;
-            while (true)
-            {
-                state = Volatile.Read(ref _state);
-                if (Interlocked.CompareExchange(ref _state, state | Closed, state) == state)
-                {
-                    break;
-                }
-
-                spinner.SpinOnce();
-            }
+            var state = CloseState();
 
             // Leave the map before anyone is told the result: a caller that reacts to it by calling again
             // must start a new flight, never find this one.
             owner.RemoveIfPresent(this);
             return state;
+        }
+
+        /// <summary>Sets Closed and returns the prior state.</summary>
+        private int CloseState()
+        {
+            var spinner = default(SpinWait);
+            while (true)
+            {
+                var state = Volatile.Read(ref _state);
+                if (Interlocked.CompareExchange(ref _state, state | Closed, state) == state)
+                {
+                    return state;
+                }
+
+                spinner.SpinOnce();
+            }
         }
     }
 }
