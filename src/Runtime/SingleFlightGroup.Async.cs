@@ -34,6 +34,7 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
                     return new ValueTask<TValue>(Task.FromException<TValue>(ReentrancyGuard.CreateException(key)));
                 }
 
+                FoundHook?.Invoke(key);
                 if (existing.TryJoin(cancellationToken.CanBeCanceled))
                 {
                     JoinedHook?.Invoke(key);

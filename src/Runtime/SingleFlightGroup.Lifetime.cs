@@ -87,6 +87,12 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
     /// </summary>
     internal int EntryCount => Volatile.Read(ref _entries);
 
+    /// <summary>The number of buckets of the map now: a test seam for shrinking.</summary>
+    internal int BucketCount => _table.Buckets.Length;
+
+    /// <summary>The number of buckets a new group starts with.</summary>
+    internal static int InitialBucketCount => InitialBuckets;
+
     /// <summary>The entries found by walking the whole table under its lock: a test seam to check the counters against.</summary>
     internal int CountByScan(bool includeKept)
     {

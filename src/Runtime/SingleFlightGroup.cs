@@ -64,6 +64,12 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
     /// </remarks>
     public int InFlightCount => Math.Max(0, Volatile.Read(ref _entries) - Volatile.Read(ref _kept));
 
+    /// <summary>
+    /// Called with the key when a caller found a flight in the map, before it tries to join it. A seam for tests: it lets
+    /// a test hold a caller between the lookup and the join (issue 19's done flag, and what a pool of flights would break).
+    /// </summary>
+    internal Action<TKey>? FoundHook { get; set; }
+
     /// <summary>Called with the key each time a caller joins a running flight. A seam for tests.</summary>
     internal Action<TKey>? JoinedHook { get; set; }
 
