@@ -92,7 +92,11 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
             }
 
             candidate ??= new Flight(key, hash, cancellable);
-            candidate.Next = head;
+            if (head is not null || candidate.Next is not null)
+            {
+                // Skipped for an empty bucket (the common case): storing a reference costs a GC write barrier.
+                candidate.Next = head;
+            }
 
             // Succeeds only if the head is still the one whose chain was searched (see the map's rules above).
             if (ReferenceEquals(Interlocked.CompareExchange(ref buckets[index], candidate, head), head))
