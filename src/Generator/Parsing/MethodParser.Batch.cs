@@ -231,7 +231,9 @@ internal static partial class MethodParser
     {
         if (context.Attribute.Distributed)
         {
-            context.Report(DiagnosticDescriptors.DistributedBatch, ArgumentLocation(context, "Distributed"), context.Name);
+            // On the whole argument, like the other SF0010s.
+            var argument = context.Attribute.Syntax?.ArgumentList?.Arguments.FirstOrDefault(static a => a.NameEquals?.Name.Identifier.ValueText == "Distributed");
+            context.Report(DiagnosticDescriptors.DistributedBatch, argument?.GetLocation() ?? context.NameLocation, context.Name);
         }
     }
 
