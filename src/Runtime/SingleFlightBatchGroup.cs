@@ -44,7 +44,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
     public SingleFlightBatchGroup(IEqualityComparer<TKey>? comparer = null)
     {
         _comparer = comparer ?? EqualityComparer<TKey>.Default;
-        _flights = new Dictionary<TKey, KeyFlight>(_comparer);
+        _flights = new Dictionary<TKey, Slot>(_comparer);
     }
 
     /// <summary>
