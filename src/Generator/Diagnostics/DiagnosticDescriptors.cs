@@ -33,6 +33,9 @@ internal static class DiagnosticDescriptors
     /// <summary>Diagnostic property on SF0001: <c>"true"</c> when the fix can move the body into a core method.</summary>
     public const string CanSplitProperty = "CanSplit";
 
+    /// <summary>Diagnostic property on SF0016 (no core at all): the batch core's signature, fully qualified, for the code fix.</summary>
+    public const string BatchCoreSignatureProperty = "BatchCoreSignature";
+
     /// <summary>SF0001: the method or a containing type is not partial.</summary>
     public const string NotPartialId = "SF0001";
 

@@ -313,7 +313,7 @@ internal static partial class MethodParser
             return new BatchCoreMatch(new CoreMethodMatch(candidate, ImmutableArray<IParameterSymbol>.Empty, null), result, valueTask, coreValue, keysKind, TakesToken: others.Count == 2);
         }
 
-        ReportMissingCore(context, candidates, DescribeBatchCore(context, keyType, declaredValue), batched: true);
+        ReportMissingCore(context, candidates, DescribeBatchCore(context, keyType, declaredValue, s_signatureFormat), batched: true, DescribeBatchCore(context, keyType, declaredValue, s_qualifiedFormat));
         return null;
     }
 
@@ -324,11 +324,13 @@ internal static partial class MethodParser
             .Where(static m => m.MethodKind == MethodKind.Ordinary && m.PartialDefinitionPart is null)
             .ToList();
 
-    private static void ReportMissingCore(Context context, List<IMethodSymbol> candidates, string expected, bool batched)
+    private static void ReportMissingCore(Context context, List<IMethodSymbol> candidates, string expected, bool batched, string? qualified = null)
     {
         if (candidates.Count == 0)
         {
-            context.Report(batched ? DiagnosticDescriptors.BatchCoreMissing : DiagnosticDescriptors.CoreMethod, context.NameLocation, null, context.CoreProperties, context.TypeName, context.CoreMethodName, context.Name, expected);
+            // The fix writes the batch core from the signature in the property, fully qualified (it simplifies the names).
+            var properties = qualified is null ? context.CoreProperties : context.CoreProperties.Add(DiagnosticDescriptors.BatchCoreSignatureProperty, qualified);
+            context.Report(batched ? DiagnosticDescriptors.BatchCoreMissing : DiagnosticDescriptors.CoreMethod, context.NameLocation, null, properties, context.TypeName, context.CoreMethodName, context.Name, expected);
             return;
         }
 
@@ -343,13 +345,20 @@ internal static partial class MethodParser
             expected);
     }
 
-    /// <summary>The batch core's signature as SF0016 asks for it.</summary>
-    private static string DescribeBatchCore(Context context, ITypeSymbol keyType, ITypeSymbol declaredValue)
+    private static readonly SymbolDisplayFormat s_qualifiedFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    /// <summary>The batch core's signature as SF0016 asks for it (minimal names), or as its fix writes it (qualified names).</summary>
+    private static string DescribeBatchCore(Context context, ITypeSymbol keyType, ITypeSymbol declaredValue, SymbolDisplayFormat format)
     {
-        var key = keyType.ToDisplayString(s_signatureFormat);
-        var value = declaredValue.IsReferenceType ? declaredValue.WithNullableAnnotation(NullableAnnotation.NotAnnotated) : declaredValue;
-        var task = context.Method.ReturnType.OriginalDefinition.IsNamed("System.Threading.Tasks", "ValueTask", 1) ? "ValueTask" : "Task";
-        return $"{(context.Method.IsStatic ? "static " : string.Empty)}{task}<IReadOnlyDictionary<{key}, {value.ToDisplayString(s_signatureFormat)}>> {context.CoreMethodName}(IReadOnlyCollection<{key}> keys, CancellationToken cancellationToken)";
+        var qualified = format == s_qualifiedFormat;
+        var key = keyType.ToDisplayString(format);
+        var value = (declaredValue.IsReferenceType ? declaredValue.WithNullableAnnotation(NullableAnnotation.NotAnnotated) : declaredValue).ToDisplayString(format);
+        var task = (qualified ? "global::System.Threading.Tasks." : string.Empty)
+            + (context.Method.ReturnType.OriginalDefinition.IsNamed("System.Threading.Tasks", "ValueTask", 1) ? "ValueTask" : "Task");
+        var collections = qualified ? "global::System.Collections.Generic." : string.Empty;
+        var token = (qualified ? "global::System.Threading." : string.Empty) + "CancellationToken";
+        return $"{(context.Method.IsStatic ? "static " : string.Empty)}{task}<{collections}IReadOnlyDictionary<{key}, {value}>> {context.CoreMethodName}({collections}IReadOnlyCollection<{key}> keys, {token} cancellationToken)";
     }
 
     /// <summary>Whether the <c>KeyFrom</c> value names <paramref name="name"/> anywhere.</summary>
