@@ -180,7 +180,12 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
             return new ValueTask<TValue?>(Task.FromCanceled<TValue?>(cancellationToken));
         }
 
-        var waiter = new OneWaiter(this, throwIfMissing, cancellationToken);
+        // A caller that cannot leave early and needs no outcome of its own in the metrics takes the task shared by every
+        // such caller of the key: no allocation per joiner. The others have a waiter of their own.
+        var share = !cancellationToken.CanBeCanceled && !SingleFlightTelemetry.Calls.Enabled;
+        OneWaiter? waiter = null;
+        Task<TValue?>? shared = null;
+        var fetched = false;
         Call? toStart = null;
         Call? toTime = null;
         ITimer? timerToDispose = null;
@@ -193,8 +198,6 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
                 {
                     return new ValueTask<TValue?>(Task.FromException<TValue?>(ThrowHelper.BatchReentrancy(Name)));
                 }
-
-                waiter.Join(slot);
             }
             else
             {
@@ -219,8 +222,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
 
                 slot = new Slot(call, call.Add(key));
                 _flights.Add(key, slot);
-                waiter.Join(slot);
-                waiter.Fetched = true;
+                fetched = true;
                 if (call.State == CallState.Open && size > 0 && call.Count >= size)
                 {
                     // Full: sent now by this caller, in the context of the call that opened it.
@@ -230,20 +232,28 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
                 }
             }
 
-            if (toStart is not null)
+            if (share)
             {
-                toStart.PrepareToRun();
+                shared = slot.Call.Share(slot.Index, throwIfMissing);
             }
+            else
+            {
+                waiter = new OneWaiter(this, throwIfMissing, cancellationToken) { Fetched = fetched };
+                waiter.Join(slot);
+            }
+
+            toStart?.PrepareToRun();
         }
 
-        SingleFlightTelemetry.RecordBatchKeys(Name, waiter.Fetched ? 1 : 0, waiter.Fetched ? 0 : 1);
+        SingleFlightTelemetry.RecordBatchKeys(Name, fetched ? 1 : 0, fetched ? 0 : 1);
         timerToDispose?.Dispose();
-        if (toTime is not null)
+        toTime?.StartTimer(window);
+        toStart?.Run();
+        if (waiter is null)
         {
-            toTime.StartTimer(window);
+            return new ValueTask<TValue?>(shared!);
         }
 
-        toStart?.Run();
         waiter.RegisterCancellation();
         return new ValueTask<TValue?>(waiter.Task);
     }

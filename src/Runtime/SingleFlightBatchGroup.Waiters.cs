@@ -45,6 +45,9 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
 
         public Call? CompletedBy { get; private set; }
 
+        /// <summary>The waiter stands for every caller of the key that cannot leave (see <c>Call.Share</c>): no call is recorded.</summary>
+        internal bool Shared { get; set; }
+
         /// <summary>Waits for the key of <paramref name="slot"/> (under the lock).</summary>
         internal void Join(Slot slot)
         {
@@ -98,7 +101,11 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
                 TrySetException(error);
             }
 
-            SingleFlightTelemetry.RecordCall(_owner.Name, error is null ? (Fetched ? SingleFlightTelemetry.Led : SingleFlightTelemetry.Joined) : SingleFlightTelemetry.Faulted, error);
+            if (!Shared)
+            {
+                SingleFlightTelemetry.RecordCall(_owner.Name, error is null ? (Fetched ? SingleFlightTelemetry.Led : SingleFlightTelemetry.Joined) : SingleFlightTelemetry.Faulted, error);
+            }
+
             if (Interlocked.Exchange(ref _registrationState, 2) == 1)
             {
                 Release(_registration);
