@@ -169,7 +169,19 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
         /// <summary>Opens the window of a batch (outside the lock): one timer, disposed when the batch is sent.</summary>
         internal void StartTimer(TimeSpan window)
         {
-            ITimer? timer = Owner._timeProvider.CreateTimer(s_windowEnded, this, window, Timeout.InfiniteTimeSpan);
+            ITimer? timer;
+            try
+            {
+                timer = Owner._timeProvider.CreateTimer(s_windowEnded, this, window, Timeout.InfiniteTimeSpan);
+            }
+            catch (Exception)
+            {
+                // A clock that cannot make a timer would leave the batch open until it fills: send it now instead (its
+                // callers are already waiting for it; they get its outcome, not the clock's exception).
+                Owner.OnWindowEnded(this);
+                return;
+            }
+
             lock (Owner._lock)
             {
                 if (_state == CallState.Open && Timer is null)

@@ -56,7 +56,8 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
             : keys is IReadOnlyCollection<TKey> readOnly ? readOnly.Count
             : 4;
         var result = new Dictionary<TKey, TValue>(hint, _comparer);
-        var distinct = new List<TKey>(hint);
+        var distinct = new TKey[Math.Max(hint, 1)];
+        var count = 0;
         foreach (var key in keys)
         {
             if (key is null)
@@ -67,23 +68,28 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
             if (!result.ContainsKey(key))
             {
                 result.Add(key, default!);
-                distinct.Add(key);
+                if (count == distinct.Length)
+                {
+                    Array.Resize(ref distinct, count * 2);
+                }
+
+                distinct[count++] = key;
             }
         }
 
-        if (distinct.Count == 0)
+        if (count == 0)
         {
             return new ValueTask<IReadOnlyDictionary<TKey, TValue>>(result);
         }
 
-        var waiter = new ManyWaiter(this, result, distinct.Count, cancellationToken);
+        var waiter = new ManyWaiter(this, result, distinct, count, cancellationToken);
         List<Call>? toStart = null;
         ITimer? timerToDispose = null;
         lock (_lock)
         {
             // First every lookup, with nothing changed yet, so that a reentrant call can fail without leaving traces.
             var missing = 0;
-            for (var i = 0; i < distinct.Count; i++)
+            for (var i = 0; i < count; i++)
             {
                 if (_flights.TryGetValue(distinct[i], out var slot))
                 {
@@ -93,7 +99,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
                             Task.FromException<IReadOnlyDictionary<TKey, TValue>>(ThrowHelper.BatchReentrancy(Name)));
                     }
 
-                    waiter.SetSlot(i, distinct[i], slot);
+                    waiter.SetSlot(i, slot);
                 }
                 else
                 {
@@ -103,7 +109,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
 
             // Joined keys: each call once. A batch that is still collecting single-key calls is sent now, so that this
             // caller never waits for a window.
-            for (var i = 0; i < distinct.Count; i++)
+            for (var i = 0; i < count; i++)
             {
                 var call = waiter.CallAt(i);
                 if (call is not null && waiter.TryAddCall(call))
@@ -123,7 +129,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
                 var limit = _maxBatchSize == 0 ? int.MaxValue : _maxBatchSize;
                 var left = missing;
                 Call? current = null;
-                for (var i = 0; i < distinct.Count; i++)
+                for (var i = 0; i < count; i++)
                 {
                     if (waiter.CallAt(i) is not null)
                     {
@@ -141,7 +147,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
                     var key = distinct[i];
                     var slot = new Slot(current, current.Add(key));
                     _flights.Add(key, slot);
-                    waiter.SetSlot(i, key, slot);
+                    waiter.SetSlot(i, slot);
                     waiter.Fetched++;
                     left--;
                 }
@@ -157,7 +163,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
             }
         }
 
-        SingleFlightTelemetry.RecordBatchKeys(Name, waiter.Fetched, distinct.Count - waiter.Fetched);
+        SingleFlightTelemetry.RecordBatchKeys(Name, waiter.Fetched, count - waiter.Fetched);
         timerToDispose?.Dispose();
         if (toStart is not null)
         {
