@@ -36,6 +36,8 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
         private readonly SingleFlightBatchWork<TKey, TValue> _work;
         private TKey[] _keys;
         private IWaiter[]? _waiters;
+        private OneWaiter?[]? _sharedThrowing;
+        private OneWaiter?[]? _sharedDefault;
         private int _waiterCount;
         private volatile CallState _state;
         private ValueTask<IReadOnlyDictionary<TKey, TValue>> _pending;
@@ -113,6 +115,33 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
             AnyMayLeave |= mayLeave;
         }
 
+        /// <summary>
+        /// The task shared by the single-key callers of the key at <paramref name="index"/> that cannot leave early (under
+        /// the lock): one waiter per key and kind (<c>DoAsync</c> or <c>DoOrDefaultAsync</c>), which never leaves, so the
+        /// call stays alive while it exists, as it would for each of those callers.
+        /// </summary>
+        internal Task<TValue?> Share(int index, bool throwIfMissing)
+        {
+            ref var shared = ref throwIfMissing ? ref _sharedThrowing : ref _sharedDefault;
+            if (shared is null)
+            {
+                shared = new OneWaiter?[Math.Max(index + 1, _keys.Length)];
+            }
+            else if (index >= shared.Length)
+            {
+                Array.Resize(ref shared, Math.Max(index + 1, shared.Length * 2));
+            }
+
+            var waiter = shared[index];
+            if (waiter is null)
+            {
+                waiter = shared[index] = new OneWaiter(Owner, throwIfMissing, CancellationToken.None) { Shared = true };
+                waiter.Join(new Slot(this, index));
+            }
+
+            return waiter.Task;
+        }
+
         /// <summary>Hands over the waiters (under the lock, at completion).</summary>
         internal IWaiter[]? TakeWaiters(out int count)
         {
@@ -120,6 +149,8 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
             count = _waiterCount;
             _waiters = null;
             _waiterCount = 0;
+            _sharedThrowing = null;
+            _sharedDefault = null;
             return waiters;
         }
 
@@ -138,7 +169,19 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
         /// <summary>Opens the window of a batch (outside the lock): one timer, disposed when the batch is sent.</summary>
         internal void StartTimer(TimeSpan window)
         {
-            ITimer? timer = Owner._timeProvider.CreateTimer(s_windowEnded, this, window, Timeout.InfiniteTimeSpan);
+            ITimer? timer;
+            try
+            {
+                timer = Owner._timeProvider.CreateTimer(s_windowEnded, this, window, Timeout.InfiniteTimeSpan);
+            }
+            catch (Exception)
+            {
+                // A clock that cannot make a timer would leave the batch open until it fills: send it now instead (its
+                // callers are already waiting for it; they get its outcome, not the clock's exception).
+                Owner.OnWindowEnded(this);
+                return;
+            }
+
             lock (Owner._lock)
             {
                 if (_state == CallState.Open && Timer is null)

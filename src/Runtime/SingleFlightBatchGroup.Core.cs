@@ -56,7 +56,8 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
             : keys is IReadOnlyCollection<TKey> readOnly ? readOnly.Count
             : 4;
         var result = new Dictionary<TKey, TValue>(hint, _comparer);
-        var distinct = new List<TKey>(hint);
+        var distinct = new TKey[Math.Max(hint, 1)];
+        var count = 0;
         foreach (var key in keys)
         {
             if (key is null)
@@ -67,23 +68,28 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
             if (!result.ContainsKey(key))
             {
                 result.Add(key, default!);
-                distinct.Add(key);
+                if (count == distinct.Length)
+                {
+                    Array.Resize(ref distinct, count * 2);
+                }
+
+                distinct[count++] = key;
             }
         }
 
-        if (distinct.Count == 0)
+        if (count == 0)
         {
             return new ValueTask<IReadOnlyDictionary<TKey, TValue>>(result);
         }
 
-        var waiter = new ManyWaiter(this, result, distinct.Count, cancellationToken);
+        var waiter = new ManyWaiter(this, result, distinct, count, cancellationToken);
         List<Call>? toStart = null;
         ITimer? timerToDispose = null;
         lock (_lock)
         {
             // First every lookup, with nothing changed yet, so that a reentrant call can fail without leaving traces.
             var missing = 0;
-            for (var i = 0; i < distinct.Count; i++)
+            for (var i = 0; i < count; i++)
             {
                 if (_flights.TryGetValue(distinct[i], out var slot))
                 {
@@ -93,7 +99,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
                             Task.FromException<IReadOnlyDictionary<TKey, TValue>>(ThrowHelper.BatchReentrancy(Name)));
                     }
 
-                    waiter.SetSlot(i, distinct[i], slot);
+                    waiter.SetSlot(i, slot);
                 }
                 else
                 {
@@ -103,7 +109,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
 
             // Joined keys: each call once. A batch that is still collecting single-key calls is sent now, so that this
             // caller never waits for a window.
-            for (var i = 0; i < distinct.Count; i++)
+            for (var i = 0; i < count; i++)
             {
                 var call = waiter.CallAt(i);
                 if (call is not null && waiter.TryAddCall(call))
@@ -123,7 +129,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
                 var limit = _maxBatchSize == 0 ? int.MaxValue : _maxBatchSize;
                 var left = missing;
                 Call? current = null;
-                for (var i = 0; i < distinct.Count; i++)
+                for (var i = 0; i < count; i++)
                 {
                     if (waiter.CallAt(i) is not null)
                     {
@@ -141,7 +147,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
                     var key = distinct[i];
                     var slot = new Slot(current, current.Add(key));
                     _flights.Add(key, slot);
-                    waiter.SetSlot(i, key, slot);
+                    waiter.SetSlot(i, slot);
                     waiter.Fetched++;
                     left--;
                 }
@@ -157,7 +163,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
             }
         }
 
-        SingleFlightTelemetry.RecordBatchKeys(Name, waiter.Fetched, distinct.Count - waiter.Fetched);
+        SingleFlightTelemetry.RecordBatchKeys(Name, waiter.Fetched, count - waiter.Fetched);
         timerToDispose?.Dispose();
         if (toStart is not null)
         {
@@ -180,7 +186,12 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
             return new ValueTask<TValue?>(Task.FromCanceled<TValue?>(cancellationToken));
         }
 
-        var waiter = new OneWaiter(this, throwIfMissing, cancellationToken);
+        // A caller that cannot leave early and needs no outcome of its own in the metrics takes the task shared by every
+        // such caller of the key: no allocation per joiner. The others have a waiter of their own.
+        var share = !cancellationToken.CanBeCanceled && !SingleFlightTelemetry.Calls.Enabled;
+        OneWaiter? waiter = null;
+        Task<TValue?>? shared = null;
+        var fetched = false;
         Call? toStart = null;
         Call? toTime = null;
         ITimer? timerToDispose = null;
@@ -193,8 +204,6 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
                 {
                     return new ValueTask<TValue?>(Task.FromException<TValue?>(ThrowHelper.BatchReentrancy(Name)));
                 }
-
-                waiter.Join(slot);
             }
             else
             {
@@ -219,8 +228,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
 
                 slot = new Slot(call, call.Add(key));
                 _flights.Add(key, slot);
-                waiter.Join(slot);
-                waiter.Fetched = true;
+                fetched = true;
                 if (call.State == CallState.Open && size > 0 && call.Count >= size)
                 {
                     // Full: sent now by this caller, in the context of the call that opened it.
@@ -230,20 +238,28 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
                 }
             }
 
-            if (toStart is not null)
+            if (share)
             {
-                toStart.PrepareToRun();
+                shared = slot.Call.Share(slot.Index, throwIfMissing);
             }
+            else
+            {
+                waiter = new OneWaiter(this, throwIfMissing, cancellationToken) { Fetched = fetched };
+                waiter.Join(slot);
+            }
+
+            toStart?.PrepareToRun();
         }
 
-        SingleFlightTelemetry.RecordBatchKeys(Name, waiter.Fetched ? 1 : 0, waiter.Fetched ? 0 : 1);
+        SingleFlightTelemetry.RecordBatchKeys(Name, fetched ? 1 : 0, fetched ? 0 : 1);
         timerToDispose?.Dispose();
-        if (toTime is not null)
+        toTime?.StartTimer(window);
+        toStart?.Run();
+        if (waiter is null)
         {
-            toTime.StartTimer(window);
+            return new ValueTask<TValue?>(shared!);
         }
 
-        toStart?.Run();
         waiter.RegisterCancellation();
         return new ValueTask<TValue?>(waiter.Task);
     }

@@ -45,6 +45,9 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
 
         public Call? CompletedBy { get; private set; }
 
+        /// <summary>The waiter stands for every caller of the key that cannot leave (see <c>Call.Share</c>): no call is recorded.</summary>
+        internal bool Shared { get; set; }
+
         /// <summary>Waits for the key of <paramref name="slot"/> (under the lock).</summary>
         internal void Join(Slot slot)
         {
@@ -98,7 +101,11 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
                 TrySetException(error);
             }
 
-            SingleFlightTelemetry.RecordCall(_owner.Name, error is null ? (Fetched ? SingleFlightTelemetry.Led : SingleFlightTelemetry.Joined) : SingleFlightTelemetry.Faulted, error);
+            if (!Shared)
+            {
+                SingleFlightTelemetry.RecordCall(_owner.Name, error is null ? (Fetched ? SingleFlightTelemetry.Led : SingleFlightTelemetry.Joined) : SingleFlightTelemetry.Faulted, error);
+            }
+
             if (Interlocked.Exchange(ref _registrationState, 2) == 1)
             {
                 Release(_registration);
@@ -163,24 +170,29 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
         private readonly SingleFlightBatchGroup<TKey, TValue> _owner;
         private readonly Dictionary<TKey, TValue> _result;
         private readonly TKey[] _keys;
+        private readonly int _count;
         private readonly Slot[] _slots;
         private readonly CancellationToken _cancellationToken;
         private CancellationTokenRegistration _registration;
         private int _registrationState; // 1: registered, 2: completed
-        private Call[] _calls;
+        private readonly Call[] _calls;
         private int _callCount;
         private int _pending;
         private bool _done;
         private Exception? _error;
 
-        internal ManyWaiter(SingleFlightBatchGroup<TKey, TValue> owner, Dictionary<TKey, TValue> result, int count, CancellationToken cancellationToken)
+        // keys: the caller's distinct keys, in its own spelling (the first count elements).
+        internal ManyWaiter(SingleFlightBatchGroup<TKey, TValue> owner, Dictionary<TKey, TValue> result, TKey[] keys, int count, CancellationToken cancellationToken)
             : base(TaskCreationOptions.RunContinuationsAsynchronously)
         {
             _owner = owner;
             _result = result;
-            _keys = new TKey[count];
+            _keys = keys;
+            _count = count;
             _slots = new Slot[count];
-            _calls = new Call[1];
+
+            // No caller waits for more calls than it has keys: sized once, never grown.
+            _calls = new Call[count];
             _cancellationToken = cancellationToken;
         }
 
@@ -189,11 +201,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
 
         public Call? CompletedBy { get; private set; }
 
-        internal void SetSlot(int index, TKey key, Slot slot)
-        {
-            _keys[index] = key;
-            _slots[index] = slot;
-        }
+        internal void SetSlot(int index, Slot slot) => _slots[index] = slot;
 
         internal Call? CallAt(int index) => _slots[index].Call;
 
@@ -206,11 +214,6 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
             }
 
             call.Marker = this;
-            if (_callCount == _calls.Length)
-            {
-                Array.Resize(ref _calls, _calls.Length * 2);
-            }
-
             _calls[_callCount++] = call;
             _pending++;
             return true;
@@ -257,7 +260,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
             {
                 try
                 {
-                    for (var i = 0; i < _keys.Length; i++)
+                    for (var i = 0; i < _count; i++)
                     {
                         var call = _slots[i].Call;
                         if (call.Values!.TryGetValue(call[_slots[i].Index], out var value))

@@ -360,4 +360,36 @@ public sealed class BatchGroupTests
         Assert.Equal(["B", "c"], third.Keys.OrderBy(k => k, StringComparer.Ordinal));
         Assert.Equal("vb", third["B"]);
     }
+
+    [Fact]
+    public async Task Single_key_callers_that_cannot_leave_share_one_task_per_key_and_kind_and_still_get_their_own_outcome()
+    {
+        var group = Group();
+        var work = new GatedBatch<int>();
+        using var cts = new CancellationTokenSource();
+        var a = group.DoAsync(1, work.Work);
+        var b = group.DoAsync(1, work.Work);
+        var orDefault = group.DoOrDefaultAsync(1, work.Work);
+        var cancellable = group.DoAsync(1, work.Work, cts.Token);
+        var missing = group.DoAsync(2, work.Work);
+        var missingOrDefault = group.DoOrDefaultAsync(2, work.Work);
+
+        // Without a metrics listener (whose per-caller outcome needs a waiter each), no allocation per such joiner.
+        if (!SingleFlightTelemetry.Calls.Enabled)
+        {
+            Assert.Same(a.AsTask(), b.AsTask());
+        }
+
+        Assert.NotSame(a.AsTask(), orDefault.AsTask());
+        Assert.NotSame(a.AsTask(), cancellable.AsTask());
+        Assert.Equal(2, work.Calls.Length);
+        work.Calls[0].Answer();
+        work.Calls[1].Answer(without: 2);
+        Assert.Equal("v1", await Bounded.Wait(a));
+        Assert.Equal("v1", await Bounded.Wait(b));
+        Assert.Equal("v1", await Bounded.Wait(orDefault));
+        Assert.Equal("v1", await Bounded.Wait(cancellable));
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => Bounded.Wait(missing));
+        Assert.Null(await Bounded.Wait(missingOrDefault));
+    }
 }
