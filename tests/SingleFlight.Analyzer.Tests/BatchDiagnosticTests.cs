@@ -228,16 +228,31 @@ public sealed class BatchDiagnosticTests
             "ShareForMilliseconds is not supported on 'GetOneAsync': a batch flight serves many keys at once, and the batch group has no per-key deadline or share window. Remove ShareForMilliseconds."));
 
     [Fact]
-    public Task SF0003_flight_scope_on_a_batch_core() => AnalyzerTest.VerifyAsync(
+    public Task Flight_scope_on_a_batch_core_with_a_scope_factory_is_quiet() => AnalyzerTest.VerifyDistributedAsync(
+        Usings + """
+            public interface IDb { }
+
+            public partial class C(Microsoft.Extensions.DependencyInjection.IServiceScopeFactory scopes)
+            {
+                [SingleFlight]
+                public partial Task<IReadOnlyDictionary<int, string>> GetManyAsync(IReadOnlyCollection<int> ids);
+                private static Task<IReadOnlyDictionary<int, string>> GetManyCoreAsync(IReadOnlyCollection<int> ids, [FromFlightScope] IDb db) => null!;
+
+                [SingleFlight(BatchWindowMilliseconds = 1)]
+                public partial Task<string> GetOneAsync(int id);
+                private static Task<IReadOnlyDictionary<int, string>> GetOneCoreAsync([FromFlightScope] IDb db, IReadOnlyCollection<int> ids) => null!;
+            }
+            """);
+
+    [Fact]
+    public Task Flight_scope_on_a_batch_core_needs_a_scope_factory() => AnalyzerTest.VerifyAsync(
         InClass("""
             public interface IDb { }
 
             [SingleFlight]
-            public partial Task<IReadOnlyDictionary<int, string>> {|#0:GetManyAsync|}(IReadOnlyCollection<int> ids);
+            public partial Task<IReadOnlyDictionary<int, string>> {|SF0002:GetManyAsync|}(IReadOnlyCollection<int> ids);
             private Task<IReadOnlyDictionary<int, string>> GetManyCoreAsync(IReadOnlyCollection<int> ids, [FromFlightScope] IDb db) => null!;
-            """),
-        new DiagnosticResult("SF0003", DiagnosticSeverity.Error).WithLocation(0).WithMessage(
-            "'GetManyCoreAsync' has [FromFlightScope] parameters, which a batch core of 'GetManyAsync' does not support: one core call serves the keys of many callers and has no flight scope of its own. Resolve the services in the core from an IServiceScopeFactory it creates a scope from."));
+            """));
 
     [Fact]
     public Task SF0003_generic_batch_method_nullable_keys_and_a_blocking_batched_method() => AnalyzerTest.VerifyAsync(

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using SingleFlight.Generator.Tests.Infrastructure;
 
@@ -256,6 +257,102 @@ public sealed class BatchTests
             find.TimeProvider = new FakeTimeProvider();
             var found = await Task.WhenAll(new[] { 2, 3, 4 }.Select(i => Invoke<ValueTask<string?>>(catalog, "FindAsync", i).AsTask())).WaitAsync(Bound);
             Assert.Equal(new[] { "f2", null, "f4" }, found);
+        });
+    }
+
+    private const string ScopedSource = """
+        using System;
+        using System.Collections.Generic;
+        using System.Linq;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Microsoft.Extensions.DependencyInjection;
+        using SingleFlight;
+
+        namespace Scoped;
+
+        public sealed class Probe : IAsyncDisposable
+        {
+            public static readonly List<Probe> All = new();
+            public int Disposals;
+            public bool UsedAfterDisposal;
+
+            public Probe()
+            {
+                lock (All) { All.Add(this); }
+            }
+
+            public void Use() => UsedAfterDisposal |= Disposals != 0;
+
+            public ValueTask DisposeAsync()
+            {
+                Disposals++;
+                return default;
+            }
+        }
+
+        public sealed partial class Catalog(IServiceScopeFactory scopes)
+        {
+            public static readonly TaskCompletionSource<bool> Gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            [SingleFlight]
+            public partial Task<IReadOnlyDictionary<int, int>> GetManyAsync(IReadOnlyCollection<int> ids);
+
+            private static async Task<Dictionary<int, int>> GetManyCoreAsync([FromFlightScope] Probe probe, IReadOnlyCollection<int> ids)
+            {
+                await Gate.Task;
+                probe.Use();
+                return ids.ToDictionary(static i => i, static i => i * 10);
+            }
+
+            [SingleFlight(BatchWindowMilliseconds = 60000, MaxBatchSize = 2)]
+            public partial ValueTask<int> GetOneAsync(int id, CancellationToken cancellationToken = default);
+
+            private async Task<IDictionary<int, int>> GetOneCoreAsync(IReadOnlyCollection<int> ids, CancellationToken cancellationToken, [FromFlightScope] Probe probe)
+            {
+                await Task.Yield();
+                probe.Use();
+                return ids.ToDictionary(static i => i, static i => i + 1);
+            }
+        }
+        """;
+
+    [Fact]
+    public async Task Each_core_call_of_a_batch_owns_a_scope_for_its_FromFlightScope_parameters()
+    {
+        var run = TestCompiler.Run(TestCompiler.CreateDistributed(ScopedSource));
+        Assert.Null(run.Exception);
+        Assert.True(TestCompiler.Problems(run.Output).IsEmpty, TestCompiler.Format(TestCompiler.Problems(run.Output)));
+        await TestCompiler.WithLoadedAssembly(run.Output, "BatchScoped", async assembly =>
+        {
+            var type = assembly.GetType("Scoped.Catalog")!;
+            var probeType = assembly.GetType("Scoped.Probe")!;
+            await using var provider = new ServiceCollection().AddScoped(probeType).BuildServiceProvider();
+            var catalog = Activator.CreateInstance(type, provider.GetRequiredService<IServiceScopeFactory>())!;
+            var probes = (System.Collections.IList)probeType.GetField("All")!.GetValue(null)!;
+            int Disposals(object probe) => (int)probeType.GetField("Disposals")!.GetValue(probe)!;
+
+            // Two core calls (key 3 is missing from the first), each with a probe of its own, alive while the core runs.
+            var first = Invoke<Task<IReadOnlyDictionary<int, int>>>(catalog, "GetManyAsync", new[] { 1, 2 });
+            var second = Invoke<Task<IReadOnlyDictionary<int, int>>>(catalog, "GetManyAsync", new[] { 2, 3 });
+            Assert.Equal(2, probes.Count);
+            Assert.All(probes.Cast<object>(), p => Assert.Equal(0, Disposals(p)));
+            ((TaskCompletionSource<bool>)type.GetField("Gate")!.GetValue(null)!).SetResult(true);
+            Assert.Equal(new Dictionary<int, int> { [1] = 10, [2] = 20 }, await first.WaitAsync(Bound));
+            Assert.Equal(new Dictionary<int, int> { [2] = 20, [3] = 30 }, await second.WaitAsync(Bound));
+
+            // A batch of single keys, sent when it holds MaxBatchSize keys: one core call, one more scope.
+            var one = Invoke<ValueTask<int>>(catalog, "GetOneAsync", 5, CancellationToken.None).AsTask();
+            var two = Invoke<ValueTask<int>>(catalog, "GetOneAsync", 6, CancellationToken.None).AsTask();
+            Assert.Equal(6, await one.WaitAsync(Bound));
+            Assert.Equal(7, await two.WaitAsync(Bound));
+
+            Assert.Equal(3, probes.Count);
+            Assert.All(probes.Cast<object>(), p =>
+            {
+                Assert.Equal(1, Disposals(p));
+                Assert.False((bool)probeType.GetField("UsedAfterDisposal")!.GetValue(p)!);
+            });
         });
     }
 }

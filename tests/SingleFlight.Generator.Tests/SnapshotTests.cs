@@ -72,6 +72,27 @@ public sealed class SnapshotTests
             }
             """,
 
+        ["BatchMethodFlightScope"] = """
+            using System.Collections.Generic;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.DependencyInjection;
+            using SingleFlight;
+
+            namespace Demo;
+
+            public sealed class AppDb { }
+
+            public sealed partial class Inventory(IServiceScopeFactory scopes)
+            {
+                [SingleFlight]
+                public partial Task<IReadOnlyDictionary<string, int>> GetStockAsync(List<string> skus, CancellationToken cancellationToken);
+
+                private static Task<IDictionary<string, int>> GetStockCoreAsync(List<string> skus, [FromFlightScope] AppDb db, CancellationToken cancellationToken)
+                    => Task.FromResult<IDictionary<string, int>>(new Dictionary<string, int>());
+            }
+            """,
+
         ["BatchedSingleKey"] = """
             using System.Collections.Generic;
             using System.Linq;

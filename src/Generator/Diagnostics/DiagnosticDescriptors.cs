@@ -363,15 +363,6 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error,
         ShapeDescription);
 
-    /// <summary>{0}: the core method; {1}: the method name.</summary>
-    public static readonly DiagnosticDescriptor BatchWithFlightScope = Create(
-        UnsupportedShapeId,
-        ShapeTitle,
-        "'{0}' has [FromFlightScope] parameters, which a batch core of '{1}' does not support: one core call serves the keys of many callers and has no flight scope of its own. Resolve the services in the core from an IServiceScopeFactory it creates a scope from.",
-        UsageCategory,
-        DiagnosticSeverity.Error,
-        ShapeDescription);
-
     /// <summary>{0}: the method name; {1}: what the method has.</summary>
     public static readonly DiagnosticDescriptor BatchUnsupportedSignature = Create(
         UnsupportedShapeId,

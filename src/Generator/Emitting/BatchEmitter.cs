@@ -39,6 +39,7 @@ internal static class BatchEmitter
         // The core's arguments: the batch's keys in the collection type the core takes, the flight's token, and the
         // other parameters as this caller passed them (the first caller of a core call is the one whose values it gets).
         var arguments = new List<string>();
+        string? scopeFactory = null;
         var captures = new List<(string Local, string Value)>();
         var capturesState = false;
         if (batch.Kind == BatchKind.Batch)
@@ -82,10 +83,32 @@ internal static class BatchEmitter
             captures.Insert(0, (self, "this"));
         }
 
+        // [FromFlightScope] parameters: each core call owns a DI scope, created from the type's factory (read here, so that
+        // a primary-constructor parameter or a struct's field is captured as a value) and disposed when the core ends.
+        string? scope = null;
+        var services = model.Core.FlightServices.ToDictionary(static s => s.CoreIndex);
+        if (services.Count > 0 && model.Core.ScopeFactory is { } factory)
+        {
+            scope = Emitter.Unique("__scope", names);
+            var factoryLocal = Emitter.Unique("__scopes", names);
+            captures.Add((factoryLocal, factory));
+            var merged = new List<string>();
+            var next = 0;
+            for (var position = 0; position < arguments.Count + services.Count; position++)
+            {
+                merged.Add(services.TryGetValue(position, out var service) ? Emitter.Resolve(service, scope + ".ServiceProvider") : arguments[next++]);
+            }
+
+            arguments = merged;
+            scopeFactory = factoryLocal;
+        }
+
         capturesState |= captures.Count > 0;
         var target = model.Core.IsStatic ? model.Hierarchy.ContainingTypeName : self;
         var coreCall = target + "." + model.Core.MethodName + "(" + string.Join(", ", arguments) + ")";
-        var work = Work(batch, capturesState, keys, flightToken, coreCall);
+        var work = scope is null
+            ? Work(batch, capturesState, keys, flightToken, coreCall)
+            : ScopedWork(model, batch, keys, flightToken, coreCall, scope, scopeFactory!);
 
         if (batch.Kind == BatchKind.Batch)
         {
@@ -103,6 +126,12 @@ internal static class BatchEmitter
         if (model.Signature.Parameters.Any(static p => p.IsCancellationToken))
         {
             w.Line("// The core's token is cancelled only when nobody waits for any of its keys.");
+        }
+
+        if (scope is not null)
+        {
+            w.Line("// The core's [FromFlightScope] parameters come from a DI scope that each core call owns, not from a caller's:");
+            w.Line("// created when the core call starts, disposed once it has ended.");
         }
 
         foreach (var (local, value) in captures)
@@ -187,6 +216,34 @@ internal static class BatchEmitter
                     + "    return " + result + " as " + dictionary + " ?? new global::System.Collections.ObjectModel.ReadOnlyDictionary<" + batch.KeyType + ", " + batch.ValueType + ">(" + result + ");\n"
                     + "}";
         }
+    }
+
+    /// <summary>The work of a core with <c>[FromFlightScope]</c> parameters: a scope of its own per core call.</summary>
+    private static string ScopedWork(in MethodModel model, BatchModel batch, string keys, string flightToken, string coreCall, string scope, string factory)
+    {
+        var dictionary = ReadOnlyDictionary + "<" + batch.KeyType + ", " + batch.ValueType + ">";
+        var missing = "throw new global::System.InvalidOperationException(" + Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(
+            "[SingleFlight] " + model.Signature.Name + " cannot create the scope of its core call: its IServiceScopeFactory ('"
+            + (model.Core.ScopeFactory ?? string.Empty).Replace("this.", string.Empty) + "') is null.", quote: true) + ")";
+        var result = batch.CoreResult == DictionaryKind.Dictionary
+            ? "__result as " + dictionary + " ?? new global::System.Collections.ObjectModel.ReadOnlyDictionary<" + batch.KeyType + ", " + batch.ValueType + ">(__result)"
+            : "__result";
+        return string.Join("\n", new[]
+        {
+            "async (" + keys + ", " + flightToken + ") =>",
+            "{",
+            "    var " + scope + " = global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.CreateAsyncScope(" + factory + " ?? " + missing + ");",
+            "    try",
+            "    {",
+            "        var __result = await " + coreCall + ".ConfigureAwait(false);",
+            "        return " + result + ";",
+            "    }",
+            "    finally",
+            "    {",
+            "        await " + scope + ".DisposeAsync().ConfigureAwait(false);",
+            "    }",
+            "}",
+        });
     }
 
     /// <summary>The local function that copies a caller's keys into the mutable dictionary type the method declares.</summary>

@@ -514,7 +514,7 @@ internal static class Emitter
         return string.Join("\n", lines);
     }
 
-    private static string Resolve(FlightServiceModel service, string provider)
+    internal static string Resolve(FlightServiceModel service, string provider)
         => "global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions."
         + (service.Optional ? "GetService" : "GetRequiredService") + "<" + service.Type + ">(" + provider + ")";
 

@@ -264,18 +264,14 @@ internal static partial class MethodParser
                     && NullabilityMatches(expected.Type, others[i].Type, topLevelFrom: true);
             }
 
-            if (!matches)
+            if (!matches || !candidate.Parameters.Where(IsFromFlightScope).All(IsServiceParameter))
             {
                 continue;
             }
 
-            if (others.Count != candidate.Parameters.Length)
-            {
-                context.Report(DiagnosticDescriptors.BatchWithFlightScope, context.NameLocation, null, context.CoreProperties, context.CoreMethodName, context.Name);
-                return null;
-            }
-
-            return new BatchCoreMatch(new CoreMethodMatch(candidate, ImmutableArray<IParameterSymbol>.Empty, null), result, valueTask, coreValue, KeyCollectionKind.ReadOnlyList, TakesToken: false);
+            return MatchWithScope(context, candidate, compilation) is { } match
+                ? new BatchCoreMatch(match, result, valueTask, coreValue, KeyCollectionKind.ReadOnlyList, TakesToken: false)
+                : null;
         }
 
         ReportMissingCore(context, candidates, DescribeCore(context), batched: false);
@@ -299,23 +295,42 @@ internal static partial class MethodParser
                 || !BatchTypes.IsAsyncDictionary(candidate.ReturnType, out var result, out var coreKey, out var coreValue, out var valueTask)
                 || !SymbolEqualityComparer.Default.Equals(coreKey, keyType)
                 || !SymbolEqualityComparer.Default.Equals(coreValue, declaredValue)
-                || (coreValue.NullableAnnotation == NullableAnnotation.Annotated && declaredValue.NullableAnnotation == NullableAnnotation.NotAnnotated))
+                || (coreValue.NullableAnnotation == NullableAnnotation.Annotated && declaredValue.NullableAnnotation == NullableAnnotation.NotAnnotated)
+                || !candidate.Parameters.Where(IsFromFlightScope).All(IsServiceParameter))
             {
                 continue;
             }
 
-            if (others.Count != candidate.Parameters.Length)
-            {
-                context.Report(DiagnosticDescriptors.BatchWithFlightScope, context.NameLocation, null, context.CoreProperties, context.CoreMethodName, context.Name);
-                return null;
-            }
-
-            return new BatchCoreMatch(new CoreMethodMatch(candidate, ImmutableArray<IParameterSymbol>.Empty, null), result, valueTask, coreValue, keysKind, TakesToken: others.Count == 2);
+            return MatchWithScope(context, candidate, compilation) is { } match
+                ? new BatchCoreMatch(match, result, valueTask, coreValue, keysKind, TakesToken: others.Count == 2)
+                : null;
         }
 
         ReportMissingCore(context, candidates, DescribeBatchCore(context, keyType, declaredValue, s_signatureFormat), batched: true, DescribeBatchCore(context, keyType, declaredValue, s_qualifiedFormat));
         return null;
     }
+
+    /// <summary>
+    /// The core's match, with its <c>[FromFlightScope]</c> parameters and the scope factory they need (SF0003 when there is
+    /// none, or several): each core call of a batch owns a DI scope, as a flight does.
+    /// </summary>
+    private static CoreMethodMatch? MatchWithScope(Context context, IMethodSymbol core, Compilation compilation)
+    {
+        var services = core.Parameters.Where(IsFromFlightScope).ToImmutableArray();
+        if (services.IsEmpty)
+        {
+            return new CoreMethodMatch(core, services, null);
+        }
+
+        return FindScopeFactory(context, compilation) is { } factory ? new CoreMethodMatch(core, services, factory) : null;
+    }
+
+    /// <summary>Whether a <c>[FromFlightScope]</c> parameter can come from a container (as <c>CoreMatches</c> requires of any core).</summary>
+    private static bool IsServiceParameter(IParameterSymbol parameter)
+        => parameter.RefKind == RefKind.None && !parameter.IsParams && !parameter.Type.IsRefLikeType
+        && parameter.Type.TypeKind is not (TypeKind.Pointer or TypeKind.FunctionPointer)
+        && parameter.Type is not ITypeParameterSymbol
+        && parameter.Type.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T;
 
     /// <summary>The ordinary methods named like the core (a partial core through its definition).</summary>
     private static List<IMethodSymbol> Candidates(Context context)
