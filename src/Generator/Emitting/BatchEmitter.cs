@@ -106,9 +106,10 @@ internal static class BatchEmitter
         capturesState |= captures.Count > 0;
         var target = model.Core.IsStatic ? model.Hierarchy.ContainingTypeName : self;
         var coreCall = target + "." + model.Core.MethodName + "(" + string.Join(", ", arguments) + ")";
+        var result = Emitter.Unique("__result", names);
         var work = scope is null
-            ? Work(batch, capturesState, keys, flightToken, coreCall)
-            : ScopedWork(model, batch, keys, flightToken, coreCall, scope, scopeFactory!);
+            ? Work(batch, capturesState, keys, flightToken, coreCall, result)
+            : ScopedWork(model, batch, keys, flightToken, coreCall, scope, scopeFactory!, result);
 
         if (batch.Kind == BatchKind.Batch)
         {
@@ -157,7 +158,7 @@ internal static class BatchEmitter
             // A mutable dictionary type is every caller's own copy.
             Emitter.WriteCall(w, "return " + found + "(" + groupAccess + "." + method + "(", call, "));");
             w.Line();
-            WriteCopy(w, model, batch, found);
+            WriteCopy(w, model, batch, found, names);
         }
         else
         {
@@ -196,7 +197,7 @@ internal static class BatchEmitter
         };
 
     /// <summary>The work: the core's call, its dictionary as the <c>IReadOnlyDictionary</c> the group takes.</summary>
-    private static string Work(BatchModel batch, bool capturesState, string keys, string flightToken, string coreCall)
+    private static string Work(BatchModel batch, bool capturesState, string keys, string flightToken, string coreCall, string result)
     {
         var head = (capturesState ? string.Empty : "static ") + "(" + keys + ", " + flightToken + ") =>";
         var dictionary = ReadOnlyDictionary + "<" + batch.KeyType + ", " + batch.ValueType + ">";
@@ -210,7 +211,6 @@ internal static class BatchEmitter
                 return (capturesState ? string.Empty : "static ") + "async " + head.Substring(capturesState ? 0 : "static ".Length) + " await " + coreCall + ".ConfigureAwait(false)";
             default:
                 // IDictionary<K, V> is not an IReadOnlyDictionary<K, V>; most implementations are, the others get a view.
-                var result = "__result";
                 return (capturesState ? string.Empty : "static ") + "async " + head.Substring(capturesState ? 0 : "static ".Length) + "\n{\n"
                     + "    var " + result + " = await " + coreCall + ".ConfigureAwait(false);\n"
                     + "    return " + result + " as " + dictionary + " ?? new global::System.Collections.ObjectModel.ReadOnlyDictionary<" + batch.KeyType + ", " + batch.ValueType + ">(" + result + ");\n"
@@ -219,15 +219,15 @@ internal static class BatchEmitter
     }
 
     /// <summary>The work of a core with <c>[FromFlightScope]</c> parameters: a scope of its own per core call.</summary>
-    private static string ScopedWork(in MethodModel model, BatchModel batch, string keys, string flightToken, string coreCall, string scope, string factory)
+    private static string ScopedWork(in MethodModel model, BatchModel batch, string keys, string flightToken, string coreCall, string scope, string factory, string local)
     {
         var dictionary = ReadOnlyDictionary + "<" + batch.KeyType + ", " + batch.ValueType + ">";
         var missing = "throw new global::System.InvalidOperationException(" + Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(
             "[SingleFlight] " + model.Signature.Name + " cannot create the scope of its core call: its IServiceScopeFactory ('"
             + (model.Core.ScopeFactory ?? string.Empty).Replace("this.", string.Empty) + "') is null.", quote: true) + ")";
         var result = batch.CoreResult == DictionaryKind.Dictionary
-            ? "__result as " + dictionary + " ?? new global::System.Collections.ObjectModel.ReadOnlyDictionary<" + batch.KeyType + ", " + batch.ValueType + ">(__result)"
-            : "__result";
+            ? local + " as " + dictionary + " ?? new global::System.Collections.ObjectModel.ReadOnlyDictionary<" + batch.KeyType + ", " + batch.ValueType + ">(" + local + ")"
+            : local;
         return string.Join("\n", new[]
         {
             "async (" + keys + ", " + flightToken + ") =>",
@@ -235,7 +235,7 @@ internal static class BatchEmitter
             "    var " + scope + " = global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.CreateAsyncScope(" + factory + " ?? " + missing + ");",
             "    try",
             "    {",
-            "        var __result = await " + coreCall + ".ConfigureAwait(false);",
+            "        var " + local + " = await " + coreCall + ".ConfigureAwait(false);",
             "        return " + result + ";",
             "    }",
             "    finally",
@@ -247,20 +247,25 @@ internal static class BatchEmitter
     }
 
     /// <summary>The local function that copies a caller's keys into the mutable dictionary type the method declares.</summary>
-    private static void WriteCopy(IndentedWriter w, in MethodModel model, BatchModel batch, string name)
+    private static void WriteCopy(IndentedWriter w, in MethodModel model, BatchModel batch, string name, HashSet<string> names)
     {
+        // Named apart from the method's parameters: a local function's names may not reuse an enclosing scope's.
+        var flight = Emitter.Unique("__flight", names);
+        var values = Emitter.Unique("__values", names);
+        var copy = Emitter.Unique("__copy", names);
+        var pair = Emitter.Unique("__pair", names);
         var dictionary = ReadOnlyDictionary + "<" + batch.KeyType + ", " + batch.ValueType + ">";
         var concrete = "global::System.Collections.Generic.Dictionary<" + batch.KeyType + ", " + batch.ValueType + ">";
-        w.Line("static async " + model.Signature.ReturnType + " " + name + "(" + ValueTaskOf + "<" + dictionary + "> flight)");
+        w.Line("static async " + model.Signature.ReturnType + " " + name + "(" + ValueTaskOf + "<" + dictionary + "> " + flight + ")");
         w.Open();
-        w.Line("var values = await flight.ConfigureAwait(false);");
-        w.Line("var copy = new " + concrete + "(values.Count);");
-        w.Line("foreach (var pair in values)");
+        w.Line("var " + values + " = await " + flight + ".ConfigureAwait(false);");
+        w.Line("var " + copy + " = new " + concrete + "(" + values + ".Count);");
+        w.Line("foreach (var " + pair + " in " + values + ")");
         w.Open();
-        w.Line("copy.Add(pair.Key, pair.Value);");
+        w.Line(copy + ".Add(" + pair + ".Key, " + pair + ".Value);");
         w.Close();
         w.Line();
-        w.Line("return copy;");
+        w.Line("return " + copy + ";");
         w.Close();
     }
 }

@@ -25,16 +25,16 @@ namespace Demo
                 },
                 cancellationToken));
 
-            static async global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.Dictionary<string, decimal>> __found(global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.IReadOnlyDictionary<string, decimal>> flight)
+            static async global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.Dictionary<string, decimal>> __found(global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.IReadOnlyDictionary<string, decimal>> __flight)
             {
-                var values = await flight.ConfigureAwait(false);
-                var copy = new global::System.Collections.Generic.Dictionary<string, decimal>(values.Count);
-                foreach (var pair in values)
+                var __values = await __flight.ConfigureAwait(false);
+                var __copy = new global::System.Collections.Generic.Dictionary<string, decimal>(__values.Count);
+                foreach (var __pair in __values)
                 {
-                    copy.Add(pair.Key, pair.Value);
+                    __copy.Add(__pair.Key, __pair.Value);
                 }
 
-                return copy;
+                return __copy;
             }
         }
     }
