@@ -174,6 +174,26 @@ public sealed class BatchDiagnosticTests
             private Task<IReadOnlyDictionary<Sku, string>> GetManyCoreAsync(List<Sku> skus) => null!;
             """));
 
+    // ---- SF0014 on the value of one key -----------------------------------------------------------------
+
+    [Fact]
+    public Task SF0014_on_the_value_of_a_batch_key_not_on_the_dictionary() => AnalyzerTest.VerifyAsync(
+        InClass("""
+            [SingleFlight]
+            public partial Task<Dictionary<int, {|#0:System.IO.Stream|}>> OpenAsync(IReadOnlyCollection<int> ids);
+            private Task<Dictionary<int, System.IO.Stream>> OpenCoreAsync(IReadOnlyCollection<int> ids) => null!;
+
+            [SingleFlight(BatchWindowMilliseconds = 2)]
+            public partial Task<{|#1:List<int>|}> GetListAsync(int id);
+            private Task<IReadOnlyDictionary<int, List<int>>> GetListCoreAsync(IReadOnlyCollection<int> ids) => null!;
+
+            [SingleFlight]
+            public partial Task<Dictionary<int, string>> GetNamesAsync(int[] ids);
+            private Task<Dictionary<int, string>> GetNamesCoreAsync(int[] ids) => null!;
+            """),
+        new DiagnosticResult("SF0014", DiagnosticSeverity.Warning).WithLocation(0),
+        new DiagnosticResult("SF0014", DiagnosticSeverity.Info).WithLocation(1));
+
     // ---- SF0003 ----------------------------------------------------------------------------------------
 
     [Fact]

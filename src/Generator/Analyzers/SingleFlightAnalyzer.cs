@@ -171,12 +171,6 @@ public sealed class SingleFlightAnalyzer : DiagnosticAnalyzer
         }
 
         KeyRules.Report(context, parsed, attributeSyntax);
-
-        // A batch result is a dictionary the runtime builds for each caller; what SF0014 says of a shared value does
-        // not apply to it as a whole.
-        if (parsed.Batch is null)
-        {
-            ResultRules.Report(context, parsed, readOnlyTypes);
-        }
+        ResultRules.Report(context, parsed, readOnlyTypes);
     }
 }
