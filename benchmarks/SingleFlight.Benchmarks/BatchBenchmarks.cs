@@ -76,24 +76,24 @@ public class BatchBenchmarks : IExecutionReport
     [Benchmark(Baseline = true, Description = "Batch group: DoManyAsync, or DoAsync sent when full")]
     public Task BatchGroup()
         => Load == LoadShape.SingleKeys
-            ? RunAsync(static (b, keys) => b._full.DoAsync(keys[0], b._work).AsTask())
-            : RunAsync(static (b, keys) => b._many.DoManyAsync(keys, b._work).AsTask());
+            ? RunAsync(static (b, keys) => b._full.DoAsync(keys[0], b._work).AsTask(), expectedCalls: 1)
+            : RunAsync(static (b, keys) => b._many.DoManyAsync(keys, b._work).AsTask(), expectedCalls: 20);
 
     [Benchmark(Description = "Batch group: DoAsync per key, sent when full")]
     public Task BatchGroupPerKeyFull()
-        => RunAsync(static (b, keys) => keys.Length == 1 ? b._full.DoAsync(keys[0], b._work).AsTask() : EachKey(b, b._full, keys));
+        => RunAsync(static (b, keys) => keys.Length == 1 ? b._full.DoAsync(keys[0], b._work).AsTask() : EachKey(b, b._full, keys), expectedCalls: 1);
 
     [Benchmark(Description = "Batch group: DoAsync per key, 1 ms window")]
     public Task BatchGroupPerKeyWindow()
-        => RunAsync(static (b, keys) => keys.Length == 1 ? b._windowed.DoAsync(keys[0], b._work).AsTask() : EachKey(b, b._windowed, keys));
+        => RunAsync(static (b, keys) => keys.Length == 1 ? b._windowed.DoAsync(keys[0], b._work).AsTask() : EachKey(b, b._windowed, keys), expectedCalls: null);
 
     [Benchmark(Description = "Hand-written DataLoader, sent when full")]
     public Task DataLoader()
-        => RunAsync(static (b, keys) => keys.Length == 1 ? b._loader.LoadAsync(keys[0]) : b._loader.LoadManyAsync(keys));
+        => RunAsync(static (b, keys) => keys.Length == 1 ? b._loader.LoadAsync(keys[0]) : b._loader.LoadManyAsync(keys), expectedCalls: 1);
 
     [Benchmark(Description = "SingleFlightGroup.DoAsync per key")]
     public Task PerKeyGroup()
-        => RunAsync(static (b, keys) => keys.Length == 1 ? PerKey(b, keys[0]) : EachKey(b, keys));
+        => RunCheckedAsync(static (b, keys) => keys.Length == 1 ? PerKey(b, keys[0]) : EachKey(b, keys), expectedCalls: b => b.Load == LoadShape.SingleKeys ? 10 : 24);
 
     // Helpers rather than lambdas over the keys: a lambda capturing the benchmark would allocate a closure per caller
     // even on the single-key branch, and bill it to the contender.
@@ -122,7 +122,12 @@ public class BatchBenchmarks : IExecutionReport
     private static Task<int> PerKey(BatchBenchmarks b, int key)
         => b._perKey.DoAsync(key, (b._store, key), static (s, ct) => s.Item1.LoadOneAsync(s.Item2, ct)).AsTask();
 
-    private async Task RunAsync(Func<BatchBenchmarks, int[], Task> call)
+    // expectedCalls: the calls of the work the load must produce (the gate makes them certain), or null for the window
+    // rows, where a window that ends before the last caller has called (a loaded machine) splits the batch.
+    private Task RunAsync(Func<BatchBenchmarks, int[], Task> call, int? expectedCalls)
+        => RunCheckedAsync(call, _ => expectedCalls);
+
+    private async Task RunCheckedAsync(Func<BatchBenchmarks, int[], Task> call, Func<BatchBenchmarks, int?> expectedCalls)
     {
         _store.Close();
         var pending = _pending;
@@ -140,6 +145,10 @@ public class BatchBenchmarks : IExecutionReport
         }
 
         LastExecutions = $"{_store.Calls} call(s) of the work carrying {_store.KeysLoaded} key(s) for {pending.Length} callers";
+        if (expectedCalls(this) is { } expected && (_store.Calls != expected || _store.KeysLoaded != (Load == LoadShape.SingleKeys ? 10 : 24)))
+        {
+            throw new InvalidOperationException($"{LastExecutions}; expected {expected} call(s) carrying every distinct key once.");
+        }
         if (_many.InFlightCount + _full.InFlightCount + _windowed.InFlightCount + _perKey.InFlightCount + _loader.InFlightCount != 0)
         {
             throw new InvalidOperationException("Keys left in flight after every caller has its values.");

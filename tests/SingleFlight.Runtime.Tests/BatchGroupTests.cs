@@ -392,4 +392,29 @@ public sealed class BatchGroupTests
         await Assert.ThrowsAsync<KeyNotFoundException>(() => Bounded.Wait(missing));
         Assert.Null(await Bounded.Wait(missingOrDefault));
     }
+
+    [Fact]
+    public async Task A_caller_failed_by_one_call_stops_waiting_for_its_others_and_a_call_left_without_waiters_is_abandoned()
+    {
+        var group = Group();
+        var work = new GatedBatch<int>();
+        var a = group.DoManyAsync([1], work.Work);       // call 0: {1}
+        var b = group.DoManyAsync([1, 2], work.Work);    // joins 1; call 1: {2}, only b waits for it
+        var calls = work.Calls;
+        Assert.True(calls[1].Token.CanBeCanceled);
+
+        var boom = new InvalidOperationException("boom");
+        calls[0].Fail(boom);
+        Assert.Same(boom, await Assert.ThrowsAsync<InvalidOperationException>(() => Bounded.Wait(a)));
+        Assert.Same(boom, await Assert.ThrowsAsync<InvalidOperationException>(() => Bounded.Wait(b)));
+
+        // Nobody waits for key 2 any more: its call is abandoned, and its key is free at once.
+        Assert.True(calls[1].Token.IsCancellationRequested);
+        Assert.Equal(0, group.InFlightCount);
+        var next = group.DoAsync(2, work.Work);
+        Assert.Equal(3, work.Calls.Length);
+        calls[1].Answer();
+        work.Calls[2].Answer();
+        Assert.Equal("v2", await Bounded.Wait(next));
+    }
 }

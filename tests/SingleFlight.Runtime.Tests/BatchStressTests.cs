@@ -86,10 +86,12 @@ public sealed class BatchStressTests
         })).ToArray();
 
         await Bounded.Wait(Task.WhenAll(callers));
-        Assert.Equal(0, wrong);
-        Assert.Equal(0, violations);
-        Assert.Equal(0, group.InFlightCount);
-        Assert.InRange(calls, 1, 8 * 150);
+        var state = $"wrong={wrong} violations={violations} inFlight={group.InFlightCount} calls={calls}";
+        Assert.True(wrong == 0 && violations == 0 && group.InFlightCount == 0, state);
+
+        // At most one call of the work per caller, or two for a caller whose up to 7 missing keys a size limit of 5
+        // splits (a busy machine overlaps callers less, so nearly every caller fetches: 1,312 calls seen at limit 5).
+        Assert.InRange(calls, 1, 8 * 150 * (maxBatchSize is > 0 and < 7 ? 2 : 1));
     }
 
     [Fact]
