@@ -25,7 +25,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
 
         // Where the flight's deadline (if any) is measured from: the local flight started a moment ago.
         var deadlineStart = _local.Deadline is null ? 0 : _options.TimeProvider.GetTimestamp();
-        var myToken = Guid.NewGuid().ToString("N");
+        var myToken = FlightToken.New();
         long? busySince = null;
         var retryDelay = FirstRetryDelay;
 

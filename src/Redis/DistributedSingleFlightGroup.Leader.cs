@@ -126,11 +126,13 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
             failure.Throw();
         }
 
-        byte[] payload;
+        // The completion's script call: a value's payload is written into its buffer, which it sends from.
+        var call = RentCall();
+        ReadOnlyMemory<byte> payload;
         string? unshareable = null;
         try
         {
-            payload = failure is null ? ResultPayload.OfValue(value, _jsonTypeInfo, _contract) : ResultPayload.OfFailure(failure.SourceException);
+            payload = failure is null ? call.WriteValue(value, _jsonTypeInfo, _contract) : ResultPayload.OfFailure(failure.SourceException);
         }
         catch (Exception ex) when (failure is null)
         {
@@ -146,7 +148,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
         // could hand it to calls in other processes that started after the flight ended (rule 2). A completion a cluster
         // refuses releases the key without the outcome instead, in the background; an election of this process that
         // finds the token in the lock meanwhile waits for that release.
-        var sent = SendCompletion(keys, myToken, payload, out var completing);
+        var sent = SendCompletion(call, keys, myToken, payload, out var completing);
         if (sent is null)
         {
             try
@@ -192,7 +194,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
     /// is its reply, which the leader awaits (RedisTimeout bounds it). Returns the reason it could not be sent, or null;
     /// how it ended, in time or not, is seen by <see cref="SentCompletion"/>, which logs a failure and releases a refused one.
     /// </summary>
-    private string? SendCompletion(FlightKeys keys, string myToken, byte[] payload, out ValueTask<RedisResult> completing)
+    private string? SendCompletion(ScriptCall call, FlightKeys keys, string myToken, ReadOnlyMemory<byte> payload, out ValueTask<RedisResult> completing)
     {
         completing = default;
 
@@ -205,10 +207,11 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
             if (!_redis.IsConnected)
             {
                 _unconfirmed.TryRemove(myToken, out _);
+                call.Recycle();
                 return "disconnected";
             }
 
-            completing = RentCall().Completion(keys, myToken, payload, sent).SendAsync(_redis.GetDatabase(), _options.RedisTimeout);
+            completing = call.Completion(keys, myToken, payload, sent).SendAsync(_redis.GetDatabase(), _options.RedisTimeout);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {

@@ -67,7 +67,9 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
         private readonly RedisKey[] _threeKeys = new RedisKey[3];
         private readonly RedisValue[] _twoValues = new RedisValue[2];
         private readonly RedisValue[] _fiveValues = new RedisValue[5];
+        private readonly PayloadBuffer _payload = new();
         private ManualResetValueTaskSourceCore<RedisResult> _core;
+        private System.Text.Json.Utf8JsonWriter? _json;
 
         // One use: what is sent, where, and what to do with a late reply. Guarded by the instance's lock: _state,
         // _replied (the last reply has been handled, late or not) and _read (the caller has the outcome).
@@ -111,6 +113,13 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
             _token = token;
             return this;
         }
+
+        /// <summary>
+        /// Writes a value's payload into this call's own buffer, which the completion sends from; valid until the call
+        /// goes back to its group (after the reply).
+        /// </summary>
+        public ReadOnlyMemory<byte> WriteValue(TValue value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<TValue> jsonTypeInfo, byte[] contract)
+            => ResultPayload.WriteValue(_payload, _json ??= new System.Text.Json.Utf8JsonWriter(_payload), value, jsonTypeInfo, contract);
 
         /// <summary>Makes this call the completion of <paramref name="token"/>'s flight, observed by <paramref name="completion"/>.</summary>
         public ScriptCall Completion(FlightKeys flight, string token, ReadOnlyMemory<byte> payload, SentCompletion completion)
@@ -315,11 +324,19 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
         public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
             => _core.OnCompleted(continuation, state, token, flags);
 
-        /// <summary>Forgets this use (no payload or key is kept alive by an idle instance) and goes back to the group.</summary>
-        private void Recycle()
+        /// <summary>
+        /// Forgets this use (no payload or key is kept alive by an idle instance) and goes back to the group. Called by
+        /// the call itself once it is done; by its user only for a call that was never sent.
+        /// </summary>
+        public void Recycle()
         {
-            Array.Clear(_keys, 0, _keys.Length);
-            Array.Clear(_values, 0, _values.Length);
+            if (_keys is not null)
+            {
+                Array.Clear(_keys, 0, _keys.Length);
+                Array.Clear(_values, 0, _values.Length);
+            }
+
+            _payload.Clear();
             _db = null!;
             _sent = null;
             _byText = false;

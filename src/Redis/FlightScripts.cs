@@ -53,9 +53,6 @@ internal static class FlightScripts
     /// <summary>The largest outcome sent inside the completion's announcement; a larger one is read with a poll.</summary>
     internal const int MaxAnnouncedPayload = 16 * 1024;
 
-    /// <summary>The length of a flight's token (a GUID in hex, "N" format), which starts every announcement.</summary>
-    internal const int TokenLength = 32;
-
     // Compare-and-delete without a result: the waiting processes elect a new leader.
     private static readonly FlightScript AbandonScript = new("""
         if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
