@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
@@ -16,7 +18,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
 {
     // The completions this process sent whose reply has not said yet that they ran, by the leader's token; and those a
     // cluster refused (their key released without the outcome), until the outcome's lifetime has passed.
-    private readonly ConcurrentDictionary<string, SentCompletion> _unconfirmed = new(StringComparer.Ordinal);
+    private readonly UnconfirmedCompletions _unconfirmed = new();
 
 #if NET8_0_OR_GREATER
     // Pooled: the local flight awaits it exactly once, so its state machine can serve the next flight (about 300 B each).
@@ -201,12 +203,12 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
         // Known until its reply says it ran: an election of this process that comes back with this token must not follow
         // the flight it names, whose callers are gone (see RunAsync).
         var sent = new SentCompletion(this, keys, myToken);
-        _unconfirmed[myToken] = sent;
+        _unconfirmed.Add(sent);
         try
         {
             if (!_redis.IsConnected)
             {
-                _unconfirmed.TryRemove(myToken, out _);
+                _unconfirmed.Remove(sent);
                 call.Recycle();
                 return "disconnected";
             }
@@ -215,11 +217,68 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
-            _unconfirmed.TryRemove(myToken, out _);
+            _unconfirmed.Remove(sent);
             return RedisTelemetry.ReasonOf(ex);
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The completions of <see cref="_unconfirmed"/>: a few slots, so that the usual one or two cost no allocation (a
+    /// dictionary allocates a node per entry), and a dictionary for the rest.
+    /// </summary>
+    private sealed class UnconfirmedCompletions
+    {
+        private readonly SentCompletion?[] _slots = new SentCompletion?[8];
+        private readonly ConcurrentDictionary<string, SentCompletion> _overflow = new(StringComparer.Ordinal);
+        private int _overflowCount;
+
+        public void Add(SentCompletion sent)
+        {
+            for (var i = 0; i < _slots.Length; i++)
+            {
+                if (Interlocked.CompareExchange(ref _slots[i], sent, null) is null)
+                {
+                    return;
+                }
+            }
+
+            Interlocked.Increment(ref _overflowCount);
+            _overflow[sent.Token] = sent;
+        }
+
+        public void Remove(SentCompletion sent)
+        {
+            for (var i = 0; i < _slots.Length; i++)
+            {
+                if (ReferenceEquals(Interlocked.CompareExchange(ref _slots[i], null, sent), sent))
+                {
+                    return;
+                }
+            }
+
+            if (((ICollection<KeyValuePair<string, SentCompletion>>)_overflow).Remove(new KeyValuePair<string, SentCompletion>(sent.Token, sent)))
+            {
+                Interlocked.Decrement(ref _overflowCount);
+            }
+        }
+
+        public bool TryGetValue(string token, [NotNullWhen(true)] out SentCompletion? sent)
+        {
+            for (var i = 0; i < _slots.Length; i++)
+            {
+                sent = Volatile.Read(ref _slots[i]);
+                if (sent is not null && string.Equals(sent.Token, token, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            // Not IsEmpty, which takes every lock of the dictionary.
+            sent = null;
+            return Volatile.Read(ref _overflowCount) != 0 && _overflow.TryGetValue(token, out sent);
+        }
     }
 
     /// <summary>
@@ -344,7 +403,10 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
             Settle();
         }
 
-        private void Forget() => group._unconfirmed.TryRemove(token, out _);
+        /// <summary>The token of the flight this completion ends.</summary>
+        public string Token => token;
+
+        private void Forget() => group._unconfirmed.Remove(this);
     }
 
     /// <summary>

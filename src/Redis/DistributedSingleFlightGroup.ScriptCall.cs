@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using System.Threading.Tasks.Sources;
@@ -78,6 +79,9 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
         private RedisValue[] _values = null!;
         private IDatabase _db = null!;
         private Task<RedisResult>? _sent;
+#if NET8_0_OR_GREATER
+        private ValueTask _relay;
+#endif
         private bool _byText;
         private long _deadline;
         private LateReply _late;
@@ -170,16 +174,39 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
             if (sent.IsCompleted)
             {
                 OnReply();
+                return;
             }
-            else
+
+#if NET8_0_OR_GREATER
+            // Told through a pooled relay: a plain Action on StackExchange.Redis's task (whose continuations run
+            // asynchronously) costs a work item per reply; the relay's pooled state machine is queued as it is.
+            var relay = RelayAsync(sent);
+            if (relay.IsCompleted)
             {
-                // A plain Action on a ConfiguredTaskAwaiter: stored as the task's continuation, no allocation.
-                sent.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onReply);
+                OnReply();
+                return;
             }
+
+            _relay = relay;
+            relay.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onReply);
+#else
+            sent.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onReply);
+#endif
         }
+
+#if NET8_0_OR_GREATER
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+        private static async ValueTask RelayAsync(Task sent) => await sent.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+#endif
 
         private void OnReply()
         {
+#if NET8_0_OR_GREATER
+            // Read once, which returns the relay's state machine to its pool; it never throws (SuppressThrowing).
+            var relay = _relay;
+            _relay = default;
+            relay.GetAwaiter().GetResult();
+#endif
             var sent = _sent!;
             var error = sent.Status switch
             {
