@@ -44,7 +44,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue> : IDispos
     private readonly DistributedSingleFlightOptions _options;
     private readonly Func<TKey, string> _keyEncoder;
     private readonly SingleFlightGroup<TKey, TValue> _local;
-    private readonly RedisKey _keyPrefix;
+    private readonly byte[] _keyPrefix;
     private readonly RedisChannel _channel;
     private readonly RedisValue _channelName;
     private readonly RedisHealthLog _health;

@@ -20,27 +20,31 @@ internal readonly struct FlightKeys
     private static readonly byte[] InterestInfix = Encoding.UTF8.GetBytes("}:waiters:");
 
     // A name is prefix + encoded key + suffix (+ token); the encoded key's UTF-8 form is written into each name.
-    private readonly RedisKey _prefix;
+    // Arrays, not RedisKeys (two references each): the struct is copied into every flight's state.
+    private readonly byte[] _prefix;
     private readonly string _encodedKey;
     private readonly int _encodedLength;
+    private readonly byte[] _lock;
 
-    /// <param name="prefix">The group's prefix (a key of its UTF-8 bytes), ending inside the opened hash tag.</param>
+    /// <param name="prefix">The group's prefix in UTF-8, ending inside the opened hash tag.</param>
     /// <param name="encodedKey">The encoded key, which closes the hash tag's content.</param>
-    public FlightKeys(RedisKey prefix, string encodedKey)
+    public FlightKeys(byte[] prefix, string encodedKey)
     {
         _prefix = prefix;
         _encodedKey = encodedKey;
         _encodedLength = Encoding.UTF8.GetByteCount(encodedKey);
-        Lock = Name(LockSuffix, null);
+        _lock = Rest(LockSuffix, null);
     }
 
-    public RedisKey Lock { get; }
+    public RedisKey Lock => ((RedisKey)_prefix).Append(_lock);
 
     public RedisKey Result(string leaderToken) => Name(ResultInfix, leaderToken);
 
     public RedisKey Interest(string leaderToken) => Name(InterestInfix, leaderToken);
 
-    private RedisKey Name(byte[] infix, string? token)
+    private RedisKey Name(byte[] infix, string token) => ((RedisKey)_prefix).Append(Rest(infix, token));
+
+    private byte[] Rest(byte[] infix, string? token)
     {
         var tokenLength = token is null ? 0 : Encoding.UTF8.GetByteCount(token);
         var rest = new byte[_encodedLength + infix.Length + tokenLength];
@@ -51,6 +55,6 @@ internal readonly struct FlightKeys
             Encoding.UTF8.GetBytes(token, 0, token.Length, rest, at + infix.Length);
         }
 
-        return _prefix.Append(rest);
+        return rest;
     }
 }
