@@ -99,11 +99,20 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
 
             // The timer would otherwise capture the execution context (async locals) of the flight that created it,
             // and keep it for the life of the instance.
-            using (ExecutionContext.SuppressFlow())
+            if (ExecutionContext.IsFlowSuppressed())
             {
-                _timer = new Timer(static s => ((ScriptCall)s!).OnTimer(), this, Timeout.Infinite, Timeout.Infinite);
+                _timer = NewTimer();
+            }
+            else
+            {
+                using (ExecutionContext.SuppressFlow())
+                {
+                    _timer = NewTimer();
+                }
             }
         }
+
+        private Timer NewTimer() => new(static s => ((ScriptCall)s!).OnTimer(), this, Timeout.Infinite, Timeout.Infinite);
 
         /// <summary>Makes this call the election of <paramref name="token"/> for <paramref name="flight"/>'s key.</summary>
         public ScriptCall Election(FlightKeys flight, string token, TimeSpan lease)
@@ -181,13 +190,14 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
             // Told through a pooled relay: a plain Action on StackExchange.Redis's task (whose continuations run
             // asynchronously) costs a work item per reply; the relay's pooled state machine is queued as it is.
             var relay = RelayAsync(sent);
+            _relay = relay;
             if (relay.IsCompleted)
             {
+                // OnReply reads the relay, which returns its state machine to the pool.
                 OnReply();
                 return;
             }
 
-            _relay = relay;
             relay.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onReply);
 #else
             sent.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onReply);
