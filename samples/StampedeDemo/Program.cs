@@ -40,6 +40,13 @@ var results = new List<ScenarioResult>
 
 Console.WriteLine();
 PrintTable(results);
+
+if (options.Pages > 0)
+{
+    Console.WriteLine();
+    await ListPageDemo.RunAsync(database, options.Pages);
+}
+
 return 0;
 
 async Task<ScenarioResult> RunAsync(string label, Func<ProductDatabase, IMemoryCache, IProductRepository> create)
@@ -130,7 +137,7 @@ static void PrintTable(IReadOnlyList<ScenarioResult> results)
 internal sealed record ScenarioResult(string Label, int Requests, int Queries, double P50, double P99, double WallMs);
 
 internal sealed record DemoOptions(
-    int Requests, TimeSpan QueryDelay, int Expiries, int Products, int Reviews, TimeSpan CacheTtl, int Processes, string? Redis)
+    int Requests, TimeSpan QueryDelay, int Expiries, int Products, int Reviews, TimeSpan CacheTtl, int Processes, string? Redis, int Pages = 20)
 {
     /// <summary>Concurrent requests per process and expiry in the multi-process mode unless --requests says otherwise.</summary>
     public const int DefaultRequestsPerProcess = 200;
@@ -142,6 +149,8 @@ internal sealed record DemoOptions(
           --delay MS          simulated network latency of each database query, in ms (default 50)
           --expiries N        how many times the hot entry expires (default 3)
           --reviews N         rows in the reviews table each query scans (default 100000)
+          --pages N           concurrent list-page requests of 10 products each, loaded one query per product, through a
+                              batch method and through batched single-key calls (default 20; 0 skips the list pages)
           --processes N       run the scenario in N worker processes at once, sharing one database and one Redis,
                               for plain cache-aside, local [SingleFlight] and distributed [SingleFlight]; without
                               --redis the demo hosts a Garnet server (Redis protocol) on a free loopback port
@@ -187,6 +196,7 @@ internal sealed record DemoOptions(
                 case "--delay": options = options with { QueryDelay = TimeSpan.FromMilliseconds(value) }; break;
                 case "--expiries" when value > 0: options = options with { Expiries = value }; break;
                 case "--reviews": options = options with { Reviews = value }; break;
+                case "--pages": options = options with { Pages = value }; break;
                 case "--processes" when value > 0: options = options with { Processes = value }; break;
                 default:
                     Console.Error.WriteLine($"error: unknown option or bad value: {name} {value}{Environment.NewLine}{Usage}");

@@ -29,20 +29,17 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
             return;
         }
 
-        // Usually none or one; several when local flights whose keys share one Redis key wait for the same leader.
+        // Usually none or one; several when local flights whose keys share one Redis key wait for the same leader. The
+        // message starts with the leader's token, matched at the length of the token each waiter knows: this version's
+        // tokens are 16 characters, older versions' 32 (FlightToken).
         var bytes = ((ReadOnlyMemory<byte>)message).Span;
-        if (bytes.Length < FlightScripts.TokenLength)
-        {
-            return;
-        }
-
-        var holder = bytes.Slice(0, FlightScripts.TokenLength);
         byte[]? payload = null;
         foreach (var waiter in _waiters)
         {
-            if (IsToken(holder, waiter.Value.Holder))
+            var holder = waiter.Value.Holder;
+            if (bytes.Length >= holder.Length && IsToken(bytes.Slice(0, holder.Length), holder))
             {
-                payload ??= bytes.Length > FlightScripts.TokenLength ? bytes.Slice(FlightScripts.TokenLength).ToArray() : [];
+                payload ??= bytes.Length > holder.Length ? bytes.Slice(holder.Length).ToArray() : [];
                 waiter.Value.Signal.TrySetResult(payload.Length == 0 ? null : payload);
             }
         }

@@ -12,7 +12,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(5);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMilliseconds(100);
 
-    private async Task<RedisResult> Redis(Func<IDatabase, Task<RedisResult>> command, CancellationToken cancellationToken)
+    private async Task<RedisResult> Redis(Func<IDatabase, bool, Task<RedisResult>> command, CancellationToken cancellationToken)
         => await SendAsync(command, cancellationToken).WaitAsync(_options.RedisTimeout, cancellationToken).ConfigureAwait(false);
 
     /// <summary>
@@ -21,17 +21,24 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
     /// <c>CLUSTERDOWN</c> (a slot without a primary, during a failover). Either reply means the script did not run, and
     /// every script of the protocol may run twice for the same token anyway. Stops retrying once the next attempt would
     /// start after <see cref="DistributedSingleFlightOptions.RedisTimeout"/>; callers bound the whole with the same
-    /// timeout. <c>MOVED</c> and <c>ASK</c> redirections are followed by StackExchange.Redis itself.
+    /// timeout. <c>MOVED</c> and <c>ASK</c> redirections are followed by StackExchange.Redis itself. The script goes by
+    /// hash; a server that answers <c>NOSCRIPT</c> (it did not run it) gets it again at once by text (the command's
+    /// second argument).
     /// </summary>
-    private async Task<RedisResult> SendAsync(Func<IDatabase, Task<RedisResult>> command, CancellationToken cancellationToken)
+    private async Task<RedisResult> SendAsync(Func<IDatabase, bool, Task<RedisResult>> command, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var delay = FirstRetryDelay;
+        var byText = false;
         while (true)
         {
             try
             {
-                return await command(_redis.GetDatabase()).ConfigureAwait(false);
+                return await command(_redis.GetDatabase(), byText).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (!byText && FlightScripts.IsNoScript(ex))
+            {
+                byText = true;
             }
             catch (RedisServerException ex) when (IsClusterBusy(ex) && MayRetry(started, delay))
             {
@@ -48,7 +55,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
     private static TimeSpan NextRetryDelay(TimeSpan delay) => delay + delay < MaxRetryDelay ? delay + delay : MaxRetryDelay;
 
     /// <summary>Runs a best-effort command; returns null on success or the failure's reason.</summary>
-    private async Task<string?> TryRedisAsync(Func<IDatabase, Task<RedisResult>> command)
+    private async Task<string?> TryRedisAsync(Func<IDatabase, bool, Task<RedisResult>> command)
     {
         try
         {

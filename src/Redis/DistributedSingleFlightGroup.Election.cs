@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using StackExchange.Redis;
@@ -9,6 +10,10 @@ namespace SingleFlight.Redis;
 public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
 {
     /// <summary>The local leader's path: elect, then lead or wait; any Redis trouble runs the work here.</summary>
+#if NET8_0_OR_GREATER
+    // Pooled: the local flight awaits it exactly once, so its state machine can serve the next flight (about 300 B each).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
     private async ValueTask<TValue> RunAsync<TState>(
         TKey key,
         TState state,
@@ -20,7 +25,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
 
         // Where the flight's deadline (if any) is measured from: the local flight started a moment ago.
         var deadlineStart = _local.Deadline is null ? 0 : _options.TimeProvider.GetTimestamp();
-        var myToken = Guid.NewGuid().ToString("N");
+        var myToken = FlightToken.New();
         long? busySince = null;
         var retryDelay = FirstRetryDelay;
 
@@ -38,27 +43,23 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
 
             string holder;
             long electedAt;
-            Task<RedisResult>? electing = null;
             try
             {
                 EnsureSubscribed();
 
                 // Not cancelled by the callers' token: once sent, the script may take the key whatever this process does,
-                // so the flight must see its answer and release a key it won. RedisTimeout bounds the wait. A cluster that
-                // cannot serve it yet (CLUSTERDOWN during a failover) is asked again below, within that bound; the first
-                // attempt is sent directly, so an election that is not refused costs no retry machinery.
+                // so the flight must see its answer and release a key it won. RedisTimeout bounds the wait; an answer that
+                // comes after it still releases a key it took (ScriptCall). A cluster that cannot serve it yet
+                // (CLUSTERDOWN during a failover) is asked again below, within that bound; the first attempt is sent
+                // directly, so an election that is not refused costs no retry machinery.
+                var db = _redis.GetDatabase();
                 electedAt = Stopwatch.GetTimestamp();
-                electing = FlightScripts.Acquire(_redis.GetDatabase(), keys, myToken, _options.LeaseDuration);
-                holder = FlightScripts.HolderOf(await electing.WaitAsync(_options.RedisTimeout, CancellationToken.None).ConfigureAwait(false), myToken);
+                holder = FlightScripts.HolderOf(
+                    await RentCall().Election(keys, myToken, _options.LeaseDuration).SendAsync(db, _options.RedisTimeout).ConfigureAwait(false),
+                    myToken);
             }
             catch (Exception ex) when (IsRedisFailure(ex))
             {
-                if (electing is { IsCompleted: false })
-                {
-                    // Timed out here, yet the server may still run it: if it took the key, give it back.
-                    ReleaseIfWon(electing, keys, myToken);
-                }
-
                 flightToken.ThrowIfCancellationRequested();
                 if (ex is RedisServerException refused && IsClusterBusy(refused))
                 {
@@ -144,22 +145,4 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
 
         return await work(state, flightToken).ConfigureAwait(false);
     }
-
-    /// <summary>When an election this flight stopped waiting for ends with the key taken by <paramref name="token"/>, releases it.</summary>
-    private void ReleaseIfWon(Task<RedisResult> electing, FlightKeys keys, string token)
-        => electing.ContinueWith(
-            t =>
-            {
-                if (t.Status == TaskStatus.RanToCompletion && FlightScripts.HolderOf(t.Result, token) == token)
-                {
-                    _ = AbandonAsync(keys, token);
-                }
-                else
-                {
-                    _ = t.Exception;
-                }
-            },
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
 }

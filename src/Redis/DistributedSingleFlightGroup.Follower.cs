@@ -116,7 +116,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
                 _waiters[myToken] = (holder, signal);
 
                 var poll = FlightScripts.ReadPoll(await Redis(
-                        db => FlightScripts.Poll(db, keys.Lock, resultKey, interestKey, holder, myToken, interest),
+                        (db, byText) => FlightScripts.Poll(db, keys.Lock, resultKey, interestKey, holder, myToken, interest, byText),
                         flightToken)
                     .ConfigureAwait(false));
                 if (poll.Outcome != PollOutcome.Running)

@@ -1,6 +1,9 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -15,8 +18,12 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
 {
     // The completions this process sent whose reply has not said yet that they ran, by the leader's token; and those a
     // cluster refused (their key released without the outcome), until the outcome's lifetime has passed.
-    private readonly ConcurrentDictionary<string, SentCompletion> _unconfirmed = new(StringComparer.Ordinal);
+    private readonly UnconfirmedCompletions _unconfirmed = new();
 
+#if NET8_0_OR_GREATER
+    // Pooled: the local flight awaits it exactly once, so its state machine can serve the next flight (about 300 B each).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+#endif
     private async ValueTask<TValue> LeadAsync<TState>(
         FlightKeys keys,
         string myToken,
@@ -121,11 +128,13 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
             failure.Throw();
         }
 
-        byte[] payload;
+        // The completion's script call: a value's payload is written into its buffer, which it sends from.
+        var call = RentCall();
+        ReadOnlyMemory<byte> payload;
         string? unshareable = null;
         try
         {
-            payload = failure is null ? ResultPayload.OfValue(value, _jsonTypeInfo, _contract) : ResultPayload.OfFailure(failure.SourceException);
+            payload = failure is null ? call.WriteValue(value, _jsonTypeInfo, _contract) : ResultPayload.OfFailure(failure.SourceException);
         }
         catch (Exception ex) when (failure is null)
         {
@@ -141,16 +150,17 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
         // could hand it to calls in other processes that started after the flight ended (rule 2). A completion a cluster
         // refuses releases the key without the outcome instead, in the background; an election of this process that
         // finds the token in the lock meanwhile waits for that release.
-        var sent = SendCompletion(keys, myToken, payload, out var completing);
-        if (completing is not null)
+        var sent = SendCompletion(call, keys, myToken, payload, out var completing);
+        if (sent is null)
         {
             try
             {
-                await completing.WaitAsync(_options.RedisTimeout, CancellationToken.None).ConfigureAwait(false);
+                await completing.ConfigureAwait(false);
             }
             catch (Exception)
             {
-                // Observed by SentCompletion, which logs it and releases a refused one.
+                // Seen by SentCompletion (the script call hands it the reply, or the one that comes after the time-out),
+                // which logs it and releases a refused one.
             }
         }
 
@@ -182,51 +192,93 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
     }
 
     /// <summary>
-    /// Sends the completion script (outcome written, key released, waiting processes told); <paramref name="sentScript"/>
-    /// is its reply, which the leader awaits. Returns the reason it could not be sent, or null; a failure that shows only
-    /// in the reply is logged by <see cref="SentCompletion"/>, which also releases a refused one.
+    /// Sends the completion script (outcome written, key released, waiting processes told); <paramref name="completing"/>
+    /// is its reply, which the leader awaits (RedisTimeout bounds it). Returns the reason it could not be sent, or null;
+    /// how it ended, in time or not, is seen by <see cref="SentCompletion"/>, which logs a failure and releases a refused one.
     /// </summary>
-    private string? SendCompletion(FlightKeys keys, string myToken, byte[] payload, out Task<RedisResult>? sentScript)
+    private string? SendCompletion(ScriptCall call, FlightKeys keys, string myToken, ReadOnlyMemory<byte> payload, out ValueTask<RedisResult> completing)
     {
-        sentScript = null;
+        completing = default;
 
         // Known until its reply says it ran: an election of this process that comes back with this token must not follow
         // the flight it names, whose callers are gone (see RunAsync).
         var sent = new SentCompletion(this, keys, myToken);
-        _unconfirmed[myToken] = sent;
-        Task<RedisResult> completing;
+        _unconfirmed.Add(sent);
         try
         {
             if (!_redis.IsConnected)
             {
-                _unconfirmed.TryRemove(myToken, out _);
+                _unconfirmed.Remove(sent);
+                call.Recycle();
                 return "disconnected";
             }
 
-            completing = FlightScripts.Complete(_redis.GetDatabase(), keys, myToken, payload, _options.ResultTimeToLive, _channelName);
+            completing = call.Completion(keys, myToken, payload, sent).SendAsync(_redis.GetDatabase(), _options.RedisTimeout);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
-            _unconfirmed.TryRemove(myToken, out _);
+            _unconfirmed.Remove(sent);
             return RedisTelemetry.ReasonOf(ex);
         }
 
-        sentScript = completing;
-        if (completing.IsCompleted)
+        return null;
+    }
+
+    /// <summary>
+    /// The completions of <see cref="_unconfirmed"/>: a few slots, so that the usual one or two cost no allocation (a
+    /// dictionary allocates a node per entry), and a dictionary for the rest.
+    /// </summary>
+    private sealed class UnconfirmedCompletions
+    {
+        private readonly SentCompletion?[] _slots = new SentCompletion?[8];
+        private readonly ConcurrentDictionary<string, SentCompletion> _overflow = new(StringComparer.Ordinal);
+        private int _overflowCount;
+
+        public void Add(SentCompletion sent)
         {
-            sent.Observe(completing);
-        }
-        else
-        {
-            completing.ContinueWith(
-                static (t, s) => ((SentCompletion)s!).Observe(t),
-                sent,
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
+            for (var i = 0; i < _slots.Length; i++)
+            {
+                if (Interlocked.CompareExchange(ref _slots[i], sent, null) is null)
+                {
+                    return;
+                }
+            }
+
+            Interlocked.Increment(ref _overflowCount);
+            _overflow[sent.Token] = sent;
         }
 
-        return null;
+        public void Remove(SentCompletion sent)
+        {
+            for (var i = 0; i < _slots.Length; i++)
+            {
+                if (ReferenceEquals(Interlocked.CompareExchange(ref _slots[i], null, sent), sent))
+                {
+                    return;
+                }
+            }
+
+            if (((ICollection<KeyValuePair<string, SentCompletion>>)_overflow).Remove(new KeyValuePair<string, SentCompletion>(sent.Token, sent)))
+            {
+                Interlocked.Decrement(ref _overflowCount);
+            }
+        }
+
+        public bool TryGetValue(string token, [NotNullWhen(true)] out SentCompletion? sent)
+        {
+            for (var i = 0; i < _slots.Length; i++)
+            {
+                sent = Volatile.Read(ref _slots[i]);
+                if (sent is not null && string.Equals(sent.Token, token, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            // Not IsEmpty, which takes every lock of the dictionary.
+            sent = null;
+            return Volatile.Read(ref _overflowCount) != 0 && _overflow.TryGetValue(token, out sent);
+        }
     }
 
     /// <summary>
@@ -242,19 +294,20 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
         private long _settledAt;
         private TaskCompletionSource? _waiter;
 
-        public void Observe(Task<RedisResult> completing)
+        /// <summary>How the completion ended: it ran (<paramref name="error"/> null), or failed with <paramref name="error"/>.</summary>
+        public void Observe(Exception? error)
         {
-            if (completing.Status == TaskStatus.RanToCompletion)
+            if (error is null)
             {
                 Settle();
                 group._health.Healthy();
                 return;
             }
 
-            var error = completing.Exception?.InnerException;
-            if (error is RedisServerException refused && IsClusterBusy(refused))
+            if (error is RedisServerException refused && (IsClusterBusy(refused) || FlightScripts.IsNoScript(refused)))
             {
-                // The script did not run (a slot migration or a failover under way). The callers here have the outcome,
+                // The script did not run (a slot migration or a failover under way; or a server that did not know it
+                // answered only after the leader stopped waiting, too late to send its text). The callers here have the outcome,
                 // so the flight has ended: sending the outcome again would hand it, seconds later, to calls in other
                 // processes that started after it ended (rule 2). Release the key without it instead (within
                 // RedisTimeout): processes that waited for this flight elect again and run the work, a duplicate
@@ -275,7 +328,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
             }
 
             Settle();
-            group._health.Degraded("publish:" + (error is null ? "canceled" : RedisTelemetry.ReasonOf(error)));
+            group._health.Degraded("publish:" + (error is TaskCanceledException ? "canceled" : RedisTelemetry.ReasonOf(error)));
         }
 
         /// <summary>
@@ -350,7 +403,10 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
             Settle();
         }
 
-        private void Forget() => group._unconfirmed.TryRemove(token, out _);
+        /// <summary>The token of the flight this completion ends.</summary>
+        public string Token => token;
+
+        private void Forget() => group._unconfirmed.Remove(this);
     }
 
     /// <summary>
@@ -375,7 +431,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
                 long interested;
                 try
                 {
-                    interested = FlightScripts.CountOf(await Redis(db => FlightScripts.CountInterest(db, interestKey), stop).ConfigureAwait(false));
+                    interested = FlightScripts.CountOf(await Redis((db, byText) => FlightScripts.CountInterest(db, interestKey, byText), stop).ConfigureAwait(false));
                 }
                 catch (Exception ex) when (IsRedisFailure(ex))
                 {
@@ -404,7 +460,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
 
     /// <summary>Releases the key if <paramref name="token"/> still holds it and announces it, so waiters elect again at once. Best effort.</summary>
     private Task<string?> AbandonAsync(FlightKeys keys, string token)
-        => TryRedisAsync(db => FlightScripts.Abandon(db, keys, token, _channelName));
+        => TryRedisAsync((db, byText) => FlightScripts.Abandon(db, keys, token, _channelName, byText));
 
     /// <summary>Renews the lease every third of its length until cancelled; never throws.</summary>
     private async Task RenewAsync(RedisKey lockKey, string myToken, CancellationToken stop)
@@ -417,7 +473,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue>
                 await Task.Delay(interval, stop).ConfigureAwait(false);
                 try
                 {
-                    var renewed = await Redis(db => FlightScripts.Renew(db, lockKey, myToken, _options.LeaseDuration), stop).ConfigureAwait(false);
+                    var renewed = await Redis((db, byText) => FlightScripts.Renew(db, lockKey, myToken, _options.LeaseDuration, byText), stop).ConfigureAwait(false);
                     if (!FlightScripts.IsRenewed(renewed))
                     {
                         // The lease is gone (expired during an outage): another process may be running the work now.

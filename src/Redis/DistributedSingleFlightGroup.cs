@@ -44,7 +44,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue> : IDispos
     private readonly DistributedSingleFlightOptions _options;
     private readonly Func<TKey, string> _keyEncoder;
     private readonly SingleFlightGroup<TKey, TValue> _local;
-    private readonly string _keyPrefix;
+    private readonly byte[] _keyPrefix;
     private readonly RedisChannel _channel;
     private readonly RedisValue _channelName;
     private readonly RedisHealthLog _health;
@@ -100,7 +100,7 @@ public sealed partial class DistributedSingleFlightGroup<TKey, TValue> : IDispos
 
         // Length-prefixed like every part of a key, so operation "a" with key "bc" never meets operation "ab" with "c".
         var operation = "o" + operationName.Length.ToString(CultureInfo.InvariantCulture) + ":" + operationName;
-        _keyPrefix = _options.KeyPrefix + ":{" + operation;
+        _keyPrefix = System.Text.Encoding.UTF8.GetBytes(_options.KeyPrefix + ":{" + operation);
         var channel = _options.KeyPrefix + ":done:" + operation;
         _channel = RedisChannel.Literal(channel);
         _channelName = ChannelPrefixOf(redis) + channel;

@@ -14,17 +14,21 @@ namespace SingleFlight.Redis;
 /// </remarks>
 internal static class FlightScripts
 {
+    // Each script is sent by its SHA-1 (EVALSHA), which StackExchange.Redis passes on as it is; the text goes only to a
+    // server that answers NOSCRIPT (a restart, a failover to a replica that never saw it, SCRIPT FLUSH), and that EVAL
+    // loads it there for the calls after it. See FlightScript.
+
     // Returns 1 when this call won the key, else the holder's token (a string), so a won election sends no token back.
-    private const string AcquireScript = """
+    private static readonly FlightScript AcquireScript = new("""
         if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
         return redis.call('GET', KEYS[1])
-        """;
+        """);
 
     // Compare-and-renew: only the holder extends its lease.
-    private const string RenewScript = """
+    private static readonly FlightScript RenewScript = new("""
         if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
         return 0
-        """;
+        """);
 
     // Writes the outcome under the leader's own result key, releases the lease if still held, and announces it if a
     // follower registered interest (KEYS[3]). A follower always polls, which registers it, before it waits for the
@@ -32,7 +36,7 @@ internal static class FlightScripts
     // exists, no message goes to every subscribed process. The message is the token followed by the outcome when
     // the outcome is at most ARGV[5] bytes, so a follower has it without another round trip; else the token alone.
     // The interest has served its purpose then: a follower woken with the outcome never polls again to withdraw it.
-    private const string CompleteScript = """
+    private static readonly FlightScript CompleteScript = new("""
         redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
         if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
         if redis.call('EXISTS', KEYS[3]) == 1 then
@@ -44,25 +48,22 @@ internal static class FlightScripts
           redis.call('DEL', KEYS[3])
         end
         return 1
-        """;
+        """);
 
     /// <summary>The largest outcome sent inside the completion's announcement; a larger one is read with a poll.</summary>
     internal const int MaxAnnouncedPayload = 16 * 1024;
 
-    /// <summary>The length of a flight's token (a GUID in hex, "N" format), which starts every announcement.</summary>
-    internal const int TokenLength = 32;
-
     // Compare-and-delete without a result: the waiting processes elect a new leader.
-    private const string AbandonScript = """
+    private static readonly FlightScript AbandonScript = new("""
         if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
         redis.call('PUBLISH', ARGV[2], ARGV[1])
         return 1
-        """;
+        """);
 
     // {1, payload}: the flight ended; {0}: its leader still holds the key; {2}: the lease is gone without a result.
     // While the flight runs, the follower (ARGV[2]) renews its interest in it until the server's now + ARGV[3] ms: the
     // leader keeps its work running for interested followers after its own callers have all cancelled.
-    private const string PollScript = """
+    private static readonly FlightScript PollScript = new("""
         local r = redis.call('GET', KEYS[2])
         if r then
           redis.call('ZREM', KEYS[3], ARGV[2])
@@ -77,24 +78,49 @@ internal static class FlightScripts
           return {0}
         end
         return {2}
-        """;
+        """);
 
     // The number of followers whose interest has not lapsed (lapsed ones are dropped).
-    private const string InterestScript = """
+    private static readonly FlightScript InterestScript = new("""
         redis.replicate_commands()
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
         return redis.call('ZCARD', KEYS[1])
-        """;
+        """);
 
-    /// <summary>Claims the key's lock for <paramref name="token"/> for <paramref name="lease"/>, unless another token holds it.</summary>
-    /// <remarks>Read the reply with <see cref="HolderOf"/>.</remarks>
-    internal static Task<RedisResult> Acquire(IDatabase db, FlightKeys keys, string token, TimeSpan lease)
-        => db.ScriptEvaluateAsync(AcquireScript, [keys.Lock], [token, Milliseconds(lease)]);
+    /// <summary>The script whose SHA-1 is <paramref name="hash"/>, or null. A seam for tests (which recognise scripts by their text).</summary>
+    internal static string? TextOf(byte[] hash)
+    {
+        foreach (var script in (FlightScript[])[AcquireScript, RenewScript, CompleteScript, AbandonScript, PollScript, InterestScript])
+        {
+            if (script.Hash.AsSpan().SequenceEqual(hash))
+            {
+                return script.Text;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether <paramref name="error"/> is the server's answer that it does not know a script sent by hash (it did not run).</summary>
+    internal static bool IsNoScript(Exception error)
+        => error is RedisServerException && error.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal);
+
+    /// <summary>The election's arguments, in <paramref name="keys"/> (1) and <paramref name="values"/> (2).</summary>
+    internal static void AcquireArguments(RedisKey[] keys, RedisValue[] values, FlightKeys flight, string token, TimeSpan lease)
+    {
+        keys[0] = flight.Lock;
+        values[0] = token;
+        values[1] = Milliseconds(lease);
+    }
+
+    /// <summary>The election's script: claims the key's lock for a token for a lease, unless another token holds it.</summary>
+    /// <remarks>Its arguments are written by <see cref="AcquireArguments"/>; read the reply with <see cref="HolderOf"/>.</remarks>
+    internal static FlightScript Election => AcquireScript;
 
     /// <summary>
-    /// The token that holds the lock after <see cref="Acquire"/> by <paramref name="token"/>: <paramref name="token"/>
+    /// The token that holds the lock after the <see cref="Election"/> of <paramref name="token"/>: <paramref name="token"/>
     /// itself if it won. Empty for a reply this code does not understand (the script always finds a holder).
     /// </summary>
     internal static string HolderOf(RedisResult reply, string token)
@@ -102,31 +128,45 @@ internal static class FlightScripts
 
     /// <summary>Extends the lease of <paramref name="token"/> to <paramref name="lease"/> if it still holds the lock.</summary>
     /// <remarks>Read the reply with <see cref="IsRenewed"/>.</remarks>
-    internal static Task<RedisResult> Renew(IDatabase db, RedisKey lockKey, string token, TimeSpan lease)
-        => db.ScriptEvaluateAsync(RenewScript, [lockKey], [token, Milliseconds(lease)]);
+    internal static Task<RedisResult> Renew(IDatabase db, RedisKey lockKey, string token, TimeSpan lease, bool byText)
+        => RenewScript.Evaluate(db, [lockKey], [token, Milliseconds(lease)], byText);
 
     /// <summary>Whether <see cref="Renew"/> found the lease still held.</summary>
     internal static bool IsRenewed(RedisResult reply) => (long)reply != 0;
 
     /// <summary>
-    /// Writes the leader's outcome for <paramref name="resultTimeToLive"/>, releases its lock if still held, and, if a
-    /// follower waits, announces the end of the flight on <paramref name="channel"/> (with the outcome when it is small).
+    /// The completion's arguments, in <paramref name="keys"/> (3) and <paramref name="values"/> (5): the leader's outcome
+    /// kept for <paramref name="resultTimeToLive"/>, and the channel it is announced on.
     /// </summary>
-    internal static Task<RedisResult> Complete(
-        IDatabase db,
-        FlightKeys keys,
+    internal static void CompleteArguments(
+        RedisKey[] keys,
+        RedisValue[] values,
+        FlightKeys flight,
         string leaderToken,
-        byte[] payload,
+        ReadOnlyMemory<byte> payload,
         TimeSpan resultTimeToLive,
         RedisValue channel)
-        => db.ScriptEvaluateAsync(
-            CompleteScript,
-            [keys.Lock, keys.Result(leaderToken), keys.Interest(leaderToken)],
-            [leaderToken, payload, Milliseconds(resultTimeToLive), channel, MaxAnnouncedPayload]);
+    {
+        keys[0] = flight.Lock;
+        keys[1] = flight.Result(leaderToken);
+        keys[2] = flight.Interest(leaderToken);
+        values[0] = leaderToken;
+        values[1] = payload;
+        values[2] = Milliseconds(resultTimeToLive);
+        values[3] = channel;
+        values[4] = MaxAnnouncedPayload;
+    }
+
+    /// <summary>
+    /// The completion's script: writes the leader's outcome, releases its lock if still held, and, if a follower waits,
+    /// announces the end of the flight (with the outcome when it is small).
+    /// </summary>
+    /// <remarks>Its arguments are written by <see cref="CompleteArguments"/>.</remarks>
+    internal static FlightScript Completion => CompleteScript;
 
     /// <summary>Releases the lock if <paramref name="token"/> still holds it, and announces it on <paramref name="channel"/>.</summary>
-    internal static Task<RedisResult> Abandon(IDatabase db, FlightKeys keys, string token, RedisValue channel)
-        => db.ScriptEvaluateAsync(AbandonScript, [keys.Lock], [token, channel]);
+    internal static Task<RedisResult> Abandon(IDatabase db, FlightKeys keys, string token, RedisValue channel, bool byText)
+        => AbandonScript.Evaluate(db, [keys.Lock], [token, channel], byText);
 
     /// <summary>
     /// Looks for the outcome of the flight that <paramref name="holder"/> leads; while it runs, renews the interest of
@@ -140,8 +180,9 @@ internal static class FlightScripts
         RedisKey interestKey,
         string holder,
         string follower,
-        TimeSpan interest)
-        => db.ScriptEvaluateAsync(PollScript, [lockKey, resultKey, interestKey], [holder, follower, Milliseconds(interest)]);
+        TimeSpan interest,
+        bool byText)
+        => PollScript.Evaluate(db, [lockKey, resultKey, interestKey], [holder, follower, Milliseconds(interest)], byText);
 
     /// <summary>What <see cref="Poll"/> found, and the payload when the flight has ended.</summary>
     internal static (PollOutcome Outcome, RedisValue Payload) ReadPoll(RedisResult reply)
@@ -157,8 +198,8 @@ internal static class FlightScripts
 
     /// <summary>Drops the lapsed interests of followers in a flight.</summary>
     /// <remarks>Read the reply, the number of followers still interested, with <see cref="CountOf"/>.</remarks>
-    internal static Task<RedisResult> CountInterest(IDatabase db, RedisKey interestKey)
-        => db.ScriptEvaluateAsync(InterestScript, [interestKey]);
+    internal static Task<RedisResult> CountInterest(IDatabase db, RedisKey interestKey, bool byText)
+        => InterestScript.Evaluate(db, [interestKey], [], byText);
 
     /// <summary>The number that <see cref="CountInterest"/> replied.</summary>
     internal static long CountOf(RedisResult reply) => (long)reply;
@@ -177,4 +218,32 @@ internal enum PollOutcome
 
     /// <summary>The leader's lease is gone without an outcome: elect again.</summary>
     LeaseLost,
+}
+
+/// <summary>
+/// A Lua script of the protocol: its text and its SHA-1, which Redis names it by. Sent by hash (<c>EVALSHA</c>): the text
+/// crosses only after the server answered <c>NOSCRIPT</c>, which means the script did not run, so sending it again by
+/// text is always safe. The hash overload of StackExchange.Redis is used rather than the text one because the text one
+/// wraps every call in an async method of its own (and looks the hash up per server): about 300 B per flight.
+/// </summary>
+internal sealed class FlightScript
+{
+    public FlightScript(string text)
+    {
+        Text = text;
+#pragma warning disable CA5350 // SHA-1 is how Redis names scripts, not a security measure.
+        using var sha1 = System.Security.Cryptography.SHA1.Create();
+#pragma warning restore CA5350
+        Hash = sha1.ComputeHash(System.Text.Encoding.UTF8.GetBytes(text));
+    }
+
+    /// <summary>The Lua source.</summary>
+    public string Text { get; }
+
+    /// <summary>The SHA-1 of <see cref="Text"/> (20 bytes), as <c>EVALSHA</c> takes it.</summary>
+    public byte[] Hash { get; }
+
+    /// <summary>Sends the script by hash, or by text (<c>EVAL</c>, which also loads it on that server) after a <c>NOSCRIPT</c>.</summary>
+    public Task<RedisResult> Evaluate(IDatabase db, RedisKey[] keys, RedisValue[] values, bool byText)
+        => byText ? db.ScriptEvaluateAsync(Text, keys, values) : db.ScriptEvaluateAsync(Hash, keys, values);
 }

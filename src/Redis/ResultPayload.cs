@@ -55,16 +55,27 @@ internal static class ResultPayload
         return payload.AsSpan(2, ResultContract.Length).SequenceEqual(contract) ? PayloadKind.Value : PayloadKind.OtherContract;
     }
 
-    /// <summary>'V', '#', <paramref name="contract"/> and the JSON of <paramref name="value"/>.</summary>
-    internal static byte[] OfValue<TValue>(TValue value, JsonTypeInfo<TValue> jsonTypeInfo, byte[] contract)
+    /// <summary>
+    /// 'V', '#', <paramref name="contract"/> and the JSON of <paramref name="value"/>, written into <paramref name="buffer"/>
+    /// (cleared first) through <paramref name="writer"/> (reset onto it): a reused buffer, no array per flight.
+    /// </summary>
+    internal static ReadOnlyMemory<byte> WriteValue<TValue>(
+        PayloadBuffer buffer,
+        Utf8JsonWriter writer,
+        TValue value,
+        JsonTypeInfo<TValue> jsonTypeInfo,
+        byte[] contract)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(value, jsonTypeInfo);
-        var payload = new byte[ValueStart + json.Length];
-        payload[0] = ValueMarker;
-        payload[1] = ContractMarker;
-        contract.CopyTo(payload, 2);
-        json.CopyTo(payload, ValueStart);
-        return payload;
+        buffer.Clear();
+        var head = buffer.GetSpan(ValueStart);
+        head[0] = ValueMarker;
+        head[1] = ContractMarker;
+        contract.CopyTo(head.Slice(2));
+        buffer.Advance(ValueStart);
+        writer.Reset(buffer);
+        JsonSerializer.Serialize(writer, value, jsonTypeInfo);
+        writer.Flush();
+        return buffer.Written;
     }
 
     /// <summary>The value of a payload of the kind <see cref="PayloadKind.Value"/>; throws what the serializer throws.</summary>
@@ -110,6 +121,51 @@ internal static class ResultPayload
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
         {
             return null;
+        }
+    }
+}
+
+/// <summary>A growable buffer that a payload is written into and sent from, kept for the next flight's payload.</summary>
+internal sealed class PayloadBuffer : System.Buffers.IBufferWriter<byte>
+{
+    // A buffer that grew past this is dropped when cleared, so one large result does not stay in memory for good.
+    private const int KeptCapacity = 16 * 1024;
+
+    private byte[] _buffer = new byte[256];
+    private int _written;
+
+    public ReadOnlyMemory<byte> Written => new(_buffer, 0, _written);
+
+    public void Clear()
+    {
+        if (_buffer.Length > KeptCapacity)
+        {
+            _buffer = new byte[256];
+        }
+
+        _written = 0;
+    }
+
+    public void Advance(int count) => _written += count;
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return _buffer.AsMemory(_written);
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return _buffer.AsSpan(_written);
+    }
+
+    private void Ensure(int sizeHint)
+    {
+        var needed = _written + Math.Max(sizeHint, 1);
+        if (needed > _buffer.Length)
+        {
+            Array.Resize(ref _buffer, Math.Max(needed, _buffer.Length * 2));
         }
     }
 }

@@ -86,6 +86,30 @@ public sealed class SingleFlightAttribute : Attribute
     /// on a <see cref="Distributed"/> method.
     /// </summary>
     public int ShareForMilliseconds { get; set; }
+
+    /// <summary>
+    /// Batches concurrent calls of a single-key method: calls for different keys that arrive within this many
+    /// milliseconds of the first are served by one call of a <em>batch core</em>,
+    /// <c>{Name}Core(IReadOnlyCollection&lt;TKey&gt; keys, CancellationToken)</c> returning a dictionary of the values by
+    /// key (the group's <c>SingleFlightBatchGroup&lt;TKey, TValue&gt;.BatchWindow</c>). Equal keys still share one flight,
+    /// and the first call of a batch waits no longer than the window. Leave it out (0) for no batching; a value of zero
+    /// or less written here is reported as SF0003. Not with <see cref="Distributed"/>, <see cref="DeadlineMilliseconds"/>
+    /// or <see cref="ShareForMilliseconds"/> (SF0003, SF0010).
+    /// </summary>
+    /// <remarks>
+    /// A method whose key is a collection and whose result is a dictionary by key is a batch method already, with no
+    /// option: its keys are coalesced one by one with the calls in flight (see docs/batching.md).
+    /// </remarks>
+    public int BatchWindowMilliseconds { get; set; }
+
+    /// <summary>
+    /// The most keys one batch core call receives (the group's <c>SingleFlightBatchGroup&lt;TKey, TValue&gt;.MaxBatchSize</c>):
+    /// a batch of single-key calls is sent as soon as it holds this many keys, and a batch method's missing keys are
+    /// split into core calls of at most this many. Leave it out (0) for no limit. On a single-key method it needs
+    /// <see cref="BatchWindowMilliseconds"/>; a negative value, or a size without a window on a single-key method, is
+    /// reported as SF0003.
+    /// </summary>
+    public int MaxBatchSize { get; set; }
 }
 
 /// <summary>Which callers of a <see cref="SingleFlightAttribute"/> method can share a flight.</summary>

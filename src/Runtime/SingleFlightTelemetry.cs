@@ -56,6 +56,16 @@ public static class SingleFlightTelemetry
     internal static readonly UpDownCounter<long> ActiveFlights = Meter.CreateUpDownCounter<long>(
         "singleflight.flights.active", "{flight}", "Executions of the work running now.");
 
+    /// <summary><c>singleflight.batch.size</c>: keys sent to each call of a batch group's work.</summary>
+    internal static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>(
+        "singleflight.batch.size", "{key}", "Keys sent to each call of a batch group's work (one per call of the work).");
+
+    /// <summary><c>singleflight.batch.keys</c>: keys asked for through a batch group, tagged fetched or joined.</summary>
+    internal static readonly Counter<long> BatchKeys = Meter.CreateCounter<long>(
+        "singleflight.batch.keys", "{key}", "Distinct keys asked for through a batch group, by outcome: fetched (the key was not in flight and went to a call of the work) or joined (it was in flight, and the caller waited for that call).");
+
+    internal const string Fetched = "fetched";
+
     internal const string Led = "led";
     internal const string Joined = "joined";
     internal const string Faulted = "faulted";
@@ -101,6 +111,48 @@ public static class SingleFlightTelemetry
         catch (Exception)
         {
             // A throwing listener must not change what the caller receives.
+        }
+    }
+
+    internal static void RecordBatchKeys(string? operation, int fetched, int joined)
+    {
+        if (!BatchKeys.Enabled)
+        {
+            return;
+        }
+
+        try
+        {
+            if (fetched > 0)
+            {
+                BatchKeys.Add(fetched, Operation(operation), new KeyValuePair<string, object?>(OutcomeTag, Fetched));
+            }
+
+            if (joined > 0)
+            {
+                BatchKeys.Add(joined, Operation(operation), new KeyValuePair<string, object?>(OutcomeTag, Joined));
+            }
+        }
+        catch (Exception)
+        {
+            // A throwing listener must not change what the caller receives.
+        }
+    }
+
+    internal static void RecordBatchSize(string? operation, int keys)
+    {
+        if (!BatchSize.Enabled)
+        {
+            return;
+        }
+
+        try
+        {
+            BatchSize.Record(keys, Operation(operation));
+        }
+        catch (Exception)
+        {
+            // As above.
         }
     }
 

@@ -21,10 +21,11 @@ public sealed class CodeFixTests
 
         """;
 
-    private static async Task FixAndCompileAsync<TFix>(string source, string fixedSource, int iterations = 1)
+    private static async Task FixAndCompileAsync<TFix>(string source, string fixedSource, int iterations = 1, string? fixedHeader = null)
         where TFix : CodeFixProvider, new()
     {
-        var test = new FixTest<TFix>(Header + source, Header + fixedSource);
+        fixedSource = (fixedHeader ?? Header) + fixedSource;
+        var test = new FixTest<TFix>(Header + source, fixedSource);
         if (iterations > 1)
         {
             test.NumberOfIncrementalIterations = iterations;
@@ -33,7 +34,7 @@ public sealed class CodeFixTests
 
         await test.RunAsync();
 
-        var diagnostics = await Pipeline.RunAsync(Header + fixedSource);
+        var diagnostics = await Pipeline.RunAsync(fixedSource);
         Assert.True(diagnostics.IsEmpty, Pipeline.Format(diagnostics));
     }
 
@@ -191,6 +192,36 @@ public sealed class CodeFixTests
             """;
         return new FixTest<MakePartialCodeFixProvider>(source, source).RunAsync();
     }
+
+    // ---- SF0016 ------------------------------------------------------------------------------------------
+
+    [Fact]
+    public Task SF0016_adds_the_batch_core_and_its_using() => FixAndCompileAsync<AddBatchCoreCodeFixProvider>(
+        """
+        public partial class Catalog
+        {
+            [SingleFlight(BatchWindowMilliseconds = 2)]
+            public partial Task<string?> {|SF0016:GetNameAsync|}(int id, CancellationToken cancellationToken = default);
+
+            [SingleFlight(BatchWindowMilliseconds = 2, MaxBatchSize = 10)]
+            public static partial ValueTask<Guid> {|SF0016:FindAsync|}(string code);
+        }
+        """,
+        """
+        public partial class Catalog
+        {
+            [SingleFlight(BatchWindowMilliseconds = 2)]
+            public partial Task<string?> GetNameAsync(int id, CancellationToken cancellationToken = default);
+
+            private Task<IReadOnlyDictionary<int, string>> GetNameCoreAsync(IReadOnlyCollection<int> keys, CancellationToken cancellationToken) => throw new NotImplementedException();
+
+            [SingleFlight(BatchWindowMilliseconds = 2, MaxBatchSize = 10)]
+            public static partial ValueTask<Guid> FindAsync(string code);
+
+            private static ValueTask<IReadOnlyDictionary<string, Guid>> FindCoreAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken) => throw new NotImplementedException();
+        }
+        """,
+        fixedHeader: Header.Replace("using System;\n", "using System;\nusing System.Collections.Generic;\n", StringComparison.Ordinal));
 
     // ---- SF0002 ------------------------------------------------------------------------------------------
 

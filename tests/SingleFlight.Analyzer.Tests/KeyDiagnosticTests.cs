@@ -178,6 +178,16 @@ public sealed class KeyDiagnosticTests
     public Task SF0006_reference_equality_part(string parameter)
     {
         var name = parameter.Split(' ')[1];
+
+        // A whole key that is a collection of keys, with a result that is not a dictionary by key: SF0015 as well.
+        if (parameter.StartsWith("int[]", StringComparison.Ordinal) || parameter.StartsWith("List<", StringComparison.Ordinal))
+        {
+            return AnalyzerTest.VerifyAsync(
+                Method($"\"{{|#0:{name}|}}\"", parameter.Replace(" " + name, " {|#1:" + name + "|}", StringComparison.Ordinal), "public sealed class Options { public int Size { get; set; } }"),
+                Warning("SF0006", 0),
+                Warning("SF0015", 1));
+        }
+
         return AnalyzerTest.VerifyAsync(
             Method($"\"{{|#0:{name}|}}\"", parameter, "public sealed class Options { public int Size { get; set; } }"),
             Warning("SF0006", 0));

@@ -10,6 +10,7 @@ public sealed class AnalyzerTests
     [InlineData(nameof(Inputs.CallerTenant), "SF0013")]
     [InlineData(nameof(Inputs.StreamResult), "SF0014")]
     [InlineData(nameof(Inputs.ListResult), "SF0014")]
+    [InlineData(nameof(Inputs.BatchedWithoutBatchCore), "SF0016")]
     public async Task Reports_the_expected_diagnostic(string shape, string id)
     {
         var run = Roslyn48Compiler.Generate(Roslyn48Compiler.Create(GeneratorTests.Source(shape)));
@@ -25,6 +26,16 @@ public sealed class AnalyzerTests
     public async Task Supported_shapes_report_nothing(string shape)
     {
         var run = Roslyn48Compiler.Generate(Roslyn48Compiler.Create(GeneratorTests.Source(shape)));
+        var diagnostics = await Roslyn48Compiler.AnalyzeAsync(run.Output);
+
+        var visible = diagnostics.Where(static d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Info).ToArray();
+        Assert.True(visible.Length == 0, Roslyn48Compiler.Format(visible));
+    }
+
+    [Fact]
+    public async Task Batch_methods_report_nothing()
+    {
+        var run = Roslyn48Compiler.Generate(Roslyn48Compiler.Create(Inputs.Batch));
         var diagnostics = await Roslyn48Compiler.AnalyzeAsync(run.Output);
 
         var visible = diagnostics.Where(static d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Info).ToArray();

@@ -121,6 +121,44 @@ public sealed class GeneratorTests
         }
     }
 
+    [Fact]
+    public async Task Batch_methods_generate_compile_and_coalesce_per_key()
+    {
+        var run = Roslyn48Compiler.Generate(Roslyn48Compiler.Create(Inputs.Batch));
+        Assert.True(run.Result.Exception is null, run.Result.Exception?.ToString());
+        Assert.Equal(2, run.Sources.Length);
+        Assert.All(run.Sources, static s => Assert.Contains("SingleFlightBatchGroup<int, string>", s.SourceText.ToString(), StringComparison.Ordinal));
+        var problems = Roslyn48Compiler.Problems(run.Output);
+        Assert.True(problems.Length == 0, Roslyn48Compiler.Format(problems));
+
+        using var stream = new MemoryStream();
+        var emit = run.Output.Emit(stream);
+        Assert.True(emit.Success, Roslyn48Compiler.Format(emit.Diagnostics));
+        stream.Position = 0;
+        var context = new AssemblyLoadContext("SingleFlight.Roslyn48.Batch", isCollectible: true);
+        try
+        {
+            var type = context.LoadFromStream(stream).GetType("Demo.Catalog", throwOnError: true)!;
+            var catalog = Activator.CreateInstance(type)!;
+            var getMany = type.GetMethod("GetManyAsync")!;
+            var gate = (TaskCompletionSource<bool>)type.GetProperty("Gate")!.GetValue(catalog)!;
+            var calls = (List<int[]>)type.GetProperty("Calls")!.GetValue(catalog)!;
+
+            // The first call's core is stuck on the gate: the second joins keys 2 and 3 and fetches only 4.
+            var first = (Task<IReadOnlyDictionary<int, string>>)getMany.Invoke(catalog, [new[] { 1, 2, 3 }, CancellationToken.None])!;
+            var second = (Task<IReadOnlyDictionary<int, string>>)getMany.Invoke(catalog, [new[] { 2, 3, 4 }, CancellationToken.None])!;
+            Assert.Equal(2, calls.Count);
+            Assert.Equal([4], calls[1]);
+            gate.SetResult(true);
+            Assert.Equal(["p1", "p2", "p3"], (await first.WaitAsync(TimeSpan.FromSeconds(30))).OrderBy(static p => p.Key).Select(static p => p.Value));
+            Assert.Equal(["p2", "p3", "p4"], (await second.WaitAsync(TimeSpan.FromSeconds(30))).OrderBy(static p => p.Key).Select(static p => p.Value));
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+
     internal static string Source(string shape)
         => (string)typeof(Inputs).GetField(shape, BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
 }

@@ -263,4 +263,56 @@ internal static class Inputs
             }
         }
         """;
+
+    /// <summary>A batch method and a batched single-key method; the batch core waits on a gate the test opens.</summary>
+    public const string Batch = """
+        using System.Collections.Generic;
+        using System.Linq;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using SingleFlight;
+
+        namespace Demo;
+
+        public sealed partial class Catalog
+        {
+            public TaskCompletionSource<bool> Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            public List<int[]> Calls { get; } = new();
+
+            [SingleFlight]
+            public partial Task<IReadOnlyDictionary<int, string>> GetManyAsync(IReadOnlyCollection<int> ids, CancellationToken cancellationToken = default);
+
+            private async Task<Dictionary<int, string>> GetManyCoreAsync(IReadOnlyCollection<int> ids, CancellationToken cancellationToken)
+            {
+                lock (Calls)
+                {
+                    Calls.Add(ids.ToArray());
+                }
+
+                await Gate.Task.ConfigureAwait(false);
+                return ids.ToDictionary(static id => id, static id => "p" + id);
+            }
+
+            [SingleFlight(BatchWindowMilliseconds = 2, MaxBatchSize = 10)]
+            public partial ValueTask<string?> FindAsync(int id);
+
+            private static Task<IReadOnlyDictionary<int, string>> FindCoreAsync(IReadOnlyList<int> ids)
+                => Task.FromResult<IReadOnlyDictionary<int, string>>(ids.ToDictionary(static id => id, static id => "f" + id));
+        }
+        """;
+
+    /// <summary>A batched single-key method whose core takes one key (SF0016).</summary>
+    public const string BatchedWithoutBatchCore = """
+        using System.Threading.Tasks;
+        using SingleFlight;
+
+        public sealed partial class Catalog
+        {
+            [SingleFlight(BatchWindowMilliseconds = 2)]
+            public partial Task<string> FindAsync(int id);
+
+            private Task<string> FindCoreAsync(int id) => Task.FromResult("x");
+        }
+        """;
 }

@@ -11,6 +11,7 @@ namespace SingleFlight.Generator.Tests;
 public sealed class IncrementalityTests
 {
     private const string Annotated = """
+        using System.Collections.Generic;
         using System.Threading;
         using System.Threading.Tasks;
         using SingleFlight;
@@ -28,6 +29,16 @@ public sealed class IncrementalityTests
             public partial string GetName(string tenant, int id);
 
             private string GetNameCore(string tenant, int id) => tenant + id;
+
+            [SingleFlight(MaxBatchSize = 50)]
+            public partial Task<IReadOnlyDictionary<int, string>> GetUsersAsync(IReadOnlyCollection<int> ids, CancellationToken cancellationToken = default);
+
+            private Task<Dictionary<int, string>> GetUsersCoreAsync(IReadOnlyCollection<int> ids, CancellationToken cancellationToken) => Task.FromResult(new Dictionary<int, string>());
+
+            [SingleFlight(BatchWindowMilliseconds = 2)]
+            public partial ValueTask<string?> FindUserAsync(int id);
+
+            private static Task<IReadOnlyDictionary<int, string>> FindUserCoreAsync(IReadOnlyList<int> ids) => Task.FromResult<IReadOnlyDictionary<int, string>>(new Dictionary<int, string>());
         }
         """;
 
@@ -55,7 +66,7 @@ public sealed class IncrementalityTests
     {
         var compilation = TestCompiler.Create(Annotated, Other);
         var first = TestCompiler.Run(compilation);
-        Assert.Equal(2, first.Sources.Length);
+        Assert.Equal(4, first.Sources.Length);
 
         var edited = Apply(compilation, edit);
         var second = TestCompiler.Run(edited, first.Driver);
@@ -194,6 +205,26 @@ public sealed class IncrementalityTests
         var third = TestCompiler.Run(edited.AddSyntaxTrees(CSharpSyntaxTree.ParseText("namespace Demo; public class Extra { }", TestCompiler.ParseOptions, "Extra.cs")), second.Driver);
         var outputs = third.Result.Results.Single().TrackedSteps.Where(static s => s.Key == TrackingNames.Models).SelectMany(static s => s.Value).SelectMany(static s => s.Outputs);
         Assert.All(outputs, static o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
+    }
+
+    [Fact]
+    public void Batch_option_edit_regenerates_only_that_method()
+    {
+        var compilation = TestCompiler.Create(Annotated, Other);
+        var first = TestCompiler.Run(compilation);
+
+        var tree = compilation.SyntaxTrees.First();
+        var text = tree.ToString().Replace("[SingleFlight(BatchWindowMilliseconds = 2)]", "[SingleFlight(BatchWindowMilliseconds = 7, MaxBatchSize = 20)]", StringComparison.Ordinal);
+        var edited = compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(text, TestCompiler.ParseOptions, tree.FilePath));
+        var second = TestCompiler.Run(edited, first.Driver);
+
+        var regenerated = second.Sources.Single(static s => s.HintName.Contains("FindUserAsync", StringComparison.Ordinal)).SourceText.ToString();
+        Assert.Contains("BatchWindow = global::System.TimeSpan.FromMilliseconds(7), MaxBatchSize = 20", regenerated, StringComparison.Ordinal);
+        Assert.True(TestCompiler.Problems(second.Output).IsEmpty, TestCompiler.Format(TestCompiler.Problems(second.Output)));
+
+        var models = second.Result.Results.Single().TrackedSteps[TrackingNames.Models].SelectMany(static s => s.Outputs).Select(static o => o.Reason).ToArray();
+        Assert.Equal(1, models.Count(static r => r == IncrementalStepRunReason.Modified));
+        Assert.Equal(3, models.Count(static r => r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
     }
 
     private static Compilation Apply(CSharpCompilation compilation, string edit)

@@ -17,6 +17,9 @@ public sealed class MatrixTests
 
     public static TheoryData<string, string> Scenarios => new()
     {
+        { "Matrix.Batch.Scenarios", "BatchMethodCoalescesPerKey" },
+        { "Matrix.Batch.Scenarios", "BatchShapesAdaptTheirTypes" },
+        { "Matrix.Batch.Scenarios", "BatchedSingleKeysShareACoreCall" },
         { "Matrix.Returns.Scenarios", "TaskOfT" },
         { "Matrix.Returns.Scenarios", "Task" },
         { "Matrix.Returns.Scenarios", "ValueTaskOfT" },

@@ -25,6 +25,7 @@ public sealed class ParserTests
     {
         var source = $$"""
             using System;
+            using System.Collections.Generic;
             using System.Threading;
             using System.Threading.Tasks;
             using SingleFlight;
@@ -54,6 +55,68 @@ public sealed class ParserTests
     [InlineData("LoadAsyncData", "LoadAsyncDataCore")]
     public void Core_method_name(string method, string core)
         => Assert.Equal(core, MethodParser.GetCoreMethodName(method));
+
+    [Fact]
+    public void A_batch_method_is_keyed_by_the_element_type_and_knows_its_shapes()
+    {
+        var result = Parse("""
+                [SingleFlight]
+                public partial ValueTask<Dictionary<long, string>> GetAsync(long[] ids, [NotKey] string tag, CancellationToken cancellationToken);
+                private Task<IDictionary<long, string>> GetCoreAsync(long[] ids, string tag, CancellationToken cancellationToken) => null!;
+            """);
+
+        Assert.Empty(result.Diagnostics);
+        var batch = result.Parsed?.Batch;
+        Assert.NotNull(batch);
+        Assert.Equal(BatchKind.Batch, batch.Kind);
+        Assert.Equal(SpecialType.System_Int64, batch.KeyType.SpecialType);
+        Assert.Equal(SpecialType.System_String, batch.ValueType.SpecialType);
+        Assert.Equal("ids", batch.Collection?.Name);
+        Assert.Equal(KeyCollectionKind.Array, batch.CollectionKind);
+        Assert.Equal(DictionaryKind.ConcreteDictionary, batch.DeclaredResult);
+        Assert.Equal(DictionaryKind.Dictionary, batch.CoreResult);
+        Assert.False(batch.CoreReturnsValueTask);
+        var part = Assert.Single(result.Parsed!.Key.Parts);
+        Assert.Equal(SpecialType.System_Int64, part.Type.SpecialType);
+    }
+
+    [Fact]
+    public void A_batched_method_finds_its_batch_core_and_returns_default_for_a_nullable_value()
+    {
+        var result = Parse("""
+                [SingleFlight(BatchWindowMilliseconds = 3, MaxBatchSize = 7)]
+                public partial Task<string?> GetAsync(int id);
+                private static ValueTask<IReadOnlyDictionary<int, string>> GetCoreAsync(IReadOnlyList<int> ids) => default;
+            """);
+
+        Assert.Empty(result.Diagnostics);
+        var batch = result.Parsed?.Batch;
+        Assert.NotNull(batch);
+        Assert.Equal(BatchKind.Batched, batch.Kind);
+        Assert.Equal(KeyCollectionKind.ReadOnlyList, batch.CollectionKind);
+        Assert.True(batch.CoreReturnsValueTask);
+        Assert.False(batch.CoreTakesToken);
+        Assert.True(batch.OrDefault);
+        Assert.Equal((3, 7), (result.Parsed!.Attribute.BatchWindowMilliseconds, result.Parsed.Attribute.MaxBatchSize));
+        Assert.Equal("GetCoreAsync", result.Parsed.CoreMethod.Name);
+    }
+
+    [Fact]
+    public void A_batched_method_without_a_batch_core_is_SF0016_with_the_signature_for_the_fix()
+    {
+        var result = Parse("""
+                [SingleFlight(BatchWindowMilliseconds = 3)]
+                public partial Task<string> GetAsync(int id, CancellationToken cancellationToken);
+            """);
+
+        Assert.Null(result.Parsed);
+        Assert.Equal(DiagnosticDescriptors.BatchCoreId, result.Error);
+        var diagnostic = result.Single;
+        Assert.Equal("GetAsync", result.TextAt(diagnostic.Location));
+        Assert.Equal(
+            "global::System.Threading.Tasks.Task<global::System.Collections.Generic.IReadOnlyDictionary<int, string>> GetCoreAsync(global::System.Collections.Generic.IReadOnlyCollection<int> keys, global::System.Threading.CancellationToken cancellationToken)",
+            diagnostic.Properties[DiagnosticDescriptors.BatchCoreSignatureProperty]);
+    }
 
     [Fact]
     public void Composite_key_parts_have_their_types_and_spans()

@@ -32,6 +32,88 @@ public sealed class SnapshotTests
             }
             """,
 
+        ["BatchMethod"] = """
+            using System.Collections.Generic;
+            using System.Linq;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using SingleFlight;
+
+            namespace Demo;
+
+            public sealed record User(int Id, string Name);
+
+            public sealed partial class UserRepository
+            {
+                [SingleFlight(MaxBatchSize = 100)]
+                public partial Task<IReadOnlyDictionary<int, User>> GetUsersAsync(IReadOnlyCollection<int> ids, CancellationToken cancellationToken = default);
+
+                private Task<Dictionary<int, User>> GetUsersCoreAsync(IReadOnlyCollection<int> ids, CancellationToken cancellationToken)
+                    => Task.FromResult(ids.ToDictionary(id => id, id => new User(id, "user" + id)));
+            }
+            """,
+
+        ["BatchMethodMutableTypes"] = """
+            using System.Collections.Generic;
+            using System.Linq;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using SingleFlight;
+
+            namespace Demo;
+
+            public static partial class Prices
+            {
+                [SingleFlight]
+                public static partial ValueTask<Dictionary<string, decimal>> GetPricesAsync(string[] skus, [NotKey] string currency, CancellationToken cancellationToken);
+
+                private static ValueTask<IDictionary<string, decimal>> GetPricesCoreAsync(string[] skus, string currency, CancellationToken cancellationToken)
+                    => new(skus.ToDictionary(s => s, s => 1m));
+            }
+            """,
+
+        ["BatchMethodFlightScope"] = """
+            using System.Collections.Generic;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.DependencyInjection;
+            using SingleFlight;
+
+            namespace Demo;
+
+            public sealed class AppDb { }
+
+            public sealed partial class Inventory(IServiceScopeFactory scopes)
+            {
+                [SingleFlight]
+                public partial Task<IReadOnlyDictionary<string, int>> GetStockAsync(List<string> skus, CancellationToken cancellationToken);
+
+                private static Task<IDictionary<string, int>> GetStockCoreAsync(List<string> skus, [FromFlightScope] AppDb db, CancellationToken cancellationToken)
+                    => Task.FromResult<IDictionary<string, int>>(new Dictionary<string, int>());
+            }
+            """,
+
+        ["BatchedSingleKey"] = """
+            using System.Collections.Generic;
+            using System.Linq;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using SingleFlight;
+
+            namespace Demo;
+
+            public sealed record Product(int Id, string Name);
+
+            public sealed partial class Catalog
+            {
+                [SingleFlight(BatchWindowMilliseconds = 2, MaxBatchSize = 100, Scope = SingleFlightScope.Instance)]
+                public partial Task<Product?> GetProductAsync(int id, CancellationToken cancellationToken = default);
+
+                private Task<IReadOnlyDictionary<int, Product>> GetProductCoreAsync(IReadOnlyCollection<int> ids, CancellationToken cancellationToken)
+                    => Task.FromResult<IReadOnlyDictionary<int, Product>>(ids.ToDictionary(id => id, id => new Product(id, "p" + id)));
+            }
+            """,
+
         ["StaticValueTaskDefaultKey"] = """
             using System.Threading;
             using System.Threading.Tasks;

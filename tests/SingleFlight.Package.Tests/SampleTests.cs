@@ -21,6 +21,15 @@ public sealed class SampleTests
         Assert.Equal(2, queries[1]);
         Assert.InRange(queries[0], 100, 400);
         Assert.Equal([400, 400], TableRow(run.Output, "requests"));
+
+        // The list pages: 20 pages of 10 products over 40 ids, each page two ids further than the previous one. One query
+        // per product; the batch method sends one query per call that has keys nobody has in flight (16 of them, the
+        // pages being started from one loop); the batched single-key calls of all pages fit one 5 ms window.
+        Assert.Equal([200, 200, 200], TableRow(run.Output, "products shown"));
+        var listQueries = TableRow(run.Output, "product queries");
+        Assert.Equal(200, listQueries[0]);
+        Assert.InRange(listQueries[1], 1, 20);
+        Assert.InRange(listQueries[2], 1, 4);
     }
 
     [Fact]

@@ -147,12 +147,22 @@ internal class RefusingDatabase : DispatchProxy
 
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
-        if (targetMethod!.Name == nameof(IDatabase.ScriptEvaluateAsync) && args is [string script, ..] && _rules.TakeRefusal(script))
+        // The group sends its scripts by hash (by text only after a NOSCRIPT): recognise either by the script's text.
+        var script = targetMethod!.Name == nameof(IDatabase.ScriptEvaluateAsync)
+            ? args switch
+            {
+                [string text, ..] => text,
+                [byte[] hash, ..] => FlightScripts.TextOf(hash),
+                _ => null,
+            }
+            : null;
+
+        if (script is not null && _rules.TakeRefusal(script))
         {
             return Task.FromException<RedisResult>(ClusterDown());
         }
 
-        if (targetMethod.Name == nameof(IDatabase.ScriptEvaluateAsync) && args is [string held, ..] && _rules.TakeHeld(held) is { } reply)
+        if (script is not null && _rules.TakeHeld(script) is { } reply)
         {
             return reply;
         }
@@ -160,8 +170,8 @@ internal class RefusingDatabase : DispatchProxy
         try
         {
             var result = targetMethod.Invoke(_inner, args);
-            return targetMethod.Name == nameof(IDatabase.ScriptEvaluateAsync) && args is [string watched, ..] && result is Task<RedisResult> sent
-                ? _rules.Watch(watched, sent)
+            return script is not null && result is Task<RedisResult> sent
+                ? _rules.Watch(script, sent)
                 : result;
         }
         catch (TargetInvocationException ex) when (ex.InnerException is not null)

@@ -135,6 +135,12 @@ internal static class ResultRules
     /// <summary>Reports SF0014 for a method the parser accepted.</summary>
     public static void Report(SymbolAnalysisContext context, ParsedMethod parsed, ReadOnlyTypes readOnlyTypes)
     {
+        if (parsed.Batch is { } batch)
+        {
+            ReportBatch(context, parsed, batch, readOnlyTypes);
+            return;
+        }
+
         if (parsed.FlightValueType is not { } value || parsed.Declaration.ReturnType is not { } returnTypeSyntax)
         {
             return;
@@ -206,6 +212,45 @@ internal static class ResultRules
                     context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.MutableCollectionResultNoView, location, name, type));
                     break;
             }
+        }
+    }
+
+    /// <summary>
+    /// SF0014 for a batch method or a batched single-key method: the value of one key (the dictionary's <c>V</c>, or the
+    /// declared <c>T</c>) is what every caller of that key receives. The dictionary itself is built for each caller, so it is
+    /// not judged. No fix: the value's type is in the core's dictionary as well, which the fix does not rewrite.
+    /// </summary>
+    private static void ReportBatch(SymbolAnalysisContext context, ParsedMethod parsed, BatchShape batch, ReadOnlyTypes readOnlyTypes)
+    {
+        if (parsed.Declaration.ReturnType is not { } returnTypeSyntax)
+        {
+            return;
+        }
+
+        var valueSyntax = FlightValueSyntax(returnTypeSyntax, parsed.ReturnKind);
+        if (batch.Kind == BatchKind.Batch)
+        {
+            valueSyntax = TypeArguments(valueSyntax) is { Count: 2 } arguments ? arguments[1] : null;
+        }
+
+        var findings = new List<Finding>();
+        Walk(batch.ValueType, valueSyntax, findings, InstanceStateRules.SharedTypes(context.Options, parsed.Declaration.SyntaxTree), readOnlyTypes, depth: 0);
+        var name = parsed.Method.Name;
+        foreach (var finding in findings)
+        {
+            var location = finding.Syntax?.GetLocation() ?? returnTypeSyntax.GetLocation();
+            var type = finding.Type.ToDisplayString(DisplayFormat);
+            var descriptor = finding.Kind switch
+            {
+                Kind.SingleConsumer => DiagnosticDescriptors.SingleConsumerResult,
+                Kind.DeferredQuery => DiagnosticDescriptors.DeferredQueryResult,
+                Kind.Disposable => DiagnosticDescriptors.DisposableResult,
+                _ when finding.View is not null => DiagnosticDescriptors.MutableCollectionResult,
+                _ => DiagnosticDescriptors.MutableCollectionResultNoView,
+            };
+            context.ReportDiagnostic(finding.View is { } view && finding.Kind == Kind.MutableCollection
+                ? Diagnostic.Create(descriptor, location, name, type, view.ToDisplayString(DisplayFormat))
+                : Diagnostic.Create(descriptor, location, name, type));
         }
     }
 

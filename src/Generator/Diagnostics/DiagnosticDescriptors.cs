@@ -33,6 +33,9 @@ internal static class DiagnosticDescriptors
     /// <summary>Diagnostic property on SF0001: <c>"true"</c> when the fix can move the body into a core method.</summary>
     public const string CanSplitProperty = "CanSplit";
 
+    /// <summary>Diagnostic property on SF0016 (no core at all): the batch core's signature, fully qualified, for the code fix.</summary>
+    public const string BatchCoreSignatureProperty = "BatchCoreSignature";
+
     /// <summary>SF0001: the method or a containing type is not partial.</summary>
     public const string NotPartialId = "SF0001";
 
@@ -315,6 +318,78 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error,
         ShapeDescription);
 
+    /// <summary>{0}: the method name; {1}: the value written.</summary>
+    public static readonly DiagnosticDescriptor NonPositiveBatchWindow = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "BatchWindowMilliseconds of '{0}' is {1}: a batch window is a positive number of milliseconds. Leave the argument out for no batching.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    /// <summary>{0}: the method name; {1}: the value written.</summary>
+    public static readonly DiagnosticDescriptor NegativeMaxBatchSize = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "MaxBatchSize of '{0}' is {1}: a batch size is a positive number of keys. Leave the argument out (0) for no limit.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    /// <summary>{0}: the method name.</summary>
+    public static readonly DiagnosticDescriptor MaxBatchSizeWithoutWindow = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "MaxBatchSize of '{0}' has no effect without BatchWindowMilliseconds: single-key calls are batched only within a window. Add BatchWindowMilliseconds, or remove MaxBatchSize.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    /// <summary>{0}: the method name; {1}: its key parameter.</summary>
+    public static readonly DiagnosticDescriptor BatchWindowOnBatchMethod = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "BatchWindowMilliseconds has no effect on '{0}': it takes its keys as a collection ('{1}'), so each call is already one batch whose keys are coalesced with the calls in flight. Remove BatchWindowMilliseconds (MaxBatchSize still splits large batches).",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    /// <summary>{0}: the method name; {1}: the option ("DeadlineMilliseconds" or "ShareForMilliseconds").</summary>
+    public static readonly DiagnosticDescriptor BatchWithLifetimeOption = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "{1} is not supported on '{0}': a batch flight serves many keys at once, and the batch group has no per-key deadline or share window. Remove {1}.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    /// <summary>{0}: the method name; {1}: what the method has.</summary>
+    public static readonly DiagnosticDescriptor BatchUnsupportedSignature = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "'{0}' is a batch method, and batch methods cannot be {1} yet. Make it non-generic, or take the keys one by one.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    /// <summary>{0}: the method name; {1}: the key type.</summary>
+    public static readonly DiagnosticDescriptor BatchNullableKey = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "The keys of '{0}' are of type '{1}', which may be null: a batch key is a dictionary key, so it cannot be null. Use a non-nullable key type.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
+    /// <summary>{0}: the method name; {1}: its return type.</summary>
+    public static readonly DiagnosticDescriptor BatchedNotAsync = Create(
+        UnsupportedShapeId,
+        ShapeTitle,
+        "'{0}' batches its calls (BatchWindowMilliseconds), so it must return Task<T> or ValueTask<T>, not '{1}': a call waits for its batch. Return Task<T> or ValueTask<T>, or remove BatchWindowMilliseconds.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        ShapeDescription);
+
     /// <summary>{0}: "local function 'name'" or "a lambda".</summary>
     public static readonly DiagnosticDescriptor NotAMethod = Create(
         UnsupportedShapeId,
@@ -511,6 +586,15 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error,
         DistributedDescription);
 
+    /// <summary>{0}: the method.</summary>
+    public static readonly DiagnosticDescriptor DistributedBatch = Create(
+        "SF0010",
+        DistributedTitle,
+        "'{0}' is a batch method (or batches its calls), and batch flights are not shared across processes: Redis elects one process per key, and a batch would need one election per key and a leader that answers for many keys at once. Its keys are coalesced in this process only. Remove Distributed.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        DistributedDescription);
+
     /// <summary>
     /// Reported when the whole compilation has been seen (a build, or full-solution analysis in the IDE): it compares
     /// the operation names of distributed methods across types.
@@ -663,6 +747,92 @@ internal static class DiagnosticDescriptors
         UsageCategory,
         DiagnosticSeverity.Info,
         UnsafeResultDescription);
+
+    // ---- SF0015-SF0017: batch methods and batched single-key methods -----------------------------------------
+
+    /// <summary>SF0015: a collection key whose result is not a dictionary by that key.</summary>
+    public const string BatchResultShapeId = "SF0015";
+
+    /// <summary>SF0016: a batched single-key method without a batch core.</summary>
+    public const string BatchCoreId = "SF0016";
+
+    /// <summary>SF0017: a batch key with other key parts.</summary>
+    public const string BatchKeyId = "SF0017";
+
+    private const string BatchResultShapeTitle = "A collection key whose result is not a dictionary by key";
+
+    private const string BatchResultShapeDescription = "A [SingleFlight] method whose key is a collection of keys (IEnumerable<K>, IReadOnlyCollection<K>, K[], List<K>, ISet<K>, ImmutableArray<K>...) is a batch method when it returns Task or ValueTask of IReadOnlyDictionary<K, V>, IDictionary<K, V> or Dictionary<K, V>: its keys are coalesced one by one with the calls in flight. With any other result it is an ordinary flight keyed by the collection itself, which most collections compare by reference: calls share a flight only when they pass the same instance.";
+
+    /// <summary>{0}: the method; {1}: the collection parameter; {2}: the return type; {3}: the element type.</summary>
+    public static readonly DiagnosticDescriptor BatchResultNotDictionary = Create(
+        BatchResultShapeId,
+        BatchResultShapeTitle,
+        "'{0}' is keyed by the collection '{1}' but returns '{2}', so it is not a batch method: calls share a flight only when they pass the same collection. To coalesce per key, return Task<IReadOnlyDictionary<{3}, TValue>> (or ValueTask, IDictionary, Dictionary) with a value for each key.",
+        UsageCategory,
+        DiagnosticSeverity.Warning,
+        BatchResultShapeDescription);
+
+    /// <summary>{0}: the method; {1}: the collection parameter; {2}: the element type; {3}: the dictionary's key type.</summary>
+    public static readonly DiagnosticDescriptor BatchResultKeyMismatch = Create(
+        BatchResultShapeId,
+        BatchResultShapeTitle,
+        "'{0}' takes keys of type '{2}' in '{1}' but returns a dictionary keyed by '{3}', so it is not a batch method: calls share a flight only when they pass the same collection. Key the result by '{2}' to coalesce per key.",
+        UsageCategory,
+        DiagnosticSeverity.Warning,
+        BatchResultShapeDescription);
+
+    private const string BatchCoreTitle = "A batched single-key method needs a batch core";
+
+    private const string BatchCoreDescription = "With BatchWindowMilliseconds, concurrent calls of a single-key method are served by one call of its core for all their keys: the core is a batch core, which takes the keys as an IReadOnlyCollection<K> (or IReadOnlyList<K>, IEnumerable<K>) and, optionally, a CancellationToken, and returns Task or ValueTask of a dictionary by key. A key it leaves out of the dictionary fails that call with KeyNotFoundException, or returns null when the declared result is nullable.";
+
+    /// <summary>{0}: the containing type; {1}: the core method's name; {2}: the method; {3}: the batch core's signature.</summary>
+    public static readonly DiagnosticDescriptor BatchCoreMissing = Create(
+        BatchCoreId,
+        BatchCoreTitle,
+        "'{1}' was not found in '{0}': '{2}' batches its calls (BatchWindowMilliseconds), so it needs a batch core that receives the keys of a batch: {3}",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        BatchCoreDescription);
+
+    /// <summary>{0}: the candidate's signature; {1}: the method; {2}: the batch core's signature.</summary>
+    public static readonly DiagnosticDescriptor BatchCoreMismatch = Create(
+        BatchCoreId,
+        BatchCoreTitle,
+        "'{0}' is not a batch core: '{1}' batches its calls (BatchWindowMilliseconds), so its core receives the keys of a batch and returns a dictionary by key: {2}",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        BatchCoreDescription);
+
+    private const string BatchKeyTitle = "A batch key is exactly one collection of keys";
+
+    private const string BatchKeyDescription = "A batch method's key is its collection of keys and nothing else: each key is coalesced on its own, so another key part (a tenant, a flag) would have no flight to belong to. Mark the other parameters [NotKey] (the core still receives them, from the first caller of a batch), or make one method per value of them. A batched single-key method's key is one parameter, since its batch core receives only the keys.";
+
+    /// <summary>{0}: the method; {1}: the collection parameter; {2}: the other key part.</summary>
+    public static readonly DiagnosticDescriptor BatchKeyOtherParts = Create(
+        BatchKeyId,
+        BatchKeyTitle,
+        "'{0}' is a batch method keyed by '{1}', so its key is exactly that collection, but '{2}' is part of the key too. Mark '{2}' [NotKey] (the core receives the first caller's value), or take it out of KeyFrom.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        BatchKeyDescription);
+
+    /// <summary>{0}: the method; {1}: the KeyFrom text; {2}: the collection parameter.</summary>
+    public static readonly DiagnosticDescriptor BatchKeyFrom = Create(
+        BatchKeyId,
+        BatchKeyTitle,
+        "KeyFrom = \"{1}\" of '{0}' names more than its collection of keys: a batch method is keyed by each element of '{2}'. Write KeyFrom = \"{2}\", or leave KeyFrom out.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        BatchKeyDescription);
+
+    /// <summary>{0}: the method; {1}: the parameter the batch core cannot receive.</summary>
+    public static readonly DiagnosticDescriptor BatchedExtraParameter = Create(
+        BatchKeyId,
+        BatchKeyTitle,
+        "'{0}' batches its calls (BatchWindowMilliseconds), and its batch core receives only the keys and a token, so '{1}' could not reach it. Key the method on one parameter, or remove BatchWindowMilliseconds.",
+        UsageCategory,
+        DiagnosticSeverity.Error,
+        BatchKeyDescription);
 
     /// <summary>Every descriptor, in id order: what the analyzer supports.</summary>
     public static ImmutableArray<DiagnosticDescriptor> All { get; } = typeof(DiagnosticDescriptors)

@@ -96,7 +96,7 @@ internal static class Emitter
         w.Close();
     }
 
-    private static void WriteSignature(IndentedWriter w, in MethodModel model)
+    internal static void WriteSignature(IndentedWriter w, in MethodModel model)
     {
         var typeParameters = model.Signature.TypeParameters.Count > 0 ? "<" + string.Join(", ", model.Signature.TypeParameters) + ">" : string.Empty;
         var parameterList = string.Join(", ", model.Signature.Parameters.Select(static p => p.Modifiers + p.Type + " " + p.Name));
@@ -115,6 +115,12 @@ internal static class Emitter
 
     private static void WriteGroupAndMethod(IndentedWriter w, in MethodModel model, string generatedCode)
     {
+        if (model.Batch is { } batch)
+        {
+            BatchEmitter.Write(w, model, batch, generatedCode);
+            return;
+        }
+
         var groupType = (model.Group.Distributed is not null ? DistributedOperation : Group) + "<" + model.Key.Type + ", " + model.Group.FlightValueType + ">";
         string groupAccess;
         if (model.Group.Distributed is not null)
@@ -271,7 +277,7 @@ internal static class Emitter
         return text;
     }
 
-    private static string Milliseconds(int value)
+    internal static string Milliseconds(int value)
         => "global::System.TimeSpan.FromMilliseconds(" + value.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";
 
     /// <summary>
@@ -508,11 +514,11 @@ internal static class Emitter
         return string.Join("\n", lines);
     }
 
-    private static string Resolve(FlightServiceModel service, string provider)
+    internal static string Resolve(FlightServiceModel service, string provider)
         => "global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions."
         + (service.Optional ? "GetService" : "GetRequiredService") + "<" + service.Type + ">(" + provider + ")";
 
-    private static void WriteCall(IndentedWriter w, string head, List<string> arguments, string tail)
+    internal static void WriteCall(IndentedWriter w, string head, List<string> arguments, string tail)
     {
         w.Line(head);
         w.Indent();
@@ -531,7 +537,7 @@ internal static class Emitter
     private static string Quote(string text)
         => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\r", "\\r").Replace("\n", "\\n") + "\"";
 
-    private static string Unique(string name, HashSet<string> taken)
+    internal static string Unique(string name, HashSet<string> taken)
     {
         while (taken.Contains(name))
         {

@@ -15,6 +15,7 @@ namespace SingleFlight.Generator.Model;
 /// <param name="Core">How the work calls the core method.</param>
 /// <param name="StubDiagnostic">When the method cannot be generated but its declaration can be implemented, the id of
 /// the error the analyzer reports on it; the emitter then writes a stub that throws. Otherwise null.</param>
+/// <param name="Batch">For a batch method or a batched single-key method, how the wrapper batches; otherwise null.</param>
 internal readonly record struct MethodModel(
     string HintName,
     string GeneratorVersion,
@@ -23,7 +24,8 @@ internal readonly record struct MethodModel(
     KeyModel Key,
     GroupModel Group,
     CoreModel Core,
-    string? StubDiagnostic);
+    string? StubDiagnostic,
+    BatchModel? Batch = null);
 
 /// <summary>Where the implementation goes.</summary>
 /// <param name="FileUsings">Extern aliases and using directives repeated at the top of the file (only with a bound <c>KeyFrom</c>).</param>
@@ -142,3 +144,31 @@ internal readonly record struct TypeModel(string Keyword, string Name, string Mo
 /// <param name="TrimAnnotation">The parameter's <c>[DynamicallyAccessedMembers(...)]</c> followed by a space, for the state
 /// struct's field and constructor parameter; empty when it has none.</param>
 internal readonly record struct ParameterModel(string Modifiers, string Type, string Name, bool IsCancellationToken, string TrimAnnotation = "");
+
+/// <summary>How the wrapper of a batch method or a batched single-key method calls its <c>SingleFlightBatchGroup</c>.</summary>
+/// <param name="Kind">A batch method (<c>DoManyAsync</c>) or a batched single-key method (<c>DoAsync</c>/<c>DoOrDefaultAsync</c>).</param>
+/// <param name="KeyType">The key of one element, fully qualified: the group's <c>TKey</c>.</param>
+/// <param name="ValueType">The value of one key, fully qualified: the group's <c>TValue</c>.</param>
+/// <param name="CollectionParameter">For a batch method, the collection parameter's name (escaped); otherwise null.</param>
+/// <param name="CollectionKind">For a batch method, the collection type the core takes (the keys are copied into it when
+/// it is not read-only); for a batched method, the batch core's keys parameter.</param>
+/// <param name="DeclaredResult">For a batch method, the dictionary type it returns.</param>
+/// <param name="CoreResult">The dictionary type the core returns.</param>
+/// <param name="CoreReturnsValueTask">Whether the core returns a <c>ValueTask</c>.</param>
+/// <param name="CoreTakesToken">For a batched method, whether the batch core takes a token.</param>
+/// <param name="OrDefault">For a batched method, whether a key the core leaves out is <c>default</c> (<c>DoOrDefaultAsync</c>).</param>
+/// <param name="WindowMilliseconds">The attribute's <c>BatchWindowMilliseconds</c>; 0 for none.</param>
+/// <param name="MaxBatchSize">The attribute's <c>MaxBatchSize</c>; 0 for no limit.</param>
+internal readonly record struct BatchModel(
+    BatchKind Kind,
+    string KeyType,
+    string ValueType,
+    string? CollectionParameter,
+    KeyCollectionKind CollectionKind,
+    DictionaryKind DeclaredResult,
+    DictionaryKind CoreResult,
+    bool CoreReturnsValueTask,
+    bool CoreTakesToken,
+    bool OrDefault,
+    int WindowMilliseconds,
+    int MaxBatchSize);

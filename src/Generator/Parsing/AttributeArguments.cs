@@ -17,6 +17,8 @@ namespace SingleFlight.Generator.Parsing;
 /// <param name="OperationName"><c>OperationName</c> as written, when set.</param>
 /// <param name="DeadlineMilliseconds"><c>DeadlineMilliseconds</c>: positive, or 0 when not set.</param>
 /// <param name="ShareForMilliseconds"><c>ShareForMilliseconds</c>: positive, or 0 when not set.</param>
+/// <param name="BatchWindowMilliseconds"><c>BatchWindowMilliseconds</c>: positive, or 0 when not set.</param>
+/// <param name="MaxBatchSize"><c>MaxBatchSize</c>: positive, or 0 when not set.</param>
 internal sealed record AttributeArguments(
     AttributeData Data,
     AttributeSyntax? Syntax,
@@ -25,7 +27,9 @@ internal sealed record AttributeArguments(
     bool Distributed,
     string? OperationName,
     int DeadlineMilliseconds,
-    int ShareForMilliseconds)
+    int ShareForMilliseconds,
+    int BatchWindowMilliseconds = 0,
+    int MaxBatchSize = 0)
 {
     /// <summary>The <c>[SingleFlight]</c> attribute of <paramref name="method"/>, or null.</summary>
     public static AttributeData? Find(IMethodSymbol method)
@@ -70,6 +74,8 @@ internal sealed record AttributeArguments(
         string? operationName = null;
         var deadline = 0;
         var shareFor = 0;
+        var batchWindow = 0;
+        var maxBatchSize = 0;
         ArgumentProblem? found = null;
         var valid = true;
         foreach (var pair in data.NamedArguments)
@@ -115,6 +121,22 @@ internal sealed record AttributeArguments(
                     }
 
                     break;
+                case "BatchWindowMilliseconds" when value.Value is int milliseconds:
+                    batchWindow = milliseconds;
+                    if (milliseconds <= 0)
+                    {
+                        found ??= new ArgumentProblem(DiagnosticDescriptors.NonPositiveBatchWindow, "BatchWindowMilliseconds", milliseconds, Stub: true);
+                    }
+
+                    break;
+                case "MaxBatchSize" when value.Value is int size:
+                    maxBatchSize = size;
+                    if (size < 0)
+                    {
+                        found ??= new ArgumentProblem(DiagnosticDescriptors.NegativeMaxBatchSize, "MaxBatchSize", size, Stub: true);
+                    }
+
+                    break;
                 default:
                     valid = false;
                     break;
@@ -132,7 +154,7 @@ internal sealed record AttributeArguments(
             return null;
         }
 
-        return new AttributeArguments(data, syntax, keyFrom, scope, distributed, operationName, deadline, shareFor);
+        return new AttributeArguments(data, syntax, keyFrom, scope, distributed, operationName, deadline, shareFor, batchWindow, maxBatchSize);
     }
 }
 

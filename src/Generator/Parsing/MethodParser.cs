@@ -20,7 +20,8 @@ namespace SingleFlight.Generator.Parsing;
 /// arguments (<see cref="AttributeArguments"/>), the declaration (<c>MethodParser.Declaration.cs</c>: SF0001, SF0003),
 /// the shape (<c>.Shape.cs</c>: SF0003), the core method (<c>.CoreMethod.cs</c>: SF0002, SF0003), the key
 /// (<c>.Key.cs</c> and <c>.KeyExpression.cs</c>: SF0004), then, for <c>Distributed = true</c>, what a distributed
-/// flight needs (<c>.Distributed.cs</c>: SF0010, which does not stop the method from being generated in-process).</para>
+/// flight needs (<c>.Distributed.cs</c>: SF0010, which does not stop the method from being generated in-process). After
+/// the shape, <c>.Batch.cs</c> recognises the batch shapes (SF0003, SF0015–SF0017) and parses those methods itself.</para>
 /// <para>Problems the compiler already reports (a declaration that does not bind, a duplicate signature, bad attribute
 /// arguments) end the parse without a diagnostic of ours.</para>
 /// </remarks>
@@ -84,8 +85,17 @@ internal static partial class MethodParser
         context.Attribute = attribute;
         if (!CheckDeclaration(context, ignoreGeneratedImplementation)
             || CheckShape(context) is not { } shape
-            || !CheckScope(context, attribute.Scope)
-            || FindCoreMethod(context, shape, semanticModel.Compilation, ct) is not { } core)
+            || !CheckScope(context, attribute.Scope))
+        {
+            return null;
+        }
+
+        if (TryParseBatch(context, shape, semanticModel, out var batch))
+        {
+            return batch;
+        }
+
+        if (FindCoreMethod(context, shape, semanticModel.Compilation, ct) is not { } core)
         {
             return null;
         }

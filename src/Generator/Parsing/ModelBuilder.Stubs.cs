@@ -27,7 +27,7 @@ internal static partial class ModelBuilder
         => Symbols.ContainsPointer(method.ReturnType) || method.Parameters.Any(static p => Symbols.ContainsPointer(p.Type));
 
     /// <summary>
-    /// Whether a method the parser refused gets a stub: when the error reported on it is SF0002, SF0003 or SF0004 and its
+    /// Whether a method the parser refused gets a stub: when the error reported on it is SF0002, SF0003, SF0004, SF0016 or SF0017 and its
     /// declaration can still be implemented. Not for SF0001 (nothing to implement), nor where the compiler already
     /// reports the problem (no error of ours), nor for an explicit interface implementation, a type the generator cannot
     /// extend, <c>__arglist</c>, or a shape refused before the core method was looked for.
@@ -39,7 +39,9 @@ internal static partial class ModelBuilder
             return true;
         }
 
-        return error == DiagnosticDescriptors.UnsupportedShapeId && CanImplement(method, declaration);
+        // The batch rules run after the shape: a method they refuse has a declaration the shape rules accepted.
+        return error is DiagnosticDescriptors.UnsupportedShapeId or DiagnosticDescriptors.BatchCoreId or DiagnosticDescriptors.BatchKeyId
+            && CanImplement(method, declaration);
     }
 
     /// <summary>

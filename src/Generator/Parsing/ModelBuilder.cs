@@ -91,7 +91,9 @@ internal static partial class ModelBuilder
                 .Concat(new[] { "partial" }));
 
         var (keyType, keyExpression) = BuildKey(parsed?.Key.Parts ?? ImmutableArray<KeyPart>.Empty);
-        var flightValueType = parsed?.FlightValueType?.ToDisplayString(s_typeFormat) ?? "global::SingleFlight.Unit";
+        var flightValueType = parsed?.Batch is { } batchShape
+            ? batchShape.ValueType.ToDisplayString(s_typeFormat)
+            : parsed?.FlightValueType?.ToDisplayString(s_typeFormat) ?? "global::SingleFlight.Unit";
 
         var containingTypes = new List<TypeModel>();
         for (var type = method.ContainingType; type is not null; type = type.ContainingType)
@@ -167,8 +169,24 @@ internal static partial class ModelBuilder
                         .ToEquatableArray()
                     : EquatableArray<FlightServiceModel>.Empty,
                 StateTypeName: "__SingleFlightState_" + method.Name + "_" + hash),
-            StubDiagnostic: null);
+            StubDiagnostic: null,
+            Batch: parsed?.Batch is { } batch ? BuildBatch(batch, parsed.Attribute) : null);
     }
+
+    private static BatchModel BuildBatch(BatchShape batch, AttributeArguments attribute)
+        => new(
+            batch.Kind,
+            batch.KeyType.ToDisplayString(s_typeFormat),
+            batch.ValueType.ToDisplayString(s_typeFormat),
+            batch.Collection is { } collection ? Symbols.EscapeIdentifier(collection.Name) : null,
+            batch.CollectionKind,
+            batch.DeclaredResult,
+            batch.CoreResult,
+            batch.CoreReturnsValueTask,
+            batch.CoreTakesToken,
+            batch.OrDefault,
+            attribute.BatchWindowMilliseconds,
+            attribute.MaxBatchSize);
 
     /// <summary>How the wrapper reads the scope factory: through <c>this</c> or the declaring type, or a primary-constructor parameter by name.</summary>
     private static string? ScopeFactoryExpression(ISymbol? factory)

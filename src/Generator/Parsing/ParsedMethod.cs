@@ -18,6 +18,7 @@ namespace SingleFlight.Generator.Parsing;
 /// <param name="Key">The bound key.</param>
 /// <param name="IsDistributed">Whether the generated code shares flights across processes (<c>Distributed = true</c>, and
 /// nothing reported against it).</param>
+/// <param name="Batch">For a batch method or a batched single-key method, how it batches; otherwise null.</param>
 internal sealed record ParsedMethod(
     IMethodSymbol Method,
     MethodDeclarationSyntax Declaration,
@@ -25,7 +26,8 @@ internal sealed record ParsedMethod(
     MethodShape Shape,
     CoreMethodMatch Core,
     KeyBinding Key,
-    bool IsDistributed)
+    bool IsDistributed,
+    BatchShape? Batch = null)
 {
     /// <summary>The <c>KeyFrom</c> value, when set.</summary>
     public KeyFromValue? KeyFrom => Attribute.KeyFrom;
@@ -157,4 +159,89 @@ internal enum SingleFlightScopeKind
 
     /// <summary>One group per object, in an instance field.</summary>
     Instance = 1,
+}
+
+/// <summary>How a batch method or a batched single-key method batches.</summary>
+/// <param name="Kind">Which of the two it is.</param>
+/// <param name="KeyType">The key of one element: the collection's element type, or the single key's type.</param>
+/// <param name="ValueType">The value of one key, as the core's dictionary declares it.</param>
+/// <param name="Collection">For a batch method, its collection parameter; otherwise null.</param>
+/// <param name="CollectionKind">For a batch method, the collection parameter's type (what the core receives); for a
+/// batched method, the batch core's keys parameter.</param>
+/// <param name="DeclaredResult">For a batch method, the dictionary it returns.</param>
+/// <param name="CoreResult">The dictionary the core returns.</param>
+/// <param name="CoreReturnsValueTask">Whether the core returns a <c>ValueTask</c> (otherwise a <c>Task</c>).</param>
+/// <param name="CoreTakesToken">For a batched method, whether the batch core takes a token.</param>
+/// <param name="OrDefault">For a batched method, whether the declared value is nullable: a key the core leaves out is null
+/// (<c>DoOrDefaultAsync</c>) instead of a <c>KeyNotFoundException</c>.</param>
+internal sealed record BatchShape(
+    BatchKind Kind,
+    ITypeSymbol KeyType,
+    ITypeSymbol ValueType,
+    IParameterSymbol? Collection,
+    KeyCollectionKind CollectionKind,
+    DictionaryKind DeclaredResult,
+    DictionaryKind CoreResult,
+    bool CoreReturnsValueTask,
+    bool CoreTakesToken,
+    bool OrDefault);
+
+/// <summary>The two batch shapes.</summary>
+internal enum BatchKind
+{
+    /// <summary>A method that takes a collection of keys and returns a dictionary by key: <c>DoManyAsync</c>.</summary>
+    Batch,
+
+    /// <summary>A single-key method with <c>BatchWindowMilliseconds</c> and a batch core: <c>DoAsync</c>/<c>DoOrDefaultAsync</c>.</summary>
+    Batched,
+}
+
+/// <summary>The collection types a batch method takes its keys in (and a batch core receives them in).</summary>
+internal enum KeyCollectionKind
+{
+    /// <summary><c>IEnumerable&lt;K&gt;</c>.</summary>
+    Enumerable,
+
+    /// <summary><c>IReadOnlyCollection&lt;K&gt;</c>.</summary>
+    ReadOnlyCollection,
+
+    /// <summary><c>IReadOnlyList&lt;K&gt;</c>.</summary>
+    ReadOnlyList,
+
+    /// <summary><c>ICollection&lt;K&gt;</c>.</summary>
+    Collection,
+
+    /// <summary><c>IList&lt;K&gt;</c>.</summary>
+    List,
+
+    /// <summary><c>K[]</c>.</summary>
+    Array,
+
+    /// <summary><c>List&lt;K&gt;</c>.</summary>
+    ConcreteList,
+
+    /// <summary><c>ISet&lt;K&gt;</c>.</summary>
+    Set,
+
+    /// <summary><c>HashSet&lt;K&gt;</c>.</summary>
+    HashSet,
+
+    /// <summary><c>IReadOnlySet&lt;K&gt;</c>.</summary>
+    ReadOnlySet,
+
+    /// <summary><c>ImmutableArray&lt;K&gt;</c>.</summary>
+    ImmutableArray,
+}
+
+/// <summary>The dictionary types of a batch result.</summary>
+internal enum DictionaryKind
+{
+    /// <summary><c>IReadOnlyDictionary&lt;K, V&gt;</c>: what the runtime returns.</summary>
+    ReadOnlyDictionary,
+
+    /// <summary><c>IDictionary&lt;K, V&gt;</c>.</summary>
+    Dictionary,
+
+    /// <summary><c>Dictionary&lt;K, V&gt;</c>.</summary>
+    ConcreteDictionary,
 }

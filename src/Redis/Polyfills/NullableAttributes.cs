@@ -20,4 +20,11 @@ internal sealed class DoesNotReturnIfAttribute : Attribute
 
     public bool ParameterValue { get; }
 }
+[AttributeUsage(AttributeTargets.Parameter)]
+internal sealed class NotNullWhenAttribute : Attribute
+{
+    public NotNullWhenAttribute(bool returnValue) => ReturnValue = returnValue;
+
+    public bool ReturnValue { get; }
+}
 #endif
