@@ -34,6 +34,7 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
                     return new ValueTask<TValue>(Task.FromException<TValue>(ReentrancyGuard.CreateException(key)));
                 }
 
+                FoundHook?.Invoke(key);
                 if (existing.TryJoin(cancellationToken.CanBeCanceled))
                 {
                     JoinedHook?.Invoke(key);
@@ -94,7 +95,50 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
             return LeadWithLifetime(flight, state, work, cancellationToken, lifetime);
         }
 
-        var observation = SingleFlightTelemetry.FlightObserved ? FlightObservation.Begin(Name) : default;
+        // A listener takes the observed path, out of line: this body then has no observation to carry, begin, end or
+        // record (issue 19: those checks and calls were a tenth of the uncontended call).
+        if (SingleFlightTelemetry.FlightObserved)
+        {
+            return LeadObserved(flight, state, work, cancellationToken);
+        }
+
+        ValueTask<TValue> pending;
+        var outer = ReentrancyGuard.Enter(flight);
+        try
+        {
+            pending = work(state, flight.WorkToken);
+        }
+        catch (Exception ex)
+        {
+            // A synchronous throw is the same failure as an asynchronous one: shared, then forgotten.
+            pending = new ValueTask<TValue>(Task.FromException<TValue>(ex));
+        }
+        finally
+        {
+            ReentrancyGuard.Exit(outer);
+        }
+
+        if (pending.IsCompletedSuccessfully)
+        {
+            var result = pending.Result;
+            flight.SucceedAtOnce(this, result);
+            return new ValueTask<TValue>(result);
+        }
+
+        flight.ExpectWaiters();
+        _ = CompleteAsync(this, flight, pending, default);
+        return Wait(flight, cancellationToken, led: true);
+    }
+
+    /// <summary><see cref="Lead"/> while a listener observes flights (metrics or traces).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private ValueTask<TValue> LeadObserved<TState>(
+        Flight flight,
+        TState state,
+        Func<TState, CancellationToken, ValueTask<TValue>> work,
+        CancellationToken cancellationToken)
+    {
+        var observation = FlightObservation.Begin(Name);
         flight.Span = observation.Activity;
 
         ValueTask<TValue> pending;
@@ -118,7 +162,7 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
         {
             var result = pending.Result;
             observation.End(null);
-            flight.Succeed(this, result);
+            flight.SucceedAtOnce(this, result);
             SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Led);
             return new ValueTask<TValue>(result);
         }

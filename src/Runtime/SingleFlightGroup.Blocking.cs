@@ -97,7 +97,7 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
             }
 
             observation.End(null);
-            flight.Succeed(this, result);
+            flight.SucceedAtOnce(this, result);
             SingleFlightTelemetry.RecordCall(Name, SingleFlightTelemetry.Led);
             return result;
         }

@@ -11,7 +11,8 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
     {
         // _state packs: the number of callers who may still cancel (low bits) and four flags.
         // A flight is abandoned when that count drops to zero while no caller that cannot cancel takes part.
-        private const int CountMask = (1 << 27) - 1;
+        private const int CountMask = (1 << 26) - 1;
+        private const int Detached = 1 << 26; // Forget took (or is taking) it out of the map: never kept for the share window
         private const int Kept = 1 << 27;     // completed with a value that stays in the map for the share window
         private const int Pinned = 1 << 28;   // a caller that cannot cancel takes part: never abandoned
         private const int Waited = 1 << 29;   // someone waits on the completion: the result must be published
@@ -21,12 +22,17 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
         // then only under the group's _slowLock (see the map's rules in SingleFlightGroup.Table.cs).
         internal Flight? Next;
 
-        // No reference to the group (the callers pass it in) and the span kept on the completion: the
-        // uncontended call's only allocation, this object, stays at 56 bytes for a small key.
-        // Not readonly: a flight with a deadline creates it in StartLifetime, before its work starts.
-        private CancellationTokenSource? _cancellation;
-        private Completion? _completion;
+        // One slot for what only some flights need (issue 19): null; the work's CancellationTokenSource (a leader that
+        // can cancel); or the Completion, once someone waits, which then holds that token source. No reference to the
+        // group (the callers pass it in) and the span kept on the completion: the uncontended call's only allocation,
+        // this object, is 48 bytes for a small key (56 with two slots).
+        private object? _extra;
         private int _state;
+
+        // Set by a leader whose work completed synchronously, before it takes the flight out of the map: such a flight
+        // is never Closed (that compare-and-swap is what issue 19 saved); a joiner checks this flag after its join
+        // instead. See SucceedAtOnce. Fits in the object's padding: the flight stays 48 bytes for a small key.
+        private volatile bool _done;
 
         internal Flight(TKey key, int hash, bool cancellable)
         {
@@ -35,7 +41,7 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
             if (cancellable)
             {
                 _state = 1;
-                _cancellation = new CancellationTokenSource();
+                _extra = new CancellationTokenSource();
             }
             else
             {
@@ -56,7 +62,7 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
         /// </remarks>
         internal Activity? Span
         {
-            get => Volatile.Read(ref _completion)?.Span;
+            get => CurrentCompletion?.Span;
             set
             {
                 if (value is not null)
@@ -66,7 +72,20 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
             }
         }
 
-        internal CancellationToken WorkToken => _cancellation?.Token ?? CancellationToken.None;
+        internal CancellationToken WorkToken => Cancellation?.Token ?? CancellationToken.None;
+
+        /// <summary>The work's token source, if the work has one.</summary>
+        private CancellationTokenSource? Cancellation
+        {
+            get
+            {
+                var extra = Volatile.Read(ref _extra);
+                return extra is Completion completion ? completion.Cancellation : extra as CancellationTokenSource;
+            }
+        }
+
+        /// <summary>The completion, if someone created it.</summary>
+        private Completion? CurrentCompletion => Volatile.Read(ref _extra) as Completion;
 
         /// <summary>Admits a joiner unless the flight has completed or been abandoned.</summary>
         internal bool TryJoin(bool cancellable)
@@ -88,7 +107,27 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
 
                 if (Interlocked.CompareExchange(ref _state, next, state) == state)
                 {
-                    return true;
+                    // The leader of a flight whose work completed at once publishes its result only if it sees Waited,
+                    // which it reads after setting _done (SucceedAtOnce). This compare-and-swap is a full fence, so either
+                    // this read sees _done (the flight is over: the caller looks again and starts a new flight), or the
+                    // leader's read sees Waited and the result reaches the completion this caller waits on.
+                    return !_done;
+                }
+
+                spinner.SpinOnce();
+            }
+        }
+
+        /// <summary>Marks the flight as taken out of the map by <c>Forget</c> (see <see cref="Detached"/>).</summary>
+        internal void Detach()
+        {
+            var spinner = default(SpinWait);
+            while (true)
+            {
+                var state = Volatile.Read(ref _state);
+                if ((state & Detached) != 0 || Interlocked.CompareExchange(ref _state, state | Detached, state) == state)
+                {
+                    return;
                 }
 
                 spinner.SpinOnce();
@@ -138,14 +177,14 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
 
                 if (abandoned)
                 {
-                    Volatile.Read(ref _completion)?.Lifespan?.Stop();
+                    CurrentCompletion?.Lifespan?.Stop();
 
                     // Out of the map first, so that a caller arriving now starts a fresh flight instead of
                     // finding one whose work is being cancelled.
                     owner.RemoveIfPresent(this);
                     try
                     {
-                        _cancellation!.Cancel();
+                        Cancellation!.Cancel();
                     }
                     catch (AggregateException)
                     {
@@ -156,6 +195,32 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
                 }
 
                 return;
+            }
+        }
+
+        /// <summary>
+        /// The leader's work completed synchronously with <paramref name="result"/> (no deadline, no share window): ends
+        /// the flight with one compare-and-swap fewer than <see cref="Succeed(SingleFlightGroup{TKey, TValue}, TValue)"/>.
+        /// </summary>
+        /// <remarks>
+        /// Instead of closing the state word (a CAS that every joiner races with), the leader sets <c>_done</c>, takes the
+        /// flight out of the map (a CAS or the slow-path lock: a full fence either way), then reads the state. A joiner
+        /// sets Waited with a CAS (a full fence), then reads <c>_done</c>. Of two threads that each write one location and
+        /// then, after a fence, read the other's, at least one sees the other's write: either the leader sees Waited and
+        /// publishes the result to the completion, or the joiner sees <c>_done</c> and looks again (it never waits on a
+        /// completion nobody will complete). A leader of such a flight can never be abandoned (its own place, a count or
+        /// Pinned, is never released), so nothing else needs Closed here.
+        /// </remarks>
+        internal void SucceedAtOnce(SingleFlightGroup<TKey, TValue> owner, TValue result)
+        {
+            _done = true;
+            owner.RemoveIfPresent(this);
+            if ((Volatile.Read(ref _state) & Waited) != 0)
+            {
+                CloseState();
+                var completion = GetCompletion();
+                completion.TrySetResult(result);
+                completion.ReleaseWaiters();
             }
         }
 
@@ -185,38 +250,50 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
 
         internal Completion GetCompletion()
         {
-            var completion = Volatile.Read(ref _completion);
-            if (completion is not null)
+            Completion? created = null;
+            while (true)
             {
-                return completion;
-            }
+                var extra = Volatile.Read(ref _extra);
+                if (extra is Completion completion)
+                {
+                    return completion;
+                }
 
-            // Continuations run asynchronously: the leader's thread must not run every joiner's continuation
-            // before it returns to its own caller.
-            completion = new Completion();
-            return Interlocked.CompareExchange(ref _completion, completion, null) ?? completion;
+                // The completion takes over the slot and keeps the work's token source (if any) in it.
+                created ??= new Completion();
+                created.Cancellation = (CancellationTokenSource?)extra;
+                if (ReferenceEquals(Interlocked.CompareExchange(ref _extra, created, extra), extra))
+                {
+                    return created;
+                }
+            }
         }
 
         /// <summary>Closes the flight to new callers, takes it out of the map, and returns the prior state.</summary>
         private int Close(SingleFlightGroup<TKey, TValue> owner)
         {
-            var spinner = default(SpinWait);
-            int state;
-            while (true)
-            {
-                state = Volatile.Read(ref _state);
-                if (Interlocked.CompareExchange(ref _state, state | Closed, state) == state)
-                {
-                    break;
-                }
-
-                spinner.SpinOnce();
-            }
+            var state = CloseState();
 
             // Leave the map before anyone is told the result: a caller that reacts to it by calling again
             // must start a new flight, never find this one.
             owner.RemoveIfPresent(this);
             return state;
+        }
+
+        /// <summary>Sets Closed and returns the prior state.</summary>
+        private int CloseState()
+        {
+            var spinner = default(SpinWait);
+            while (true)
+            {
+                var state = Volatile.Read(ref _state);
+                if (Interlocked.CompareExchange(ref _state, state | Closed, state) == state)
+                {
+                    return state;
+                }
+
+                spinner.SpinOnce();
+            }
         }
     }
 }

@@ -85,14 +85,20 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
     /// The number of entries in the group: running flights and values kept for <see cref="ShareFor"/>. A seam for tests
     /// (a kept value is not a flight, so <see cref="InFlightCount"/> leaves it out).
     /// </summary>
-    internal int EntryCount
+    internal int EntryCount => Volatile.Read(ref _entries);
+
+    /// <summary>The number of buckets of the map now: a test seam for shrinking.</summary>
+    internal int BucketCount => _table.Buckets.Length;
+
+    /// <summary>The number of buckets a new group starts with.</summary>
+    internal static int InitialBucketCount => InitialBuckets;
+
+    /// <summary>The entries found by walking the whole table under its lock: a test seam to check the counters against.</summary>
+    internal int CountByScan(bool includeKept)
     {
-        get
+        lock (_slowLock)
         {
-            lock (_slowLock)
-            {
-                return _table.Count(includeKept: true);
-            }
+            return _table.Count(includeKept);
         }
     }
 
@@ -257,7 +263,7 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
         internal bool IsKept => (Volatile.Read(ref _state) & Kept) != 0;
 
         /// <summary>The flight's deadline and share window, when its group has lifetime options.</summary>
-        internal Lifespan? Lifespan => Volatile.Read(ref _completion)?.Lifespan;
+        internal Lifespan? Lifespan => CurrentCompletion?.Lifespan;
 
         /// <summary>
         /// Called by the leader right after publishing the flight and setting its span, before the work starts: creates
@@ -268,14 +274,14 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
         /// <param name="withToken">Whether the work takes a token, which the deadline must be able to cancel.</param>
         internal Lifespan StartLifetime(SingleFlightGroup<TKey, TValue> owner, Lifetime settings, bool withToken)
         {
-            if (withToken && settings.Deadline is not null && _cancellation is null)
+            var completion = GetCompletion();
+            if (withToken && settings.Deadline is not null && completion.Cancellation is null)
             {
                 // The work has not started yet, so nobody has read WorkToken; a caller that joins meanwhile and cancels
                 // cannot abandon the flight (its leader cannot cancel: Pinned), so nobody reads the field either.
-                _cancellation = new CancellationTokenSource();
+                completion.Cancellation = new CancellationTokenSource();
             }
 
-            var completion = GetCompletion();
             var lifespan = new Lifespan(owner, this, settings, completion.Span);
             completion.Lifespan = lifespan;
             lifespan.Start();
@@ -306,20 +312,26 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
                 return false;
             }
 
+            // Counted before the flag can be seen: whoever removes the entry and sees Kept un-counts it (Table.Removed).
+            Interlocked.Increment(ref owner._kept);
             var spinner = default(SpinWait);
             while (true)
             {
                 var state = Volatile.Read(ref _state);
-                if ((state & Closed) != 0)
+                var detached = (state & Detached) != 0;
+                if ((state & Closed) != 0
+                    || (detached && Interlocked.CompareExchange(ref _state, state | Closed, state) == state))
                 {
-                    // Every caller left, or the deadline passed a moment ago: nothing to keep.
+                    // Every caller left, or the deadline passed a moment ago, or Forget took the flight out of the map:
+                    // nothing to keep.
+                    Interlocked.Decrement(ref owner._kept);
                     owner.RemoveIfPresent(this);
                     completion.ReleaseWaiters();
                     lifespan.Stop();
                     return true;
                 }
 
-                if (Interlocked.CompareExchange(ref _state, state | Closed | Kept, state) == state)
+                if (!detached && Interlocked.CompareExchange(ref _state, state | Closed | Kept, state) == state)
                 {
                     break;
                 }
@@ -349,7 +361,7 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
         internal bool TryTakeKept(out TValue value)
         {
             if ((Volatile.Read(ref _state) & Kept) != 0
-                && Volatile.Read(ref _completion) is { Lifespan: { } lifespan } completion
+                && CurrentCompletion is { Lifespan: { } lifespan } completion
                 && lifespan.InWindow())
             {
                 value = completion.Task.Result;
@@ -412,7 +424,7 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
             completion.ReleaseWaiters();
             try
             {
-                _cancellation?.Cancel();
+                Cancellation?.Cancel();
             }
             catch (AggregateException)
             {

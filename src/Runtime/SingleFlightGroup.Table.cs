@@ -21,6 +21,11 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
     //     chains into the new table and then publishes it. Any CAS on a frozen bucket fails; whoever sees
     //     s_moved waits on _slowLock for the new table. A lookup that walks a chain while it is being relinked
     //     may miss a flight, but it then tries to insert into (or re-checks) the frozen bucket and retries.
+    //   - Shrinking (issue 19) is the same resize to a smaller table, under _slowLock: it runs when a removal leaves the
+    //     map less than 1/16 full, so a burst of distinct keys does not keep its buckets for the life of the group.
+    //   - _entries counts the flights in the map (kept values included): +1 by the publishing CAS's winner, -1 by
+    //     the removal that succeeded (removal is by identity and succeeds once per flight). _kept counts the kept
+    //     values among them. Both are single interlocked counters, so InFlightCount is O(1) and takes no lock.
     private static readonly Flight s_moved = new(default!, 0, cancellable: false);
 
     private const int InitialBuckets = 8;
@@ -29,9 +34,17 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
     // A chain this long makes an insert consider growing the table.
     private const int LongChain = 4;
 
+    // A removal that leaves the table less than 1/16 full (entries < buckets >> ShrinkShift) shrinks it, to a size
+    // at most a quarter full: growing asks for half full, so the two never alternate.
+    private const int ShrinkShift = 4;
+
     private readonly IEqualityComparer<TKey>? _comparer;
     private readonly object _slowLock = new();
     private volatile Table _table;
+
+    // Entries in the map (running flights and kept values), and kept values among them: see the map's rules above.
+    private int _entries;
+    private int _kept;
 
     private int GetHash(TKey key) => _comparer is null ? EqualityComparer<TKey>.Default.GetHashCode(key) : _comparer.GetHashCode(key);
 
@@ -79,11 +92,16 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
             }
 
             candidate ??= new Flight(key, hash, cancellable);
-            candidate.Next = head;
+            if (head is not null || candidate.Next is not null)
+            {
+                // Skipped for an empty bucket (the common case): storing a reference costs a GC write barrier.
+                candidate.Next = head;
+            }
 
             // Succeeds only if the head is still the one whose chain was searched (see the map's rules above).
             if (ReferenceEquals(Interlocked.CompareExchange(ref buckets[index], candidate, head), head))
             {
+                Interlocked.Increment(ref _entries);
                 added = candidate;
                 return null;
             }
@@ -134,15 +152,47 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
             && Volatile.Read(ref flight.Next) is null
             && ReferenceEquals(Interlocked.CompareExchange(ref buckets[index], null, flight), flight))
         {
+            Removed(flight, buckets.Length);
             return true;
         }
 
+        if (!RemoveSlow(flight, out var length))
+        {
+            return false;
+        }
+
+        Removed(flight, length);
+        return true;
+    }
+
+    /// <summary>Accounts for a flight that this thread took out of the map; shrinks the table when it is sparse.</summary>
+    private void Removed(Flight flight, int bucketCount)
+    {
+        var remaining = Interlocked.Decrement(ref _entries);
+
+        // Kept is set (in the same step as Closed) only on a flight still in the map — Forget marks a flight Detached
+        // before removing it, and a detached flight is never kept — so a removed entry that shows it was counted in
+        // _kept (Flight.Succeed with a share window counts it before setting the flag).
+        if (flight.IsKept)
+        {
+            Interlocked.Decrement(ref _kept);
+        }
+
+        if (remaining < bucketCount >> ShrinkShift && bucketCount > InitialBuckets)
+        {
+            TryShrink();
+        }
+    }
+
+    private bool RemoveSlow(Flight flight, out int bucketCount)
+    {
         lock (_slowLock)
         {
             // No resize can run now, so the current table holds no frozen bucket, and no Next field changes.
-            table = _table;
-            buckets = table.Buckets;
-            index = table.IndexOf(flight.Hash);
+            var table = _table;
+            var buckets = table.Buckets;
+            var index = table.IndexOf(flight.Hash);
+            bucketCount = buckets.Length;
             while (true)
             {
                 var head = Volatile.Read(ref buckets[index]);
@@ -187,35 +237,69 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
             var buckets = table.Buckets;
 
             // A long chain in a table that is mostly empty comes from colliding hash codes: growing won't help.
-            if (buckets.Length >= MaxBuckets || table.Count() < buckets.Length / 2)
+            if (buckets.Length >= MaxBuckets || Volatile.Read(ref _entries) < buckets.Length / 2)
             {
                 return false;
             }
 
-            var bigger = new Table(buckets.Length * 2);
-            for (var i = 0; i < buckets.Length; i++)
-            {
-                Flight? head;
-                do
-                {
-                    head = Volatile.Read(ref buckets[i]);
-                }
-                while (!ReferenceEquals(Interlocked.CompareExchange(ref buckets[i], s_moved, head), head));
-
-                // The chain is frozen now: its head can't change, and its Next fields change only under the lock.
-                for (var flight = head; flight is not null;)
-                {
-                    var next = flight.Next;
-                    ref var target = ref bigger.Buckets[bigger.IndexOf(flight.Hash)];
-                    Volatile.Write(ref flight.Next, target);
-                    target = flight;
-                    flight = next;
-                }
-            }
-
-            _table = bigger;
+            Resize(table, buckets.Length * 2);
             return true;
         }
+    }
+
+    /// <summary>Halves the table (or more) when it is less than 1/16 full, down to <see cref="InitialBuckets"/>.</summary>
+    private void TryShrink()
+    {
+        lock (_slowLock)
+        {
+            var table = _table;
+            var length = table.Buckets.Length;
+            var entries = Volatile.Read(ref _entries);
+            if (length <= InitialBuckets || entries >= length >> ShrinkShift)
+            {
+                return;
+            }
+
+            // A quarter full at most afterwards: growing asks for half, so a table never grows right after shrinking.
+            var size = InitialBuckets;
+            while (size < entries * 4 && size < length)
+            {
+                size *= 2;
+            }
+
+            if (size < length)
+            {
+                Resize(table, size);
+            }
+        }
+    }
+
+    /// <summary>Moves every chain of <paramref name="table"/> into a new table of <paramref name="size"/> buckets. Under _slowLock.</summary>
+    private void Resize(Table table, int size)
+    {
+        var buckets = table.Buckets;
+        var bigger = new Table(size);
+        for (var i = 0; i < buckets.Length; i++)
+        {
+            Flight? head;
+            do
+            {
+                head = Volatile.Read(ref buckets[i]);
+            }
+            while (!ReferenceEquals(Interlocked.CompareExchange(ref buckets[i], s_moved, head), head));
+
+            // The chain is frozen now: its head can't change, and its Next fields change only under the lock.
+            for (var flight = head; flight is not null;)
+            {
+                var next = flight.Next;
+                ref var target = ref bigger.Buckets[bigger.IndexOf(flight.Hash)];
+                Volatile.Write(ref flight.Next, target);
+                target = flight;
+                flight = next;
+            }
+        }
+
+        _table = bigger;
     }
 
     private void WaitForResize()

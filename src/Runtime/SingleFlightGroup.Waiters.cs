@@ -39,6 +39,17 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
             set => Volatile.Write(ref _extra, value);
         }
 
+        /// <summary>
+        /// The work's token source, when it has one: the flight's slot for it is taken by the completion (see Flight._extra).
+        /// Set before the completion is published, or (deadline) by the leader before its work starts.
+        /// </summary>
+        internal CancellationTokenSource? Cancellation;
+
+        // The group and the flight, for a cancellable waiter that leaves (Flight.Release): held once here rather than in
+        // every waiter. Written by each cancellable waiter before it registers on its token (always the same values).
+        internal SingleFlightGroup<TKey, TValue>? Owner;
+        internal Flight? Flight;
+
         // A lock-free stack of waiters (CancellableWaiter.Next). Pushed by joiners; taken whole, once, by
         // ReleaseWaiters after the task has completed.
         private CancellableWaiter? _waiters;
@@ -101,25 +112,32 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
     }
 
     /// <summary>A joiner whose token can cancel: its own task, completed by the flight or by its token.</summary>
+    /// <remarks>
+    /// 56 bytes besides its task (issue 19; 72 before): the group and the flight are read from the shared completion, and
+    /// the token is handed to the cancellation callback instead of being stored (netstandard2.0 has no such callback and
+    /// keeps it).
+    /// </remarks>
     private sealed class CancellableWaiter : TaskCompletionSource<TValue>
     {
-        private readonly SingleFlightGroup<TKey, TValue>? _owner;
-        private readonly Flight? _flight;
+        private readonly Completion? _completion;
+#if !NET6_0_OR_GREATER
         private readonly CancellationToken _cancellationToken;
+#endif
         private CancellationTokenRegistration _registration;
 
-        private CancellableWaiter(SingleFlightGroup<TKey, TValue>? owner, Flight? flight, CancellationToken cancellationToken)
+        private CancellableWaiter(Completion? completion, CancellationToken cancellationToken)
             : base(TaskCreationOptions.RunContinuationsAsynchronously)
         {
-            _owner = owner;
-            _flight = flight;
+            _completion = completion;
+#if !NET6_0_OR_GREATER
             _cancellationToken = cancellationToken;
+#endif
         }
 
         /// <summary>The next waiter in its completion's list.</summary>
         internal CancellableWaiter? Next;
 
-        internal static CancellableWaiter CreateSentinel() => new(null, null, CancellationToken.None);
+        internal static CancellableWaiter CreateSentinel() => new(null, CancellationToken.None);
 
         internal static Task<TValue> Start(
             SingleFlightGroup<TKey, TValue> owner,
@@ -127,8 +145,14 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
             Completion completion,
             CancellationToken cancellationToken)
         {
-            var waiter = new CancellableWaiter(owner, flight, cancellationToken);
-            waiter._registration = cancellationToken.Register(static s => ((CancellableWaiter)s!).OnCanceled(), waiter);
+            completion.Owner = owner;
+            completion.Flight = flight;
+            var waiter = new CancellableWaiter(completion, cancellationToken);
+#if NET6_0_OR_GREATER
+            waiter._registration = cancellationToken.Register(static (s, token) => ((CancellableWaiter)s!).OnCanceled(token), waiter);
+#else
+            waiter._registration = cancellationToken.Register(static s => ((CancellableWaiter)s!).OnCanceled(((CancellableWaiter)s!)._cancellationToken), waiter);
+#endif
             if (!completion.TryAdd(waiter))
             {
                 // The flight published its result between the caller's check and now.
@@ -138,13 +162,13 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
             return waiter.Task;
         }
 
-        private void OnCanceled()
+        private void OnCanceled(CancellationToken cancellationToken)
         {
             // Leave the flight before the caller sees its cancellation: once it has, a new call for the key
             // must not find a flight that no caller wants any more. The waiter stays in the completion's list
             // until the flight ends (as a continuation on the shared task would); completing it then is a no-op.
-            _flight!.Release(_owner!);
-            TrySetCanceled(_cancellationToken);
+            _completion!.Flight!.Release(_completion.Owner!);
+            TrySetCanceled(cancellationToken);
         }
 
         internal void OnCompleted(Task<TValue> completion)
