@@ -1,0 +1,132 @@
+using Microsoft.Extensions.Time.Testing;
+
+namespace SingleFlight.Runtime.Tests;
+
+/// <summary>
+/// Review of issue 19's hot path: the entry and kept-value counters behind <see cref="SingleFlightGroup{TKey, TValue}.InFlightCount"/>
+/// under every way an entry can leave the map at once (Forget, the deadline, the end of the share window, abandonment,
+/// completion at once and later), and the leader that completes at once while <c>Forget</c> already took its flight out.
+/// </summary>
+public class HotPathReviewTests
+{
+    [Fact]
+    public async Task Counters_stay_exact_when_Forget_deadlines_windows_abandonment_and_completions_race()
+    {
+        // InFlightCount is clamped at zero, so a leaked kept-value count (or entry count) shows only once flights run
+        // again: the check at the end holds K flights open and expects InFlightCount to be exactly K.
+        const int Threads = 4;
+        const int Calls = 40_000;
+        const int Keys = 6;
+        var clock = new FakeTimeProvider();
+        var group = new SingleFlightGroup<int, int>
+        {
+            TimeProvider = clock,
+            Deadline = TimeSpan.FromMilliseconds(40),
+            ShareFor = TimeSpan.FromMilliseconds(15),
+        };
+        var hung = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var wrong = 0;
+        var running = Threads;
+        using var start = new Barrier(Threads + 1);
+
+        var callers = Enumerable.Range(0, Threads).Select(t => Task.Factory.StartNew(async () =>
+        {
+            var random = new Random(t * 7919 + 1);
+            start.SignalAndWait();
+            for (var i = 0; i < Calls; i++)
+            {
+                var key = random.Next(Keys);
+                var kind = random.Next(5);
+                using var cts = random.Next(3) == 0 ? new CancellationTokenSource() : null;
+                var pending = group.DoAsync(key, (kind, key, hung), static async (s, token) =>
+                {
+                    switch (s.kind)
+                    {
+                        case 0:
+                            return s.key;
+                        case 1:
+                            await Task.Yield();
+                            return s.key;
+                        case 2:
+                            throw new InvalidOperationException("fault");
+                        default:
+                            // Held until the deadline (its token) or the end of the test.
+                            return await s.hung.Task.WaitAsync(token).ConfigureAwait(false) + s.key;
+                    }
+                }, cts?.Token ?? CancellationToken.None);
+                if (cts is not null && random.Next(2) == 0)
+                {
+                    cts.Cancel();
+                }
+
+                try
+                {
+                    if (await Bounded.Wait(pending).ConfigureAwait(false) != key)
+                    {
+                        Interlocked.Increment(ref wrong);
+                    }
+                }
+                catch (InvalidOperationException)
+                {
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                catch (SingleFlightDeadlineExceededException)
+                {
+                }
+            }
+
+            Interlocked.Decrement(ref running);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()).ToArray();
+
+        // One thread moves the clock (deadlines fire, windows end) and forgets keys, running or kept.
+        var disturber = Task.Factory.StartNew(() =>
+        {
+            var random = new Random(42);
+            start.SignalAndWait();
+            while (Volatile.Read(ref running) > 0)
+            {
+                if (random.Next(2) == 0)
+                {
+                    clock.Advance(TimeSpan.FromMilliseconds(random.Next(1, 8)));
+                }
+                else
+                {
+                    group.Forget(random.Next(Keys));
+                }
+
+                Thread.Yield();
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        await Bounded.Wait(Task.WhenAll(callers));
+        await Bounded.Wait(disturber);
+
+        // Let every flight still held end at its deadline, every kept value at the end of its window.
+        for (var i = 0; i < 10; i++)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(50));
+        }
+
+        hung.SetResult(0);
+        Bounded.Until(() => group.CountByScan(includeKept: true) == 0, "the group to empty");
+        clock.Advance(TimeSpan.FromMilliseconds(50));
+
+        Assert.Equal(0, wrong);
+        Assert.Equal(0, group.EntryCount);
+        Assert.Equal(0, group.InFlightCount);
+
+        // The counters have not drifted: K flights held open are counted exactly K.
+        var gate = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = Enumerable.Range(0, Keys).Select(k => group.DoAsync(k, _ => new ValueTask<int>(gate.Task))).ToArray();
+        Assert.Equal(Keys, group.CountByScan(includeKept: false));
+        Assert.Equal(Keys, group.InFlightCount);
+        Assert.Equal(Keys, group.EntryCount);
+        gate.SetResult(3);
+        foreach (var pending in held)
+        {
+            Assert.Equal(3, await Bounded.Wait(pending));
+        }
+    }
+}
