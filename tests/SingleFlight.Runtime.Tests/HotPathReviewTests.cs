@@ -129,4 +129,96 @@ public class HotPathReviewTests
             Assert.Equal(3, await Bounded.Wait(pending));
         }
     }
+
+    [Fact]
+    public async Task Keys_in_flight_stay_joinable_while_bursts_grow_and_shrink_the_table_under_them()
+    {
+        // Resident keys run for the whole test. Other threads start bursts of keys (the table grows), end them (it shrinks
+        // back) and call the resident keys all along: a resident flight lost by a resize would run a second time.
+        const int Resident = 32;
+        const int Churners = 2;
+        const int Rounds = 30;
+        const int Burst = 3_000;
+        var group = new SingleFlightGroup<int, int>();
+        var residentGate = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var executions = new int[Resident];
+        var residents = new ValueTask<int>[Resident];
+        for (var i = 0; i < Resident; i++)
+        {
+            var key = i;
+            residents[i] = group.DoAsync(key, _ =>
+            {
+                Interlocked.Increment(ref executions[key]);
+                return new ValueTask<int>(residentGate.Task);
+            });
+        }
+
+        var shrinks = 0;
+        var joined = new List<ValueTask<int>>[Churners + 1];
+        using var start = new Barrier(Churners + 1);
+        var workers = Enumerable.Range(0, Churners + 1).Select(t => Task.Factory.StartNew(() =>
+        {
+            var mine = joined[t] = new List<ValueTask<int>>();
+            start.SignalAndWait();
+            if (t == Churners)
+            {
+                // The caller of resident keys: joins them while the churners resize the table.
+                var random = new Random(5);
+                while (Volatile.Read(ref shrinks) < Rounds * Churners)
+                {
+                    var key = random.Next(Resident);
+                    var pending = group.DoAsync(key, _ =>
+                    {
+                        Interlocked.Increment(ref executions[key]);
+                        return new ValueTask<int>(-1);
+                    });
+                    if (pending.IsCompleted)
+                    {
+                        mine.Add(pending);
+                        break;
+                    }
+
+                    if (mine.Count < 10_000)
+                    {
+                        mine.Add(pending);
+                    }
+                }
+
+                return;
+            }
+
+            for (var round = 0; round < Rounds; round++)
+            {
+                var gate = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+                var burst = new ValueTask<int>[Burst];
+                var offset = 1_000_000 * (t + 1) + round * Burst;
+                for (var i = 0; i < Burst; i++)
+                {
+                    burst[i] = group.DoAsync(offset + i, _ => new ValueTask<int>(gate.Task));
+                }
+
+                gate.SetResult(1);
+                foreach (var pending in burst)
+                {
+                    pending.AsTask().Wait(Bounded.Timeout);
+                }
+
+                Interlocked.Increment(ref shrinks);
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+
+        await Bounded.Wait(Task.WhenAll(workers));
+        Assert.All(executions, count => Assert.Equal(1, count));
+        Assert.Equal(Resident, group.InFlightCount);
+        Assert.Equal(Resident, group.CountByScan(includeKept: false));
+
+        residentGate.SetResult(9);
+        foreach (var pending in residents.Concat(joined[Churners]))
+        {
+            Assert.Equal(9, await Bounded.Wait(pending));
+        }
+
+        Assert.Equal(0, group.InFlightCount);
+        Assert.Equal(SingleFlightGroup<int, int>.InitialBucketCount, group.BucketCount);
+    }
 }
