@@ -221,4 +221,48 @@ public class HotPathReviewTests
         Assert.Equal(0, group.InFlightCount);
         Assert.Equal(SingleFlightGroup<int, int>.InitialBucketCount, group.BucketCount);
     }
+
+    [Fact]
+    public async Task A_joiner_of_a_flight_forgotten_during_its_synchronous_work_receives_the_value_the_work_returns_at_once()
+    {
+        // The leader's work runs synchronously on its own thread. A joiner joins; then Forget takes the flight out of the
+        // map; then the work returns at once. The leader's removal finds nothing to remove (the path on which its done
+        // flag is ordered before its read of Waited by a fence of its own, not by the removal): the joiner must still
+        // receive the value, and a caller after Forget runs a flight of its own.
+        var group = new SingleFlightGroup<string, int>();
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        using var joined = new ManualResetEventSlim();
+        group.JoinedHook = _ => joined.Set();
+
+        ValueTask<int> leaderCall = default;
+        var leader = new Thread(() => leaderCall = group.DoAsync("k", _ =>
+        {
+            entered.Set();
+            Assert.True(release.Wait(Bounded.Timeout));
+            return new ValueTask<int>(1);
+        }));
+        leader.Start();
+        Assert.True(entered.Wait(Bounded.Timeout));
+
+        var joiner = group.DoAsync("k", _ => new ValueTask<int>(-1), new CancellationTokenSource().Token);
+        Assert.True(joined.Wait(Bounded.Timeout));
+        Assert.True(group.Forget("k"));
+        Assert.Equal(0, group.InFlightCount);
+
+        var gate = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var next = group.DoAsync("k", _ => new ValueTask<int>(gate.Task));
+        Assert.Equal(1, group.InFlightCount);
+
+        release.Set();
+        Assert.True(leader.Join(Bounded.Timeout));
+        Assert.Equal(1, await Bounded.Wait(leaderCall));
+        Assert.Equal(1, await Bounded.Wait(joiner));
+        Assert.Equal(1, group.InFlightCount);
+
+        gate.SetResult(2);
+        Assert.Equal(2, await Bounded.Wait(next));
+        Assert.Equal(0, group.InFlightCount);
+        Assert.Equal(0, group.CountByScan(includeKept: true));
+    }
 }
