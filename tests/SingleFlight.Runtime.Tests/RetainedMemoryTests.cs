@@ -9,10 +9,11 @@ public sealed class RetainedMemoryCollection
 
 /// <summary>
 /// Issue 19, target 3: after a burst of a million distinct keys in flight at once, then idleness, the group keeps no
-/// more than twice what a fresh group holds. Measured with <see cref="GC.GetTotalMemory(bool)"/> in a collection that runs
-/// by itself: a fresh group's size is the average over 1,000 fresh groups (one group is below the measurement's
-/// resolution, a few hundred bytes), the burst group's is the median of five with-and-without measurements. The table's
-/// size is checked exactly too (back to its initial buckets).
+/// more than twice what a fresh group holds. Measured with <see cref="GC.GetTotalMemory(bool)"/> (repeated until two full
+/// collections agree) in a collection that runs by itself: a fresh group's size is the average over 1,000 fresh groups
+/// (one group is below the measurement's resolution); a burst group's is what dropping it frees, the median over three
+/// bursts, because now and then about 8 KB that belong to nobody in this test are freed between two measurements. The
+/// table's size is checked exactly too (back to its initial buckets). No timing is involved.
 /// </summary>
 [Collection(nameof(RetainedMemoryCollection))]
 public class RetainedMemoryTests(ITestOutputHelper output)
@@ -24,6 +25,20 @@ public class RetainedMemoryTests(ITestOutputHelper output)
     {
         var fresh = FreshGroupSize();
 
+        // Three bursts, each on a group of its own: one GC measurement is now and then disturbed by a few KB that
+        // something else in the process frees at that moment, so the median is compared.
+        var retained = new List<long>();
+        for (var round = 0; round < 3; round++)
+        {
+            retained.Add(await BurstThenMeasureAsync(fresh));
+        }
+
+        retained.Sort();
+        Assert.True(retained[1] <= 2 * fresh, $"retained {string.Join(", ", retained)} B (median {retained[1]} B), fresh {fresh} B");
+    }
+
+    private async Task<long> BurstThenMeasureAsync(long fresh)
+    {
         var holder = new SingleFlightGroup<int, int>?[] { new() };
         var gate = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var pending = new ValueTask<int>[Keys];
@@ -44,10 +59,10 @@ public class RetainedMemoryTests(ITestOutputHelper output)
         Assert.Equal(0, holder[0]!.InFlightCount);
 
         var buckets = holder[0]!.BucketCount;
+        Assert.Equal(SingleFlightGroup<int, int>.InitialBucketCount, buckets);
         var retained = RetainedBy(holder);
         output.WriteLine($"fresh group: {fresh} B; after the burst and idleness: {retained} B; buckets at the peak: {peakBuckets} ({peakBuckets * (long)IntPtr.Size:N0} B of bucket array, which a table that never shrinks keeps), now: {buckets}");
-        Assert.Equal(SingleFlightGroup<int, int>.InitialBucketCount, buckets);
-        Assert.True(retained <= 2 * fresh, $"retained {retained} B, fresh {fresh} B");
+        return retained;
     }
 
     /// <summary>What one fresh group holds, averaged over 1,000 of them.</summary>
@@ -55,13 +70,13 @@ public class RetainedMemoryTests(ITestOutputHelper output)
     {
         const int Count = 1_000;
         var groups = new SingleFlightGroup<int, int>?[Count];
-        var before = GC.GetTotalMemory(forceFullCollection: true);
+        var before = SettledTotalMemory();
         for (var i = 0; i < Count; i++)
         {
             groups[i] = new SingleFlightGroup<int, int>();
         }
 
-        var after = GC.GetTotalMemory(forceFullCollection: true);
+        var after = SettledTotalMemory();
         GC.KeepAlive(groups);
         return (after - before) / Count;
     }
@@ -71,9 +86,30 @@ public class RetainedMemoryTests(ITestOutputHelper output)
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static long RetainedBy(SingleFlightGroup<int, int>?[] holder)
     {
-        var with = GC.GetTotalMemory(forceFullCollection: true);
+        var with = SettledTotalMemory();
         holder[0] = null;
-        var without = GC.GetTotalMemory(forceFullCollection: true);
+        var without = SettledTotalMemory();
         return with - without;
+    }
+
+    /// <summary>
+    /// The heap's size once two full collections in a row agree: objects of earlier tests that only a later collection
+    /// frees (after their finalizers ran: about 8 KB now and then) would otherwise be counted as the group's.
+    /// </summary>
+    private static long SettledTotalMemory()
+    {
+        var previous = GC.GetTotalMemory(forceFullCollection: true);
+        for (var i = 0; i < 10; i++)
+        {
+            var now = GC.GetTotalMemory(forceFullCollection: true);
+            if (now == previous)
+            {
+                return now;
+            }
+
+            previous = now;
+        }
+
+        return previous;
     }
 }
