@@ -204,7 +204,8 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
         /// </summary>
         /// <remarks>
         /// Instead of closing the state word (a CAS that every joiner races with), the leader sets <c>_done</c>, takes the
-        /// flight out of the map (a CAS or the slow-path lock: a full fence either way), then reads the state. A joiner
+        /// flight out of the map (a CAS and an interlocked decrement: full fences; or, if the flight was already gone, an
+        /// explicit full fence), then reads the state. A joiner
         /// sets Waited with a CAS (a full fence), then reads <c>_done</c>. Of two threads that each write one location and
         /// then, after a fence, read the other's, at least one sees the other's write: either the leader sees Waited and
         /// publishes the result to the completion, or the joiner sees <c>_done</c> and looks again (it never waits on a
@@ -214,7 +215,15 @@ public sealed partial class SingleFlightGroup<TKey, TValue>
         internal void SucceedAtOnce(SingleFlightGroup<TKey, TValue> owner, TValue result)
         {
             _done = true;
-            owner.RemoveIfPresent(this);
+            if (!owner.RemoveIfPresent(this))
+            {
+                // A removal that succeeded ran interlocked operations (the CAS or the entry counter's decrement), which
+                // are full fences. One that found the flight gone (Forget took it out, or a caller that saw _done) may
+                // have taken only the slow-path lock, whose acquire .NET's memory model does not promise to order the
+                // write of _done before the read of the state below (a store-load pair): fence it here, off the hot path.
+                Interlocked.MemoryBarrier();
+            }
+
             if ((Volatile.Read(ref _state) & Waited) != 0)
             {
                 CloseState();
