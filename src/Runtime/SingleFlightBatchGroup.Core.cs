@@ -217,17 +217,20 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
                 }
                 else
                 {
-                    call = _openBatch!;
-                    if (call is null)
-                    {
-                        call = new Call(this, work, size == 0 ? 4 : Math.Min(size, 16), CallState.Open);
-                        _openBatch = call;
-                        toTime = call;
-                    }
+                    call = _openBatch ?? new Call(this, work, size == 0 ? 4 : Math.Min(size, 16), CallState.Open);
                 }
 
-                slot = new Slot(call, call.Add(key));
+                // Into the table first: the comparer may throw there (on a group that never held a key, it runs for
+                // the first time here), and then nothing is changed, no batch is left open without a timer.
+                slot = new Slot(call, call.Count);
                 _flights.Add(key, slot);
+                call.Add(key);
+                if (call.State == CallState.Open && _openBatch is null)
+                {
+                    _openBatch = call;
+                    toTime = call;
+                }
+
                 fetched = true;
                 if (call.State == CallState.Open && size > 0 && call.Count >= size)
                 {

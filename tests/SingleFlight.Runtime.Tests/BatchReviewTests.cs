@@ -1,0 +1,38 @@
+namespace SingleFlight.Runtime.Tests;
+
+/// <summary>Regressions found in the review of issue 18's batch group.</summary>
+public sealed class BatchReviewTests
+{
+    private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>A comparer that throws from GetHashCode for negative keys (a key the user's code cannot hash).</summary>
+    private sealed class RefusingComparer : IEqualityComparer<int>
+    {
+        public bool Equals(int x, int y) => x == y;
+
+        public int GetHashCode(int obj) => obj < 0 ? throw new InvalidOperationException("cannot hash") : obj;
+    }
+
+    [Fact]
+    public async Task A_key_the_comparer_cannot_hash_leaves_no_open_batch_behind_on_a_new_group()
+    {
+        var clock = new CountingClock();
+        var group = new SingleFlightBatchGroup<int, string>(new RefusingComparer()) { TimeProvider = clock, BatchWindow = Window };
+        var work = new GatedBatch<int>();
+
+        // The group has never held a key: the comparer first runs when the key is added to the table.
+        var refused = Record.Exception(() => group.DoAsync(-1, work.Work).AsTask().GetAwaiter().GetResult());
+        Assert.IsType<InvalidOperationException>(refused);
+        Assert.Equal(0, group.InFlightCount);
+
+        // The next call opens a batch of its own, with a window that ends.
+        var pending = group.DoAsync(2, work.Work);
+        Assert.Equal(1, clock.AliveTimers);
+        clock.Advance(Window);
+        var call = work.Single();
+        Assert.Equal([2], call.Keys);
+        call.Answer();
+        Assert.Equal("v2", await Bounded.Wait(pending));
+        Assert.Equal(0, group.InFlightCount);
+    }
+}
