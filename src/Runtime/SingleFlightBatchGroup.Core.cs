@@ -217,7 +217,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
                 }
                 else
                 {
-                    call = _openBatch ?? new Call(this, work, size == 0 ? 4 : Math.Min(size, 16), CallState.Open);
+                    call = _openBatch ?? new Call(this, work, size == 0 ? 4 : Math.Min(size, 16), CallState.Open) { Limit = size };
                 }
 
                 // Into the table first: the comparer may throw there (on a group that never held a key, it runs for
@@ -232,9 +232,10 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
                 }
 
                 fetched = true;
-                if (call.State == CallState.Open && size > 0 && call.Count >= size)
+                if (call.State == CallState.Open && call.Limit > 0 && call.Count >= call.Limit)
                 {
-                    // Full: sent now by this caller, in the context of the call that opened it.
+                    // Full (by the MaxBatchSize it was opened with): sent now by this caller, in the context of the call
+                    // that opened it.
                     timerToDispose = SendOpenBatch(call);
                     toStart = call;
                     toTime = null;

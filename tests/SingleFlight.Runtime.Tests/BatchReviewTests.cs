@@ -35,4 +35,35 @@ public sealed class BatchReviewTests
         Assert.Equal("v2", await Bounded.Wait(pending));
         Assert.Equal(0, group.InFlightCount);
     }
+    [Fact]
+    public async Task A_batch_keeps_the_MaxBatchSize_it_was_opened_with()
+    {
+        var clock = new CountingClock();
+        var group = new SingleFlightBatchGroup<int, string> { TimeProvider = clock, BatchWindow = Window, MaxBatchSize = 3 };
+        var work = new GatedBatch<int>();
+
+        // Raised to "no limit" while the batch is open: the work of that batch was promised at most 3 keys
+        // (batching.md: options are read when a batch opens), so it is sent at its third key.
+        var first = group.DoAsync(1, work.Work);
+        group.MaxBatchSize = 0;
+        var second = group.DoAsync(2, work.Work);
+        var third = group.DoAsync(3, work.Work);
+        var fourth = group.DoAsync(4, work.Work);
+        var sent = work.Single();
+        Assert.Equal([1, 2, 3], sent.Keys);
+
+        // The next batch was opened with no limit, and waits for its window.
+        clock.Advance(Window);
+        Assert.Equal([4], work.Calls[1].Keys);
+        foreach (var call in work.Calls)
+        {
+            call.Answer();
+        }
+
+        Assert.Equal("v1", await Bounded.Wait(first));
+        Assert.Equal("v2", await Bounded.Wait(second));
+        Assert.Equal("v3", await Bounded.Wait(third));
+        Assert.Equal("v4", await Bounded.Wait(fourth));
+        Assert.Equal(0, clock.AliveTimers);
+    }
 }
