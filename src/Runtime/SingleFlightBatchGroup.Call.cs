@@ -195,7 +195,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
             }
 
             // Already sent (full, flushed, or abandoned) before the timer was stored.
-            timer?.Dispose();
+            DisposeTimer(timer);
         }
 
         /// <summary>Calls the work (outside the lock) unless nobody wants the call any more.</summary>

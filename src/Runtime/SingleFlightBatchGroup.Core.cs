@@ -164,7 +164,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
         }
 
         SingleFlightTelemetry.RecordBatchKeys(Name, waiter.Fetched, count - waiter.Fetched);
-        timerToDispose?.Dispose();
+        DisposeTimer(timerToDispose);
         if (toStart is not null)
         {
             foreach (var call in toStart)
@@ -256,7 +256,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
         }
 
         SingleFlightTelemetry.RecordBatchKeys(Name, fetched ? 1 : 0, fetched ? 0 : 1);
-        timerToDispose?.Dispose();
+        DisposeTimer(timerToDispose);
         toTime?.StartTimer(window);
         toStart?.Run();
         if (waiter is null)
@@ -282,6 +282,24 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
         return timer;
     }
 
+    /// <summary>
+    /// Disposes the timer of a batch that was sent or abandoned (outside the lock). A clock whose timer throws here must
+    /// not stop the batch from running nor a caller's wait from ending: the exception is dropped (the batch no longer
+    /// needs the timer, and a late tick finds it no longer open), as <see cref="Call.StartTimer"/> survives a clock that
+    /// cannot make one.
+    /// </summary>
+    private static void DisposeTimer(ITimer? timer)
+    {
+        try
+        {
+            timer?.Dispose();
+        }
+        catch (Exception)
+        {
+            // See the summary.
+        }
+    }
+
     /// <summary>The window of the open batch <paramref name="call"/> ended (a timer callback).</summary>
     private void OnWindowEnded(Call call)
     {
@@ -297,7 +315,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
             call.PrepareToRun();
         }
 
-        timer?.Dispose();
+        DisposeTimer(timer);
         call.Run();
     }
 
@@ -426,7 +444,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
 
                     break;
                 case ITimer timer:
-                    timer.Dispose();
+                    DisposeTimer(timer);
                     break;
             }
         }

@@ -66,4 +66,71 @@ public sealed class BatchReviewTests
         Assert.Equal("v4", await Bounded.Wait(fourth));
         Assert.Equal(0, clock.AliveTimers);
     }
+    /// <summary>A clock whose timers fire like <see cref="CountingClock"/>'s but throw when disposed.</summary>
+    private sealed class ThrowingDisposeClock : TimeProvider
+    {
+        public CountingClock Inner { get; } = new();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+            => new Throwing(Inner.CreateTimer(callback, state, dueTime, period));
+
+        private sealed class Throwing(ITimer inner) : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => inner.Change(dueTime, period);
+
+            public void Dispose()
+            {
+                inner.Dispose();
+                throw new ObjectDisposedException("clock");
+            }
+
+            public ValueTask DisposeAsync()
+            {
+                Dispose();
+                return default;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_timer_that_throws_when_disposed_neither_stops_a_batch_nor_strands_its_callers()
+    {
+        var clock = new ThrowingDisposeClock();
+        var group = new SingleFlightBatchGroup<int, string> { TimeProvider = clock, BatchWindow = Window, MaxBatchSize = 2 };
+        var work = new GatedBatch<int>();
+
+        // Sent by DoManyAsync joining it.
+        var one = group.DoAsync(1, work.Work);
+        var many = group.DoManyAsync([1, 5], work.Work);
+        Assert.Equal([[1], [5]], work.Calls.Select(c => c.Keys));
+
+        // Sent by the call that filled it.
+        var two = group.DoAsync(2, work.Work);
+        var three = group.DoAsync(3, work.Work);
+        Assert.Equal([2, 3], work.Calls[2].Keys);
+
+        // Sent by its window.
+        var four = group.DoAsync(4, work.Work);
+        clock.Inner.Advance(Window);
+        Assert.Equal([4], work.Calls[3].Keys);
+
+        // Abandoned by its only caller.
+        using var leave = new CancellationTokenSource();
+        var six = group.DoAsync(6, work.Work, leave.Token);
+        leave.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Bounded.Wait(six));
+
+        foreach (var call in work.Calls)
+        {
+            call.Answer();
+        }
+
+        Assert.Equal("v1", await Bounded.Wait(one));
+        Assert.Equal(["v1", "v5"], (await Bounded.Wait(many)).OrderBy(p => p.Key).Select(p => p.Value));
+        Assert.Equal("v2", await Bounded.Wait(two));
+        Assert.Equal("v3", await Bounded.Wait(three));
+        Assert.Equal("v4", await Bounded.Wait(four));
+        Assert.Equal(0, group.InFlightCount);
+        Assert.Equal(0, clock.Inner.AliveTimers);
+    }
 }
