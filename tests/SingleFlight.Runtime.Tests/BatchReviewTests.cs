@@ -133,4 +133,88 @@ public sealed class BatchReviewTests
         Assert.Equal(0, group.InFlightCount);
         Assert.Equal(0, clock.Inner.AliveTimers);
     }
+    /// <summary>A work's answer whose lookups throw for one key.</summary>
+    private sealed class ThrowingAnswer(IReadOnlyDictionary<int, string> inner, int refused) : IReadOnlyDictionary<int, string>
+    {
+        public string this[int key] => key == refused ? throw new FormatException("lookup") : inner[key];
+
+        public IEnumerable<int> Keys => inner.Keys;
+
+        public IEnumerable<string> Values => inner.Values;
+
+        public int Count => inner.Count;
+
+        public bool ContainsKey(int key) => key == refused ? throw new FormatException("lookup") : inner.ContainsKey(key);
+
+        public bool TryGetValue(int key, out string value)
+            => key == refused ? throw new FormatException("lookup") : inner.TryGetValue(key, out value!);
+
+        public IEnumerator<KeyValuePair<int, string>> GetEnumerator() => inner.GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    [Fact]
+    public async Task A_works_answer_that_throws_from_its_lookup_fails_only_the_callers_of_that_key_and_leaves_the_group_empty()
+    {
+        var group = new SingleFlightBatchGroup<int, string>();
+        var gate = new TaskCompletionSource<IReadOnlyDictionary<int, string>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        SingleFlightBatchWork<int, string> work = async (keys, _) => new ThrowingAnswer(await gate.Task, refused: 2);
+
+        var many = group.DoManyAsync([1, 2, 3], work);
+        var two = group.DoAsync(2, work);
+        var three = group.DoAsync(3, work);
+        var twoOrDefault = group.DoOrDefaultAsync(2, work, new CancellationTokenSource().Token);
+        gate.SetResult(new Dictionary<int, string> { [1] = "v1", [2] = "v2", [3] = "v3" });
+
+        // Each caller's own lookup threw: its own exception (not one shared fault of the call, as for the work's).
+        await Assert.ThrowsAsync<FormatException>(() => Bounded.Wait(many));
+        await Assert.ThrowsAsync<FormatException>(() => Bounded.Wait(two));
+        await Assert.ThrowsAsync<FormatException>(() => Bounded.Wait(twoOrDefault));
+        Assert.Equal("v3", await Bounded.Wait(three));
+        Assert.Equal(0, group.InFlightCount);
+
+        // Nothing is left behind: the keys load again.
+        Assert.Equal("x2", await Bounded.Wait(group.DoAsync(2, static (keys, _) => new ValueTask<IReadOnlyDictionary<int, string>>(keys.ToDictionary(k => k, k => "x" + k)))));
+    }
+
+    [Fact]
+    public async Task A_batch_sent_by_the_call_that_fills_it_or_by_a_call_for_many_keys_runs_in_the_context_of_its_opener()
+    {
+        var clock = new CountingClock();
+        var group = new SingleFlightBatchGroup<int, string> { TimeProvider = clock, BatchWindow = Window, MaxBatchSize = 2 };
+        var local = new AsyncLocal<string>();
+        var seen = new List<string?>();
+        SingleFlightBatchWork<int, string> work = (keys, _) =>
+        {
+            lock (seen)
+            {
+                seen.Add(local.Value);
+            }
+
+            return new ValueTask<IReadOnlyDictionary<int, string>>(keys.ToDictionary(k => k, k => "v" + k));
+        };
+
+        ValueTask<string> Open(int key)
+        {
+            local.Value = "opener" + key;
+            return group.DoAsync(key, work);
+        }
+
+        ValueTask<string> first = default, second = default;
+        await Task.Run(() => { first = Open(1); });
+        local.Value = "filler";
+        var filler = group.DoAsync(2, work);
+        await Task.Run(() => { second = Open(3); });
+        local.Value = "many";
+        var many = group.DoManyAsync([3], work);
+
+        Assert.Equal("v1", await Bounded.Wait(first));
+        Assert.Equal("v2", await Bounded.Wait(filler));
+        Assert.Equal("v3", await Bounded.Wait(second));
+        Assert.Equal("v3", (await Bounded.Wait(many))[3]);
+        Assert.Equal(["opener1", "opener3"], seen);
+        Assert.Equal("many", local.Value);
+        Assert.Equal(0, clock.AliveTimers);
+    }
 }
