@@ -80,6 +80,9 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
 
         internal ITimer? Timer { get; set; }
 
+        /// <summary>An open batch's <c>MaxBatchSize</c> when it opened (0: no limit): it is sent when it holds this many keys.</summary>
+        internal int Limit { get; init; }
+
         internal CancellationTokenSource? Cancellation { get; private set; }
 
         internal ExecutionContext? Context { get; }
@@ -192,7 +195,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
             }
 
             // Already sent (full, flushed, or abandoned) before the timer was stored.
-            timer?.Dispose();
+            DisposeTimer(timer);
         }
 
         /// <summary>Calls the work (outside the lock) unless nobody wants the call any more.</summary>

@@ -164,7 +164,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
         }
 
         SingleFlightTelemetry.RecordBatchKeys(Name, waiter.Fetched, count - waiter.Fetched);
-        timerToDispose?.Dispose();
+        DisposeTimer(timerToDispose);
         if (toStart is not null)
         {
             foreach (var call in toStart)
@@ -217,21 +217,25 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
                 }
                 else
                 {
-                    call = _openBatch!;
-                    if (call is null)
-                    {
-                        call = new Call(this, work, size == 0 ? 4 : Math.Min(size, 16), CallState.Open);
-                        _openBatch = call;
-                        toTime = call;
-                    }
+                    call = _openBatch ?? new Call(this, work, size == 0 ? 4 : Math.Min(size, 16), CallState.Open) { Limit = size };
                 }
 
-                slot = new Slot(call, call.Add(key));
+                // Into the table first: the comparer may throw there (on a group that never held a key, it runs for
+                // the first time here), and then nothing is changed, no batch is left open without a timer.
+                slot = new Slot(call, call.Count);
                 _flights.Add(key, slot);
-                fetched = true;
-                if (call.State == CallState.Open && size > 0 && call.Count >= size)
+                call.Add(key);
+                if (call.State == CallState.Open && _openBatch is null)
                 {
-                    // Full: sent now by this caller, in the context of the call that opened it.
+                    _openBatch = call;
+                    toTime = call;
+                }
+
+                fetched = true;
+                if (call.State == CallState.Open && call.Limit > 0 && call.Count >= call.Limit)
+                {
+                    // Full (by the MaxBatchSize it was opened with): sent now by this caller, in the context of the call
+                    // that opened it.
                     timerToDispose = SendOpenBatch(call);
                     toStart = call;
                     toTime = null;
@@ -252,7 +256,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
         }
 
         SingleFlightTelemetry.RecordBatchKeys(Name, fetched ? 1 : 0, fetched ? 0 : 1);
-        timerToDispose?.Dispose();
+        DisposeTimer(timerToDispose);
         toTime?.StartTimer(window);
         toStart?.Run();
         if (waiter is null)
@@ -278,6 +282,24 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
         return timer;
     }
 
+    /// <summary>
+    /// Disposes the timer of a batch that was sent or abandoned (outside the lock). A clock whose timer throws here must
+    /// not stop the batch from running nor a caller's wait from ending: the exception is dropped (the batch no longer
+    /// needs the timer, and a late tick finds it no longer open), as <see cref="Call.StartTimer"/> survives a clock that
+    /// cannot make one.
+    /// </summary>
+    private static void DisposeTimer(ITimer? timer)
+    {
+        try
+        {
+            timer?.Dispose();
+        }
+        catch (Exception)
+        {
+            // See the summary.
+        }
+    }
+
     /// <summary>The window of the open batch <paramref name="call"/> ended (a timer callback).</summary>
     private void OnWindowEnded(Call call)
     {
@@ -293,7 +315,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
             call.PrepareToRun();
         }
 
-        timer?.Dispose();
+        DisposeTimer(timer);
         call.Run();
     }
 
@@ -422,7 +444,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
 
                     break;
                 case ITimer timer:
-                    timer.Dispose();
+                    DisposeTimer(timer);
                     break;
             }
         }

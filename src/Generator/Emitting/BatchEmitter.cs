@@ -213,21 +213,27 @@ internal static class BatchEmitter
                 // IDictionary<K, V> is not an IReadOnlyDictionary<K, V>; most implementations are, the others get a view.
                 return (capturesState ? string.Empty : "static ") + "async " + head.Substring(capturesState ? 0 : "static ".Length) + "\n{\n"
                     + "    var " + result + " = await " + coreCall + ".ConfigureAwait(false);\n"
-                    + "    return " + result + " as " + dictionary + " ?? new global::System.Collections.ObjectModel.ReadOnlyDictionary<" + batch.KeyType + ", " + batch.ValueType + ">(" + result + ");\n"
+                    + "    return " + AsReadOnly(batch, result) + ";\n"
                     + "}";
         }
     }
 
+    /// <summary>
+    /// An <c>IDictionary&lt;K, V&gt;</c> from the core as the <c>IReadOnlyDictionary&lt;K, V&gt;</c> the group takes: itself when
+    /// it is one, else a view. A null one stays null, so that the group faults the call as it does any null dictionary
+    /// (batching.md, B3), not the view's constructor.
+    /// </summary>
+    private static string AsReadOnly(BatchModel batch, string local)
+        => local + " is null ? null! : " + local + " as " + ReadOnlyDictionary + "<" + batch.KeyType + ", " + batch.ValueType + "> ?? new global::System.Collections.ObjectModel.ReadOnlyDictionary<"
+            + batch.KeyType + ", " + batch.ValueType + ">(" + local + ")";
+
     /// <summary>The work of a core with <c>[FromFlightScope]</c> parameters: a scope of its own per core call.</summary>
     private static string ScopedWork(in MethodModel model, BatchModel batch, string keys, string flightToken, string coreCall, string scope, string factory, string local)
     {
-        var dictionary = ReadOnlyDictionary + "<" + batch.KeyType + ", " + batch.ValueType + ">";
         var missing = "throw new global::System.InvalidOperationException(" + Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(
             "[SingleFlight] " + model.Signature.Name + " cannot create the scope of its core call: its IServiceScopeFactory ('"
             + (model.Core.ScopeFactory ?? string.Empty).Replace("this.", string.Empty) + "') is null.", quote: true) + ")";
-        var result = batch.CoreResult == DictionaryKind.Dictionary
-            ? local + " as " + dictionary + " ?? new global::System.Collections.ObjectModel.ReadOnlyDictionary<" + batch.KeyType + ", " + batch.ValueType + ">(" + local + ")"
-            : local;
+        var result = batch.CoreResult == DictionaryKind.Dictionary ? AsReadOnly(batch, local) : local;
         return string.Join("\n", new[]
         {
             "async (" + keys + ", " + flightToken + ") =>",

@@ -27,7 +27,7 @@ namespace Demo
                     try
                     {
                         var __result = await global::Demo.Inventory.GetStockCoreAsync(new global::System.Collections.Generic.List<string>(__keys), global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::Demo.AppDb>(__scope.ServiceProvider), __flightToken).ConfigureAwait(false);
-                        return __result as global::System.Collections.Generic.IReadOnlyDictionary<string, int> ?? new global::System.Collections.ObjectModel.ReadOnlyDictionary<string, int>(__result);
+                        return __result is null ? null! : __result as global::System.Collections.Generic.IReadOnlyDictionary<string, int> ?? new global::System.Collections.ObjectModel.ReadOnlyDictionary<string, int>(__result);
                     }
                     finally
                     {

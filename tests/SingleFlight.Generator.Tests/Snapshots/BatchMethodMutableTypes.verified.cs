@@ -21,7 +21,7 @@ namespace Demo
                 async (__keys, __flightToken) =>
                 {
                     var __result = await global::Demo.Prices.GetPricesCoreAsync(global::System.Linq.Enumerable.ToArray(__keys), currency, __flightToken).ConfigureAwait(false);
-                    return __result as global::System.Collections.Generic.IReadOnlyDictionary<string, decimal> ?? new global::System.Collections.ObjectModel.ReadOnlyDictionary<string, decimal>(__result);
+                    return __result is null ? null! : __result as global::System.Collections.Generic.IReadOnlyDictionary<string, decimal> ?? new global::System.Collections.ObjectModel.ReadOnlyDictionary<string, decimal>(__result);
                 },
                 cancellationToken));
 
