@@ -20,30 +20,114 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
         void Complete();
     }
 
-    /// <summary>A <c>DoAsync</c>/<c>DoOrDefaultAsync</c> caller: one key, so one call.</summary>
-    private sealed class OneWaiter : TaskCompletionSource<TValue?>, IWaiter
+    /// <summary>
+    /// What both kinds of waiter share: the caller's task, its cancellation registration, and leaving on cancellation.
+    /// <see cref="Done"/> and <see cref="Error"/> are read and written under the group's lock.
+    /// </summary>
+    private abstract class Waiter<TResult> : TaskCompletionSource<TResult>, IWaiter
     {
-        private readonly SingleFlightBatchGroup<TKey, TValue> _owner;
-        private readonly bool _throwIfMissing;
         private readonly CancellationToken _cancellationToken;
         private CancellationTokenRegistration _registration;
         private int _registrationState; // 1: registered, 2: completed
-        private Slot _slot;
-        private bool _done;
-        private Exception? _error;
 
-        internal OneWaiter(SingleFlightBatchGroup<TKey, TValue> owner, bool throwIfMissing, CancellationToken cancellationToken)
+        protected Waiter(SingleFlightBatchGroup<TKey, TValue> owner, CancellationToken cancellationToken)
             : base(TaskCreationOptions.RunContinuationsAsynchronously)
         {
-            _owner = owner;
-            _throwIfMissing = throwIfMissing;
+            Owner = owner;
             _cancellationToken = cancellationToken;
+        }
+
+        public Call? CompletedBy { get; protected set; }
+
+        protected SingleFlightBatchGroup<TKey, TValue> Owner { get; }
+
+        /// <summary>Whether the caller may stop waiting before its keys arrive.</summary>
+        protected bool CanLeave => _cancellationToken.CanBeCanceled;
+
+        /// <summary>The wait has ended: a call completed it, or the caller left.</summary>
+        protected bool Done { get; set; }
+
+        /// <summary>The fault that ended the wait, if one did.</summary>
+        protected Exception? Error { get; set; }
+
+        public abstract void CallEnded(Call call, Exception? error, ref Deferred deferred);
+
+        public abstract void Complete();
+
+        /// <summary>The caller cancelled (under the lock): each call it still waits for loses a waiter.</summary>
+        protected abstract void LeaveCalls(ref Deferred deferred);
+
+        internal void RegisterCancellation()
+        {
+            if (!_cancellationToken.CanBeCanceled)
+            {
+                return;
+            }
+
+            var registration = _cancellationToken.Register(static s => ((Waiter<TResult>)s!).OnCanceled(), this);
+            _registration = registration;
+
+            // Whichever of this and Completed() comes second releases the registration.
+            if (Interlocked.Exchange(ref _registrationState, 1) == 2)
+            {
+                Release(registration);
+            }
+        }
+
+        /// <summary>The caller's task is set: the cancellation registration is no longer needed.</summary>
+        protected void Completed()
+        {
+            if (Interlocked.Exchange(ref _registrationState, 2) == 1)
+            {
+                Release(_registration);
+            }
+        }
+
+        private void OnCanceled()
+        {
+            var deferred = default(Deferred);
+            lock (Owner._lock)
+            {
+                if (Done)
+                {
+                    return;
+                }
+
+                Done = true;
+                LeaveCalls(ref deferred);
+            }
+
+            deferred.Run();
+            TrySetCanceled(_cancellationToken);
+            SingleFlightTelemetry.RecordCall(Owner.Name, SingleFlightTelemetry.Cancelled);
+        }
+
+        private static void Release(CancellationTokenRegistration registration)
+        {
+#if NETCOREAPP3_0_OR_GREATER
+            // Unregister, not Dispose: Dispose waits for a cancellation callback running on another thread.
+            registration.Unregister();
+#else
+            // The callback only takes the group's lock, which this thread does not hold.
+            registration.Dispose();
+#endif
+        }
+    }
+
+    /// <summary>A <c>DoAsync</c>/<c>DoOrDefaultAsync</c> caller: one key, so one call.</summary>
+    private sealed class OneWaiter : Waiter<TValue?>
+    {
+        private readonly bool _throwIfMissing;
+        private Slot _slot;
+
+        internal OneWaiter(SingleFlightBatchGroup<TKey, TValue> owner, bool throwIfMissing, CancellationToken cancellationToken)
+            : base(owner, cancellationToken)
+        {
+            _throwIfMissing = throwIfMissing;
         }
 
         /// <summary>Whether this caller's key was new (it started or joined a call with it) rather than joined.</summary>
         internal bool Fetched { get; set; }
-
-        public Call? CompletedBy { get; private set; }
 
         /// <summary>The waiter stands for every caller of the key that cannot leave (see <c>Call.Share</c>): no call is recorded.</summary>
         internal bool Shared { get; set; }
@@ -52,24 +136,24 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
         internal void Join(Slot slot)
         {
             _slot = slot;
-            slot.Call.AddWaiter(this, _cancellationToken.CanBeCanceled);
+            slot.Call.AddWaiter(this, CanLeave);
         }
 
-        public void CallEnded(Call call, Exception? error, ref Deferred deferred)
+        public override void CallEnded(Call call, Exception? error, ref Deferred deferred)
         {
-            if (_done)
+            if (Done)
             {
                 return;
             }
 
-            _done = true;
-            _error = error;
+            Done = true;
+            Error = error;
             CompletedBy = call;
         }
 
-        public void Complete()
+        public override void Complete()
         {
-            var error = _error;
+            var error = Error;
             if (error is null)
             {
                 try
@@ -81,7 +165,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
                     }
                     else if (_throwIfMissing)
                     {
-                        error = ThrowHelper.BatchKeyNotFound(_owner.Name);
+                        error = ThrowHelper.BatchKeyNotFound(Owner.Name);
                         TrySetException(error);
                     }
                     else
@@ -103,89 +187,37 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
 
             if (!Shared)
             {
-                SingleFlightTelemetry.RecordCall(_owner.Name, error is null ? (Fetched ? SingleFlightTelemetry.Led : SingleFlightTelemetry.Joined) : SingleFlightTelemetry.Faulted, error);
+                SingleFlightTelemetry.RecordCall(Owner.Name, error is null ? (Fetched ? SingleFlightTelemetry.Led : SingleFlightTelemetry.Joined) : SingleFlightTelemetry.Faulted, error);
             }
 
-            if (Interlocked.Exchange(ref _registrationState, 2) == 1)
-            {
-                Release(_registration);
-            }
+            Completed();
         }
 
-        internal void RegisterCancellation()
+        protected override void LeaveCalls(ref Deferred deferred)
         {
-            if (!_cancellationToken.CanBeCanceled)
+            var call = _slot.Call;
+            if (call.State is CallState.Open or CallState.Running && --call.Live == 0)
             {
-                return;
+                Owner.Abandon(call, ref deferred);
             }
-
-            var registration = _cancellationToken.Register(static s => ((OneWaiter)s!).OnCanceled(), this);
-            _registration = registration;
-
-            // Whichever of this and Complete comes second releases the registration.
-            if (Interlocked.Exchange(ref _registrationState, 1) == 2)
-            {
-                Release(registration);
-            }
-        }
-
-        private void OnCanceled()
-        {
-            var deferred = default(Deferred);
-            lock (_owner._lock)
-            {
-                if (_done)
-                {
-                    return;
-                }
-
-                _done = true;
-                var call = _slot.Call;
-                if (call.State is CallState.Open or CallState.Running && --call.Live == 0)
-                {
-                    _owner.Abandon(call, ref deferred);
-                }
-            }
-
-            deferred.Run();
-            TrySetCanceled(_cancellationToken);
-            SingleFlightTelemetry.RecordCall(_owner.Name, SingleFlightTelemetry.Cancelled);
-        }
-
-        private static void Release(CancellationTokenRegistration registration)
-        {
-#if NETCOREAPP3_0_OR_GREATER
-            // Unregister, not Dispose: Dispose waits for a cancellation callback running on another thread.
-            registration.Unregister();
-#else
-            // The callback only takes the group's lock, which this thread does not hold.
-            registration.Dispose();
-#endif
         }
     }
 
     /// <summary>A <c>DoManyAsync</c> caller: its distinct keys, where each is loaded, and the calls it waits for.</summary>
-    private sealed class ManyWaiter : TaskCompletionSource<IReadOnlyDictionary<TKey, TValue>>, IWaiter
+    private sealed class ManyWaiter : Waiter<IReadOnlyDictionary<TKey, TValue>>
     {
-        private readonly SingleFlightBatchGroup<TKey, TValue> _owner;
         private readonly Dictionary<TKey, TValue> _result;
         private readonly TKey[] _keys;
         private readonly int _count;
         private readonly Slot[] _slots;
-        private readonly CancellationToken _cancellationToken;
-        private CancellationTokenRegistration _registration;
-        private int _registrationState; // 1: registered, 2: completed
         private readonly Call[] _calls;
         private int _callCount;
         private int _pending;
-        private bool _done;
-        private Exception? _error;
 
         // keys: the caller's distinct keys, in its own spelling (the first count elements).
         internal ManyWaiter(SingleFlightBatchGroup<TKey, TValue> owner, Dictionary<TKey, TValue> result, TKey[] keys, int count, CancellationToken cancellationToken)
-            : base(TaskCreationOptions.RunContinuationsAsynchronously)
+            : base(owner, cancellationToken)
         {
-            _owner = owner;
             _result = result;
             _keys = keys;
             _count = count;
@@ -193,13 +225,10 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
 
             // No caller waits for more calls than it has keys: sized once, never grown.
             _calls = new Call[count];
-            _cancellationToken = cancellationToken;
         }
 
         /// <summary>How many of this caller's keys were new (sent by it) rather than joined.</summary>
         internal int Fetched { get; set; }
-
-        public Call? CompletedBy { get; private set; }
 
         internal void SetSlot(int index, Slot slot) => _slots[index] = slot;
 
@@ -222,7 +251,7 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
         /// <summary>Every call is known (under the lock): a caller that can leave early asks each for a token of its own.</summary>
         internal void Sealed()
         {
-            if (_cancellationToken.CanBeCanceled || _callCount > 1)
+            if (CanLeave || _callCount > 1)
             {
                 for (var i = 0; i < _callCount; i++)
                 {
@@ -231,9 +260,9 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
             }
         }
 
-        public void CallEnded(Call call, Exception? error, ref Deferred deferred)
+        public override void CallEnded(Call call, Exception? error, ref Deferred deferred)
         {
-            if (_done)
+            if (Done)
             {
                 return;
             }
@@ -241,21 +270,21 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
             if (error is not null)
             {
                 // The first fault ends this caller's wait: the calls it still waited for lose a waiter.
-                _done = true;
-                _error = error;
+                Done = true;
+                Error = error;
                 CompletedBy = call;
                 Leave(call, ref deferred);
             }
             else if (--_pending == 0)
             {
-                _done = true;
+                Done = true;
                 CompletedBy = call;
             }
         }
 
-        public void Complete()
+        public override void Complete()
         {
-            var error = _error;
+            var error = Error;
             if (error is null)
             {
                 try
@@ -289,48 +318,11 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
                 TrySetException(error);
             }
 
-            SingleFlightTelemetry.RecordCall(_owner.Name, error is null ? (Fetched > 0 ? SingleFlightTelemetry.Led : SingleFlightTelemetry.Joined) : SingleFlightTelemetry.Faulted, error);
-            if (Interlocked.Exchange(ref _registrationState, 2) == 1)
-            {
-                Release(_registration);
-            }
+            SingleFlightTelemetry.RecordCall(Owner.Name, error is null ? (Fetched > 0 ? SingleFlightTelemetry.Led : SingleFlightTelemetry.Joined) : SingleFlightTelemetry.Faulted, error);
+            Completed();
         }
 
-        internal void RegisterCancellation()
-        {
-            if (!_cancellationToken.CanBeCanceled)
-            {
-                return;
-            }
-
-            var registration = _cancellationToken.Register(static s => ((ManyWaiter)s!).OnCanceled(), this);
-            _registration = registration;
-
-            // Whichever of this and Complete comes second releases the registration.
-            if (Interlocked.Exchange(ref _registrationState, 1) == 2)
-            {
-                Release(registration);
-            }
-        }
-
-        private void OnCanceled()
-        {
-            var deferred = default(Deferred);
-            lock (_owner._lock)
-            {
-                if (_done)
-                {
-                    return;
-                }
-
-                _done = true;
-                Leave(null, ref deferred);
-            }
-
-            deferred.Run();
-            TrySetCanceled(_cancellationToken);
-            SingleFlightTelemetry.RecordCall(_owner.Name, SingleFlightTelemetry.Cancelled);
-        }
+        protected override void LeaveCalls(ref Deferred deferred) => Leave(null, ref deferred);
 
         /// <summary>This caller stops waiting (under the lock): each call it still waited for, except <paramref name="ended"/>, loses a waiter.</summary>
         private void Leave(Call? ended, ref Deferred deferred)
@@ -340,18 +332,9 @@ public sealed partial class SingleFlightBatchGroup<TKey, TValue>
                 var call = _calls[i];
                 if (!ReferenceEquals(call, ended) && call.State is CallState.Open or CallState.Running && --call.Live == 0)
                 {
-                    _owner.Abandon(call, ref deferred);
+                    Owner.Abandon(call, ref deferred);
                 }
             }
-        }
-
-        private static void Release(CancellationTokenRegistration registration)
-        {
-#if NETCOREAPP3_0_OR_GREATER
-            registration.Unregister();
-#else
-            registration.Dispose();
-#endif
         }
     }
 }
