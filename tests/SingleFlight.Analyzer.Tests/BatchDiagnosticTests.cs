@@ -48,6 +48,14 @@ public sealed class BatchDiagnosticTests
             private static ValueTask<Dictionary<string, string>> FindCoreAsync(IReadOnlyList<string> names) => default;
             """));
 
+    [Fact]
+    public Task Batch_method_whose_tuple_keys_differ_only_in_element_names_is_quiet() => AnalyzerTest.VerifyAsync(
+        InClass("""
+            [SingleFlight]
+            public partial Task<IReadOnlyDictionary<(int, int), string>> GetPairsAsync(IReadOnlyCollection<(int Row, int Column)> cells);
+            private Task<IReadOnlyDictionary<(int R, int C), string>> GetPairsCoreAsync(IReadOnlyCollection<(int Row, int Column)> cells) => null!;
+            """));
+
     // ---- SF0015 ----------------------------------------------------------------------------------------
 
     [Fact]

@@ -56,7 +56,7 @@ internal static partial class MethodParser
                 break;
             }
 
-            if (!SymbolEqualityComparer.Default.Equals(element, dictionaryKey))
+            if (!Symbols.SameType(element, dictionaryKey, semanticModel.Compilation))
             {
                 if (wholeKey && attribute.BatchWindowMilliseconds == 0)
                 {
@@ -247,8 +247,8 @@ internal static partial class MethodParser
             if ((method.IsStatic && !candidate.IsStatic) || candidate.IsGenericMethod || candidate.IsVararg || candidate.ReturnsByRef || candidate.ReturnsByRefReadonly
                 || candidate.Parameters.Length - candidate.Parameters.Count(IsFromFlightScope) != method.Parameters.Length
                 || !BatchTypes.IsAsyncDictionary(candidate.ReturnType, out var result, out var coreKey, out var coreValue, out var valueTask)
-                || !SymbolEqualityComparer.Default.Equals(coreKey, element)
-                || !SymbolEqualityComparer.Default.Equals(coreValue, value)
+                || !Symbols.SameType(coreKey, element, compilation)
+                || !Symbols.SameType(coreValue, value, compilation)
                 || !NullabilityMatches(coreValue, value, topLevelFrom: false))
             {
                 continue;
@@ -260,7 +260,7 @@ internal static partial class MethodParser
             {
                 var expected = method.Parameters[i];
                 matches = expected.RefKind == others[i].RefKind
-                    && SymbolEqualityComparer.Default.Equals(expected.Type, others[i].Type)
+                    && Symbols.SameType(expected.Type, others[i].Type, compilation)
                     && NullabilityMatches(expected.Type, others[i].Type, topLevelFrom: true);
             }
 
@@ -290,11 +290,11 @@ internal static partial class MethodParser
                 || others.Count is not (1 or 2)
                 || others.Any(static p => p.RefKind != RefKind.None)
                 || !BatchTypes.IsBatchCoreKeys(others[0].Type, out var keysKind, out var element)
-                || !SymbolEqualityComparer.Default.Equals(element, keyType)
+                || !Symbols.SameType(element, keyType, compilation)
                 || (others.Count == 2 && !others[1].Type.IsCancellationToken())
                 || !BatchTypes.IsAsyncDictionary(candidate.ReturnType, out var result, out var coreKey, out var coreValue, out var valueTask)
-                || !SymbolEqualityComparer.Default.Equals(coreKey, keyType)
-                || !SymbolEqualityComparer.Default.Equals(coreValue, declaredValue)
+                || !Symbols.SameType(coreKey, keyType, compilation)
+                || !Symbols.SameType(coreValue, declaredValue, compilation)
                 || (coreValue.NullableAnnotation == NullableAnnotation.Annotated && declaredValue.NullableAnnotation == NullableAnnotation.NotAnnotated)
                 || !candidate.Parameters.Where(IsFromFlightScope).All(IsServiceParameter))
             {

@@ -9,6 +9,14 @@ namespace SingleFlight.Generator.Parsing;
 internal static class Symbols
 {
     /// <summary>
+    /// Whether <paramref name="a"/> and <paramref name="b"/> are the same type to C#: equal symbols, or types that differ
+    /// only in tuple element names (an identity conversion). Nullability is not compared.
+    /// </summary>
+    public static bool SameType(ITypeSymbol a, ITypeSymbol b, Compilation compilation)
+        => SymbolEqualityComparer.Default.Equals(a, b)
+            || (compilation is CSharpCompilation csharp && a.TypeKind != TypeKind.Error && b.TypeKind != TypeKind.Error && csharp.ClassifyConversion(a, b).IsIdentity);
+
+    /// <summary>
     /// Whether <paramref name="type"/> is the top-level type <paramref name="namespaceName"/>.<paramref name="name"/>
     /// with <paramref name="arity"/> type parameters. Compares names: <c>Compilation.GetTypeByMetadataName</c>
     /// searches every reference on each call, which is too slow per method.
