@@ -59,9 +59,11 @@ public sealed class ScriptCallTests : IDisposable
         Assert.Equal("warm", await Bounded.Wait(warm.DoAsync(0, static _ => new ValueTask<string>("warm"))));
         var group = Group(connection, operation, TimeSpan.FromMilliseconds(300));
 
-        // The server holds every command for 2 s: the election times out here and the call runs locally, but the
-        // server runs the election when the pause ends, and it takes the key (a lease of 60 s).
-        Assert.Equal("+OK", server.Command("CLIENT", "PAUSE", "2000", "ALL"));
+        // The server holds every command for 1 s: the election times out here (RedisTimeout 300 ms) and the call runs
+        // locally, but the server runs the election when the pause ends, and it takes the key (a lease of 60 s). The
+        // pause stays well under the test connection's own AsyncTimeout (2 s): at 2 s StackExchange.Redis could fail the
+        // election itself before its reply arrived, and a reply never received cannot be acted on (the lease covers it).
+        Assert.Equal("+OK", server.Command("CLIENT", "PAUSE", "1000", "ALL"));
         Assert.Equal("local", await Bounded.Wait(group.DoAsync(1, static _ => new ValueTask<string>("local"))));
         Assert.Contains(metric.All, m => m.Outcome == RedisTelemetry.LocalFallback && m.Reason == nameof(TimeoutException));
 
